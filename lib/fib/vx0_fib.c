@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_malloc.h>
+
+#include "vx0_fib.h"
+
+#define NH_NONE UINT32_MAX
+
+struct vx0_fib_op6 {
+	uint8_t prefix[16];
+	uint8_t len;
+	uint8_t del;
+	uint32_t nh;
+};
+
+static uint32_t
+def(uint32_t v, uint32_t d)
+{
+	return v ? v : d;
+}
+
+struct vx0_fib *
+vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
+{
+	struct rte_lpm_config c4 = {
+		.max_rules = def(conf->max_routes4, 1100000),
+		.number_tbl8s = def(conf->max_tbl8s4, 65536),
+	};
+	struct rte_lpm6_config c6 = {
+		.max_rules = def(conf->max_routes6, 300000),
+		.number_tbl8s = def(conf->max_tbl8s6, 65536),
+	};
+	struct rte_lpm_rcu_config rcu = { .v = conf->qsv, .mode = RTE_LPM_QSBR_MODE_DQ };
+	char n[RTE_MEMZONE_NAMESIZE];
+	struct vx0_fib *fib;
+	uint32_t i;
+
+	if (conf->qsv == NULL)
+		return NULL;
+	fib = rte_zmalloc_socket("vx0_fib", sizeof(*fib), 0, conf->socket_id);
+	if (fib == NULL)
+		return NULL;
+	fib->qsv = conf->qsv;
+	fib->max_nh = def(conf->max_nh, 65536);
+	if (fib->max_nh > (1u << 24)) /* rte_lpm next hops are 24 bits */
+		fib->max_nh = 1u << 24;
+	snprintf(n, sizeof(n), "%s_4", name);
+	fib->lpm4 = rte_lpm_create(n, conf->socket_id, &c4);
+	snprintf(n, sizeof(n), "%s_6a", name);
+	fib->lpm6[0] = rte_lpm6_create(n, conf->socket_id, &c6);
+	snprintf(n, sizeof(n), "%s_6b", name);
+	fib->lpm6[1] = rte_lpm6_create(n, conf->socket_id, &c6);
+	fib->nh = rte_zmalloc_socket("vx0_fib_nh", sizeof(*fib->nh) * fib->max_nh,
+				     RTE_CACHE_LINE_SIZE, conf->socket_id);
+	if (fib->lpm4 == NULL || fib->lpm6[0] == NULL || fib->lpm6[1] == NULL ||
+	    fib->nh == NULL || rte_lpm_rcu_qsbr_add(fib->lpm4, &rcu) != 0) {
+		vx0_fib_free(fib);
+		return NULL;
+	}
+	fib->lpm6_active = fib->lpm6[0];
+	/* id 0 is the permanent drop next hop; the rest form the free list */
+	fib->nh[0].type = VX0_NH_DROP;
+	fib->nh[0].refcnt = 1;
+	fib->free_head = fib->max_nh > 1 ? 1 : NH_NONE;
+	fib->free_tail = fib->max_nh - 1;
+	for (i = 1; i < fib->max_nh; i++)
+		fib->nh[i].next_free = i + 1 < fib->max_nh ? i + 1 : NH_NONE;
+	return fib;
+}
+
+void
+vx0_fib_free(struct vx0_fib *fib)
+{
+	if (fib == NULL)
+		return;
+	rte_lpm_free(fib->lpm4);
+	rte_lpm6_free(fib->lpm6[0]);
+	rte_lpm6_free(fib->lpm6[1]);
+	rte_free(fib->nh);
+	free(fib->pend6);
+	rte_free(fib);
+}
+
+static size_t
+addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+int
+vx0_fib_nh_find(const struct vx0_fib *fib, uint16_t port, int family,
+		const void *addr)
+{
+	/* Linear scan: next hops change rarely and only on the slow path. */
+	for (uint32_t i = 1; i < fib->max_nh; i++) {
+		const struct vx0_fib_nh *nh = &fib->nh[i];
+
+		if (nh->type == VX0_NH_FWD && nh->refcnt > 0 && nh->port == port &&
+		    nh->family == family &&
+		    memcmp(nh->addr, addr, addr_len(family)) == 0)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+int
+vx0_fib_nh_get(struct vx0_fib *fib, enum vx0_nh_type type, uint16_t port,
+	       int family, const void *addr)
+{
+	struct vx0_fib_nh *nh;
+	uint32_t id;
+
+	if (type == VX0_NH_DROP)
+		return VX0_FIB_NH_DROP_ID;
+	if (type != VX0_NH_LOCAL && type != VX0_NH_GLEAN && type != VX0_NH_FWD)
+		return -EINVAL;
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (type == VX0_NH_FWD) {
+		int found = vx0_fib_nh_find(fib, port, family, addr);
+
+		if (found > 0) {
+			fib->nh[found].refcnt++;
+			return found;
+		}
+	}
+	id = fib->free_head;
+	if (id == NH_NONE)
+		return -ENOSPC;
+	nh = &fib->nh[id];
+	/* a recently freed id may still be read by a lcore: wait it out */
+	if (nh->free_token != 0 &&
+	    rte_rcu_qsbr_check(fib->qsv, nh->free_token, true) != 1)
+		return -EAGAIN;
+	fib->free_head = nh->next_free;
+	if (fib->free_head == NH_NONE)
+		fib->free_tail = NH_NONE;
+	nh->refcnt = 1;
+	nh->port = port;
+	nh->family = (uint8_t)family;
+	memset(nh->addr, 0, sizeof(nh->addr));
+	if (addr != NULL)
+		memcpy(nh->addr, addr, addr_len(family));
+	__atomic_store_n(&nh->l2, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&nh->type, (uint8_t)type, __ATOMIC_RELEASE);
+	return (int)id;
+}
+
+void
+vx0_fib_nh_put(struct vx0_fib *fib, uint32_t id)
+{
+	struct vx0_fib_nh *nh;
+
+	if (id == VX0_FIB_NH_DROP_ID || id >= fib->max_nh)
+		return;
+	nh = &fib->nh[id];
+	if (nh->refcnt == 0 || --nh->refcnt > 0)
+		return;
+	__atomic_store_n(&nh->l2, 0, __ATOMIC_RELEASE);
+	nh->free_token = rte_rcu_qsbr_start(fib->qsv);
+	nh->next_free = NH_NONE;
+	if (fib->free_tail == NH_NONE)
+		fib->free_head = id;
+	else
+		fib->nh[fib->free_tail].next_free = id;
+	fib->free_tail = id;
+}
+
+int
+vx0_fib_nh_set_l2(struct vx0_fib *fib, uint32_t id, const uint8_t *mac)
+{
+	uint64_t v = 0;
+
+	if (id == 0 || id >= fib->max_nh || fib->nh[id].refcnt == 0)
+		return -ENOENT;
+	if (mac != NULL) {
+		memcpy(&v, mac, 6);
+		v |= VX0_NH_L2_VALID;
+	}
+	__atomic_store_n(&fib->nh[id].l2, v, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static uint32_t
+ip4_host(const void *prefix)
+{
+	uint32_t v;
+
+	memcpy(&v, prefix, 4);
+	return ntohl(v);
+}
+
+static void
+mask6(uint8_t out[16], const void *prefix, uint8_t len)
+{
+	memcpy(out, prefix, 16);
+	for (unsigned int i = 0; i < 16; i++) {
+		int bits = (int)len - (int)i * 8;
+
+		if (bits <= 0)
+			out[i] = 0;
+		else if (bits < 8)
+			out[i] &= (uint8_t)(0xff << (8 - bits));
+	}
+}
+
+static int
+pend6_push(struct vx0_fib *fib, const uint8_t *p, uint8_t len, bool del, uint32_t nh)
+{
+	if (fib->n_pend6 == fib->cap_pend6) {
+		uint32_t n = fib->cap_pend6 ? fib->cap_pend6 * 2 : 256;
+		struct vx0_fib_op6 *o = realloc(fib->pend6, n * sizeof(*o));
+
+		if (o == NULL)
+			return -ENOMEM;
+		fib->pend6 = o;
+		fib->cap_pend6 = n;
+	}
+	memcpy(fib->pend6[fib->n_pend6].prefix, p, 16);
+	fib->pend6[fib->n_pend6].len = len;
+	fib->pend6[fib->n_pend6].del = del;
+	fib->pend6[fib->n_pend6].nh = nh;
+	fib->n_pend6++;
+	return 0;
+}
+
+static struct rte_lpm6 *
+standby6(struct vx0_fib *fib)
+{
+	return fib->lpm6_active == fib->lpm6[0] ? fib->lpm6[1] : fib->lpm6[0];
+}
+
+int
+vx0_fib_route_get(const struct vx0_fib *fib, int family, const void *prefix,
+		  uint8_t len)
+{
+	uint32_t nh;
+
+	if (family == AF_INET) {
+		if (len > 32)
+			return -EINVAL;
+		if (rte_lpm_is_rule_present(fib->lpm4, ip4_host(prefix), len, &nh) == 1)
+			return (int)nh;
+		return -ENOENT;
+	}
+	if (family == AF_INET6) {
+		uint8_t p[16];
+		/* the standby copy holds every change, committed or not */
+		const struct rte_lpm6 *l = fib->lpm6_active == fib->lpm6[0] ?
+					   fib->lpm6[1] : fib->lpm6[0];
+
+		if (len > 128)
+			return -EINVAL;
+		mask6(p, prefix, len);
+		if (rte_lpm6_is_rule_present((struct rte_lpm6 *)(uintptr_t)l, p, len, &nh) == 1)
+			return (int)nh;
+		return -ENOENT;
+	}
+	return -EAFNOSUPPORT;
+}
+
+int
+vx0_fib_route_add(struct vx0_fib *fib, int family, const void *prefix,
+		  uint8_t len, uint32_t nh)
+{
+	int old, rc;
+
+	if (nh >= fib->max_nh || fib->nh[nh].refcnt == 0)
+		return -EINVAL;
+	old = vx0_fib_route_get(fib, family, prefix, len);
+	if (old < 0 && old != -ENOENT)
+		return old;
+	if (family == AF_INET) {
+		rc = rte_lpm_add(fib->lpm4, ip4_host(prefix), len, nh);
+		if (rc < 0)
+			return rc;
+		if (old == -ENOENT)
+			fib->n_routes4++;
+	} else {
+		uint8_t p[16];
+
+		mask6(p, prefix, len);
+		rc = rte_lpm6_add(standby6(fib), p, len, nh);
+		if (rc < 0)
+			return rc;
+		rc = pend6_push(fib, p, len, false, nh);
+		if (rc < 0) { /* cannot replay it: undo on the standby */
+			if (old >= 0)
+				rte_lpm6_add(standby6(fib), p, len, (uint32_t)old);
+			else
+				rte_lpm6_delete(standby6(fib), p, len);
+			return rc;
+		}
+		if (old == -ENOENT)
+			fib->n_routes6++;
+	}
+	fib->nh[nh].refcnt++;
+	if (old >= 0)
+		vx0_fib_nh_put(fib, (uint32_t)old);
+	return 0;
+}
+
+int
+vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
+		  uint8_t len)
+{
+	int old = vx0_fib_route_get(fib, family, prefix, len), rc;
+
+	if (old < 0)
+		return old;
+	if (family == AF_INET) {
+		rc = rte_lpm_delete(fib->lpm4, ip4_host(prefix), len);
+		if (rc < 0)
+			return rc;
+		fib->n_routes4--;
+	} else {
+		uint8_t p[16];
+
+		mask6(p, prefix, len);
+		rc = pend6_push(fib, p, len, true, 0);
+		if (rc < 0)
+			return rc;
+		rc = rte_lpm6_delete(standby6(fib), p, len);
+		if (rc < 0) {
+			fib->n_pend6--;
+			return rc;
+		}
+		fib->n_routes6--;
+	}
+	vx0_fib_nh_put(fib, (uint32_t)old);
+	return 0;
+}
+
+int
+vx0_fib_commit(struct vx0_fib *fib)
+{
+	struct rte_lpm6 *old;
+	uint32_t i;
+	int rc = 0;
+
+	if (fib->n_pend6 == 0)
+		return 0;
+	old = fib->lpm6_active;
+	__atomic_store_n(&fib->lpm6_active, standby6(fib), __ATOMIC_RELEASE);
+	/* every reader that could hold the old table passes a quiescent state */
+	rte_rcu_qsbr_synchronize(fib->qsv, RTE_QSBR_THRID_INVALID);
+	for (i = 0; i < fib->n_pend6; i++) {
+		const struct vx0_fib_op6 *o = &fib->pend6[i];
+		int r = o->del ? rte_lpm6_delete(old, o->prefix, o->len)
+			       : rte_lpm6_add(old, o->prefix, o->len, o->nh);
+
+		if (r < 0 && !(o->del && r == -EINVAL))
+			rc = r;
+	}
+	fib->n_pend6 = 0;
+	return rc;
+}
+
+uint32_t
+vx0_fib_count(const struct vx0_fib *fib, int family)
+{
+	return family == AF_INET ? fib->n_routes4 : fib->n_routes6;
+}
+
+const char *
+vx0_fib_nh_type_name(unsigned int type)
+{
+	static const char *const names[] = {
+		[VX0_NH_UNUSED] = "unused", [VX0_NH_DROP] = "drop",
+		[VX0_NH_LOCAL] = "local", [VX0_NH_GLEAN] = "connected",
+		[VX0_NH_FWD] = "forward",
+	};
+
+	return type < RTE_DIM(names) ? names[type] : "?";
+}
+
+int
+vx0_fib_parse_prefix(const char *s, int *family, uint8_t addr[16], uint8_t *len)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	long l;
+	char *end;
+
+	if (n == 0 || n >= INET6_ADDRSTRLEN)
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = AF_INET6;
+	else
+		return -EINVAL;
+	l = *family == AF_INET ? 32 : 128;
+	if (slash != NULL) {
+		long max = l;
+
+		if (slash[1] == 0)
+			return -EINVAL;
+		l = strtol(slash + 1, &end, 10);
+		if (*end != 0 || l < 0 || l > max)
+			return -EINVAL;
+	}
+	*len = (uint8_t)l;
+	mask6(addr, addr, *len);
+	return 0;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VX0_FIB_H
+#define VX0_FIB_H
+
+/*
+ * The forwarding table: rte_lpm (IPv4) and rte_lpm6 (IPv6) mapping prefixes
+ * to next-hop ids, and the next-hop array the data plane reads to rewrite L2.
+ *
+ * One writer (the slow path) and lock-free readers (data-plane lcores
+ * registered with the RCU QSBR variable given at create time):
+ *  - IPv4: rte_lpm with its QSBR integration; each lookup sees the old or the
+ *    new route, never a torn one.
+ *  - IPv6: rte_lpm6 has no RCU support and its delete rebuilds parts of the
+ *    table, so it is double-buffered: changes go to the standby copy,
+ *    vx0_fib_commit() publishes it and, after a grace period, replays the
+ *    batch on the other copy. Readers never wait and never see a half state.
+ *  - next hops: a fixed array; the L2 word (MAC + valid bit) is a single
+ *    64-bit atomic store; a freed id is reused only after a grace period.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include <rte_common.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_rcu_qsbr.h>
+
+enum vx0_nh_type {
+	VX0_NH_UNUSED = 0,
+	VX0_NH_DROP,    /* blackhole: drop, counted */
+	VX0_NH_LOCAL,   /* one of the node's own addresses: punt */
+	VX0_NH_GLEAN,   /* connected subnet: resolve the destination itself */
+	VX0_NH_FWD,     /* a neighbour (gateway or resolved host) on a port */
+};
+
+#define VX0_NH_L2_VALID (1ull << 63)
+#define VX0_FIB_NH_DROP_ID 0 /* always present */
+
+struct vx0_fib_nh {
+	uint64_t l2;        /* dst MAC in the low 48 bits (wire order), VX0_NH_L2_VALID */
+	uint16_t port;
+	uint8_t type;       /* enum vx0_nh_type */
+	uint8_t family;     /* AF_INET / AF_INET6 */
+	uint32_t refcnt;    /* slow path only */
+	uint8_t addr[16];   /* neighbour address (IPv4 in the first 4 bytes) */
+	uint64_t free_token;/* slow path: QSBR token when freed */
+	uint32_t next_free;
+} __rte_cache_aligned;
+
+struct vx0_fib_conf {
+	uint32_t max_routes4;   /* default 1,100,000 */
+	uint32_t max_tbl8s4;    /* default 65536 */
+	uint32_t max_routes6;   /* default 300,000 */
+	uint32_t max_tbl8s6;    /* default 65536 */
+	uint32_t max_nh;        /* default 65536 */
+	int socket_id;
+	struct rte_rcu_qsbr *qsv; /* readers' QSBR variable (required) */
+};
+
+struct vx0_fib {
+	struct rte_lpm *lpm4;
+	struct rte_lpm6 *lpm6[2];
+	struct rte_lpm6 *lpm6_active; /* readers load this (acquire) */
+	struct vx0_fib_nh *nh;
+	uint32_t max_nh;
+	uint32_t free_head, free_tail; /* free list of nh ids (FIFO, for grace) */
+	uint32_t n_routes4, n_routes6;
+	struct rte_rcu_qsbr *qsv;
+	/* IPv6 changes applied to the standby copy since the last commit */
+	struct vx0_fib_op6 *pend6;
+	uint32_t n_pend6, cap_pend6;
+};
+
+struct vx0_fib *vx0_fib_create(const char *name, const struct vx0_fib_conf *conf);
+void vx0_fib_free(struct vx0_fib *fib);
+
+/* --- slow path (single writer) --- */
+
+/* Allocate a next hop; for VX0_NH_FWD an existing one with the same port and
+ * address is shared (its reference count grows). Returns the id or -errno. */
+int vx0_fib_nh_get(struct vx0_fib *fib, enum vx0_nh_type type, uint16_t port,
+		   int family, const void *addr);
+void vx0_fib_nh_put(struct vx0_fib *fib, uint32_t id);
+/* Find a FWD next hop by port and address without taking a reference. */
+int vx0_fib_nh_find(const struct vx0_fib *fib, uint16_t port, int family,
+		    const void *addr);
+/* Publish (mac != NULL) or invalidate the neighbour's MAC. */
+int vx0_fib_nh_set_l2(struct vx0_fib *fib, uint32_t id, const uint8_t *mac);
+
+/* Add or replace a route (takes a reference on nh, drops the replaced one's). */
+int vx0_fib_route_add(struct vx0_fib *fib, int family, const void *prefix,
+		      uint8_t len, uint32_t nh);
+int vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
+		      uint8_t len);
+/* Which next hop a prefix has exactly (-ENOENT if none). */
+int vx0_fib_route_get(const struct vx0_fib *fib, int family,
+		      const void *prefix, uint8_t len);
+/* Publish pending IPv6 changes; waits for a grace period. */
+int vx0_fib_commit(struct vx0_fib *fib);
+
+/* --- lookups (any registered reader; the slow path too) --- */
+
+static inline int
+vx0_fib_lookup4(const struct vx0_fib *fib, uint32_t ip_host, uint32_t *nh)
+{
+	return rte_lpm_lookup(fib->lpm4, ip_host, nh);
+}
+
+static inline void
+vx0_fib_lookup4_bulk(const struct vx0_fib *fib, const uint32_t *ips,
+		     uint32_t *nh, unsigned int n)
+{
+	rte_lpm_lookup_bulk(fib->lpm4, ips, nh, n);
+}
+
+static inline int
+vx0_fib_lookup6(const struct vx0_fib *fib, const uint8_t *ip, uint32_t *nh)
+{
+	const struct rte_lpm6 *l =
+		__atomic_load_n(&fib->lpm6_active, __ATOMIC_ACQUIRE);
+
+	return rte_lpm6_lookup(l, ip, nh);
+}
+
+static inline const struct vx0_fib_nh *
+vx0_fib_nh(const struct vx0_fib *fib, uint32_t id)
+{
+	return &fib->nh[id];
+}
+
+static inline uint64_t
+vx0_fib_nh_l2(const struct vx0_fib_nh *nh)
+{
+	return __atomic_load_n(&nh->l2, __ATOMIC_ACQUIRE);
+}
+
+uint32_t vx0_fib_count(const struct vx0_fib *fib, int family);
+const char *vx0_fib_nh_type_name(unsigned int type);
+
+/* Parse "198.51.100.0/24" or "2001:db8::/32" (and a bare address as a host
+ * route); the prefix is masked to its length. */
+int vx0_fib_parse_prefix(const char *s, int *family, uint8_t addr[16],
+			 uint8_t *len);
+
+#endif

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "vx0_fib.h"
+#include "vx0_test.h"
+#include "vx0_test_eal.h"
+
+static struct rte_rcu_qsbr *qsv;
+
+static struct vx0_fib *
+make_fib(const char *name)
+{
+	struct vx0_fib_conf c = { .max_routes4 = 1024, .max_routes6 = 1024,
+				  .max_tbl8s4 = 256, .max_tbl8s6 = 256,
+				  .max_nh = 64, .socket_id = SOCKET_ID_ANY, .qsv = qsv };
+
+	return vx0_fib_create(name, &c);
+}
+
+static uint32_t
+a4(const char *s)
+{
+	uint32_t v;
+
+	inet_pton(AF_INET, s, &v);
+	return v;
+}
+
+static void
+test_parse_prefix(void)
+{
+	uint8_t a[16], len;
+	int fam;
+
+	CHECK_EQ(vx0_fib_parse_prefix("198.51.100.77/24", &fam, a, &len), 0);
+	CHECK_EQ(fam, AF_INET);
+	CHECK_EQ(len, 24);
+	CHECK(a[3] == 0 && a[2] == 100);
+	CHECK_EQ(vx0_fib_parse_prefix("2001:db8::1/32", &fam, a, &len), 0);
+	CHECK_EQ(fam, AF_INET6);
+	CHECK_EQ(len, 32);
+	CHECK(a[15] == 0 && a[0] == 0x20);
+	CHECK_EQ(vx0_fib_parse_prefix("203.0.113.9", &fam, a, &len), 0);
+	CHECK_EQ(len, 32);
+	CHECK(vx0_fib_parse_prefix("198.51.100.0/33", &fam, a, &len) < 0);
+	CHECK(vx0_fib_parse_prefix("198.51.100.0/", &fam, a, &len) < 0);
+	CHECK(vx0_fib_parse_prefix("nonsense", &fam, a, &len) < 0);
+	CHECK(vx0_fib_parse_prefix("2001:db8::/129", &fam, a, &len) < 0);
+	CHECK(vx0_fib_parse_prefix("/24", &fam, a, &len) < 0);
+}
+
+static void
+test_routes_and_next_hops_v4(void)
+{
+	struct vx0_fib *fib = make_fib("t4");
+	uint32_t gw = a4("198.51.100.2"), nh, p;
+	int id, id2;
+	uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
+
+	CHECK(fib != NULL);
+	id = vx0_fib_nh_get(fib, VX0_NH_FWD, 1, AF_INET, &gw);
+	CHECK(id > 0);
+	id2 = vx0_fib_nh_get(fib, VX0_NH_FWD, 1, AF_INET, &gw);
+	CHECK_EQ(id2, id); /* shared */
+	vx0_fib_nh_put(fib, (uint32_t)id2);
+	p = a4("203.0.113.0");
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &p, 24, (uint32_t)id), 0);
+	CHECK_EQ(vx0_fib_count(fib, AF_INET), 1);
+	CHECK_EQ(vx0_fib_lookup4(fib, ntohl(a4("203.0.113.77")), &nh), 0);
+	CHECK_EQ(nh, id);
+	CHECK(vx0_fib_lookup4(fib, ntohl(a4("198.51.100.7")), &nh) < 0);
+	CHECK_EQ(vx0_fib_route_get(fib, AF_INET, &p, 24), id);
+	/* L2 publish and invalidate */
+	CHECK_EQ(vx0_fib_nh_l2(vx0_fib_nh(fib, id)) & VX0_NH_L2_VALID, 0);
+	CHECK_EQ(vx0_fib_nh_set_l2(fib, (uint32_t)id, mac), 0);
+	CHECK(vx0_fib_nh_l2(vx0_fib_nh(fib, id)) & VX0_NH_L2_VALID);
+	CHECK_MEM(&fib->nh[id].l2, mac, 6);
+	/* replace with drop, then delete */
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &p, 24, VX0_FIB_NH_DROP_ID), 0);
+	CHECK_EQ(vx0_fib_count(fib, AF_INET), 1);
+	CHECK_EQ(fib->nh[id].refcnt, 1); /* only our own reference left */
+	CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &p, 24), 0);
+	CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &p, 24), -ENOENT);
+	CHECK_EQ(vx0_fib_count(fib, AF_INET), 0);
+	vx0_fib_nh_put(fib, (uint32_t)id);
+	CHECK_EQ(fib->nh[id].refcnt, 0);
+	CHECK_EQ(vx0_fib_nh_set_l2(fib, (uint32_t)id, mac), -ENOENT);
+	CHECK(vx0_fib_route_add(fib, AF_INET, &p, 24, (uint32_t)id) < 0); /* freed nh */
+	vx0_fib_free(fib);
+}
+
+static void
+test_routes_v6_commit(void)
+{
+	struct vx0_fib *fib = make_fib("t6");
+	uint8_t p[16], ip[16], len;
+	uint32_t nh;
+	int fam, id;
+
+	CHECK(fib != NULL);
+	vx0_fib_parse_prefix("2001:db8:b::/48", &fam, p, &len);
+	inet_pton(AF_INET6, "2001:db8:b::42", ip);
+	id = vx0_fib_nh_get(fib, VX0_NH_GLEAN, 2, AF_INET6, NULL);
+	CHECK(id > 0);
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET6, p, len, (uint32_t)id), 0);
+	/* not visible to readers before commit */
+	CHECK(vx0_fib_lookup6(fib, ip, &nh) < 0);
+	CHECK_EQ(vx0_fib_commit(fib), 0);
+	CHECK_EQ(vx0_fib_lookup6(fib, ip, &nh), 0);
+	CHECK_EQ(nh, id);
+	/* the other copy received the same change: a second commit stays right */
+	CHECK_EQ(vx0_fib_route_del(fib, AF_INET6, p, len), 0);
+	CHECK_EQ(vx0_fib_lookup6(fib, ip, &nh), 0); /* still old until commit */
+	CHECK_EQ(vx0_fib_commit(fib), 0);
+	CHECK(vx0_fib_lookup6(fib, ip, &nh) < 0);
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET6, p, len, (uint32_t)id), 0);
+	CHECK_EQ(vx0_fib_commit(fib), 0);
+	CHECK_EQ(vx0_fib_lookup6(fib, ip, &nh), 0);
+	CHECK_EQ(vx0_fib_count(fib, AF_INET6), 1);
+	vx0_fib_free(fib);
+}
+
+/* --- concurrent lookups on lcore 1 while lcore 0 rewrites the table --- */
+
+static struct vx0_fib *cfib;
+static volatile int stop_reader;
+static uint64_t reader_lookups, reader_errors;
+static uint32_t nh_a, nh_b;
+
+static int
+reader(void *arg)
+{
+	unsigned int tid = rte_lcore_id();
+	uint8_t ip6[16];
+	uint32_t nh, ip4 = ntohl(a4("203.0.113.200"));
+
+	(void)arg;
+	inet_pton(AF_INET6, "2001:db8:c::200", ip6);
+	rte_rcu_qsbr_thread_register(qsv, tid);
+	rte_rcu_qsbr_thread_online(qsv, tid);
+	while (!__atomic_load_n(&stop_reader, __ATOMIC_ACQUIRE)) {
+		for (int i = 0; i < 64; i++) {
+			/* a covering /16 always exists, so a miss is a torn update */
+			if (vx0_fib_lookup4(cfib, ip4, &nh) != 0 || (nh != nh_a && nh != nh_b))
+				reader_errors++;
+			if (vx0_fib_lookup6(cfib, ip6, &nh) != 0 || (nh != nh_a && nh != nh_b))
+				reader_errors++;
+			reader_lookups += 2;
+		}
+		rte_rcu_qsbr_quiescent(qsv, tid);
+	}
+	rte_rcu_qsbr_thread_offline(qsv, tid);
+	rte_rcu_qsbr_thread_unregister(qsv, tid);
+	return 0;
+}
+
+static void
+test_updates_under_concurrent_lookups(void)
+{
+	uint8_t p6[16], c6[16], len;
+	uint32_t p4 = a4("203.0.113.0"), c4 = a4("203.0.0.0");
+	int fam;
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+
+	cfib = make_fib("tc");
+	CHECK(cfib != NULL && worker < RTE_MAX_LCORE);
+	nh_a = (uint32_t)vx0_fib_nh_get(cfib, VX0_NH_GLEAN, 0, AF_INET, NULL);
+	nh_b = (uint32_t)vx0_fib_nh_get(cfib, VX0_NH_GLEAN, 1, AF_INET, NULL);
+	vx0_fib_parse_prefix("2001:db8:c::/48", &fam, p6, &len);
+	vx0_fib_parse_prefix("2001:db8::/32", &fam, c6, &len);
+	CHECK_EQ(vx0_fib_route_add(cfib, AF_INET, &c4, 16, nh_a), 0);
+	CHECK_EQ(vx0_fib_route_add(cfib, AF_INET6, c6, 32, nh_a), 0);
+	CHECK_EQ(vx0_fib_commit(cfib), 0);
+	rte_eal_remote_launch(reader, NULL, worker);
+	for (int i = 0; i < 3000; i++) {
+		uint32_t nh = (i & 1) ? nh_b : nh_a;
+
+		/* /25 and /48 need tbl8 groups: add, replace and delete them */
+		CHECK_EQ(vx0_fib_route_add(cfib, AF_INET, &p4, 25, nh), 0);
+		CHECK_EQ(vx0_fib_route_add(cfib, AF_INET6, p6, 48, nh), 0);
+		CHECK_EQ(vx0_fib_commit(cfib), 0);
+		if (i % 3 == 0) {
+			CHECK_EQ(vx0_fib_route_del(cfib, AF_INET, &p4, 25), 0);
+			CHECK_EQ(vx0_fib_route_del(cfib, AF_INET6, p6, 48), 0);
+			CHECK_EQ(vx0_fib_commit(cfib), 0);
+		}
+	}
+	__atomic_store_n(&stop_reader, 1, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(worker);
+	printf("# concurrent: %llu lookups, %llu errors\n",
+	       (unsigned long long)reader_lookups, (unsigned long long)reader_errors);
+	CHECK(reader_lookups > 0);
+	CHECK_EQ(reader_errors, 0);
+	vx0_fib_free(cfib);
+}
+
+int
+main(void)
+{
+	size_t sz;
+
+	if (vx0_test_eal_init("fib") < 0) {
+		printf("not ok 1 - eal init\n1..1\n");
+		return 1;
+	}
+	sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	qsv = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	rte_rcu_qsbr_init(qsv, RTE_MAX_LCORE);
+	VX0_RUN(test_parse_prefix);
+	VX0_RUN(test_routes_and_next_hops_v4);
+	VX0_RUN(test_routes_v6_commit);
+	VX0_RUN(test_updates_under_concurrent_lookups);
+	rte_free(qsv);
+	rte_eal_cleanup();
+	return vx0_test_done();
+}
