@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VX0_CONF_H
+#define VX0_CONF_H
+
+/*
+ * A vx0 node's configuration: a JSON file (jansson) validated field by
+ * field. Errors name the file, the line and the field ("demo.json:12:
+ * ports[1].addresses[0]: bad prefix"). DPDK-free, so it is fuzzed and
+ * tested without EAL; vx0d turns it into ports, lcores and routes.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VX0_CONF_MAX_PORTS 16
+#define VX0_CONF_MAX_LCORES 32
+#define VX0_CONF_MAX_ADDRS 8
+#define VX0_CONF_MAX_EAL_ARGS 64
+#define VX0_CONF_NAME_LEN 16
+
+enum vx0_role {
+	VX0_ROLE_RX = 1u << 0,     /* RX + classify + FIB (transit) */
+	VX0_ROLE_CRYPTO = 1u << 1, /* ESP in/out */
+	VX0_ROLE_ONION = 1u << 2,  /* cell peel/wrap */
+	VX0_ROLE_TX = 1u << 3,     /* drains the per-port TX rings */
+	VX0_ROLE_CTL = 1u << 4,    /* slow path: punt, neighbours, protocols */
+};
+
+enum vx0_profile {
+	VX0_PROFILE_LAB = 0,   /* idle lcores back off: many nodes share CPUs */
+	VX0_PROFILE_PERF,      /* busy polling */
+};
+
+struct vx0_conf_prefix {
+	int family;
+	uint8_t addr[16];
+	uint8_t len;
+};
+
+struct vx0_conf_port {
+	char name[VX0_CONF_NAME_LEN];
+	char device[256];         /* vdev spec "net_af_packet0,iface=x" or a PCI address */
+	uint8_t mac[6];
+	bool has_mac;
+	uint16_t mtu;
+	struct vx0_conf_prefix addrs[VX0_CONF_MAX_ADDRS];
+	unsigned int n_addrs;
+};
+
+enum vx0_conf_route_type { VX0_ROUTE_VIA = 0, VX0_ROUTE_DROP, VX0_ROUTE_CONNECTED };
+
+struct vx0_conf_route {
+	struct vx0_conf_prefix dst;
+	int type;
+	uint8_t via[16];  /* gateway, same family as dst */
+	int port;         /* port index; -1: find it from the connected subnets */
+};
+
+struct vx0_conf_neigh {
+	int port;
+	int family;
+	uint8_t addr[16];
+	uint8_t mac[6];
+};
+
+struct vx0_conf_lcore {
+	unsigned int id;
+	uint32_t roles; /* enum vx0_role bits */
+};
+
+struct vx0_conf {
+	char *eal_argv[VX0_CONF_MAX_EAL_ARGS];
+	int eal_argc;
+	int profile;
+	struct vx0_conf_lcore lcores[VX0_CONF_MAX_LCORES];
+	unsigned int n_lcores;
+	struct vx0_conf_port ports[VX0_CONF_MAX_PORTS];
+	unsigned int n_ports;
+	struct vx0_conf_route *routes;
+	unsigned int n_routes;
+	struct vx0_conf_neigh *neighbours;
+	unsigned int n_neighbours;
+	/* exception path */
+	bool punt_tap;           /* one TAP per port carrying its addresses */
+	uint32_t punt_rate_pps;  /* per class policer rate */
+	uint32_t punt_burst;
+	uint32_t icmp_rate_pps;  /* ICMP errors generated per second */
+	/* sizes */
+	uint32_t mbufs;
+	uint32_t ring_size;
+	uint32_t max_routes4, max_routes6, max_nh;
+	/* stop when every RX port has been idle this long (capture replay), 0: never */
+	uint32_t stop_after_idle_ms;
+	char stats_json[256];    /* write final stats here at exit (optional) */
+};
+
+/* Parse and validate; on error returns -EINVAL with a message in err. */
+int vx0_conf_load_file(const char *path, struct vx0_conf *conf, char *err,
+		       size_t errlen);
+int vx0_conf_load_string(const char *text, size_t len, const char *name,
+			 struct vx0_conf *conf, char *err, size_t errlen);
+void vx0_conf_free(struct vx0_conf *conf);
+
+int vx0_conf_port_index(const struct vx0_conf *conf, const char *name);
+const char *vx0_role_name(uint32_t role_bit);
+
+/* Line (1-based) of the JSON value at path ("ports[1].device") in text, or 0. */
+unsigned int vx0_conf_line_of(const char *text, size_t len, const char *path);
+
+#endif

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "vx0_pipeline.h"
+
+static struct rte_ring *
+make_ring(const char *fmt, unsigned int i, unsigned int size, int sock, unsigned int flags)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), fmt, i);
+	return rte_ring_create(name, size, sock, flags);
+}
+
+static int
+setup_lcores(struct vx0_node *node, char *err, size_t errlen)
+{
+	const struct vx0_conf *c = node->conf;
+	unsigned int rx[VX0_CONF_MAX_LCORES], tx[VX0_CONF_MAX_LCORES];
+	unsigned int n_rx = 0, n_tx = 0, main_lcore = rte_get_main_lcore();
+	struct rte_meter_srtcm_params mp = {
+		.cir = c->punt_rate_pps, .cbs = c->punt_burst, .ebs = 0,
+	};
+	struct rte_meter_srtcm_profile *prof = &node->punt_prof;
+
+	/* the policer counts packets: one "byte" per packet */
+	if (rte_meter_srtcm_profile_config(prof, &mp) != 0) {
+		snprintf(err, errlen, "exception_path: bad policer rate/burst");
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < c->n_lcores; i++) {
+		const struct vx0_conf_lcore *cl = &c->lcores[i];
+		struct vx0_lcore_ctx *lc;
+
+		if (cl->id >= RTE_MAX_LCORE || !rte_lcore_is_enabled(cl->id)) {
+			snprintf(err, errlen,
+				 "lcores[%u]: lcore %u is not enabled in EAL (--lcores / -l)", i, cl->id);
+			return -EINVAL;
+		}
+		if ((cl->roles & VX0_ROLE_CTL) && cl->id != main_lcore) {
+			snprintf(err, errlen,
+				 "lcores[%u]: the ctl lcore must be the EAL main lcore (%u)", i, main_lcore);
+			return -EINVAL;
+		}
+		lc = rte_zmalloc_socket("vx0_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE,
+					(int)rte_lcore_to_socket_id(cl->id));
+		if (lc == NULL)
+			return -ENOMEM;
+		lc->node = node;
+		lc->lcore_id = cl->id;
+		lc->roles = cl->roles;
+		for (unsigned int k = 0; k < VX0_PUNT_MAX; k++)
+			rte_meter_srtcm_config(&lc->punt_meter[k], prof);
+		if (cl->roles & VX0_ROLE_RX)
+			rx[n_rx++] = cl->id;
+		if (cl->roles & VX0_ROLE_TX)
+			tx[n_tx++] = cl->id;
+		if (cl->roles & VX0_ROLE_CRYPTO) {
+			if (node->n_crypto == VX0_MAX_WORKERS)
+				return -E2BIG;
+			lc->crypto_idx = node->n_crypto++;
+		}
+		if (cl->roles & VX0_ROLE_ONION) {
+			if (node->n_onion == VX0_MAX_WORKERS)
+				return -E2BIG;
+			lc->onion_idx = node->n_onion++;
+		}
+		if (cl->roles & VX0_ROLE_CTL)
+			node->ctl_lcore = cl->id;
+		node->lc[cl->id] = lc;
+	}
+	/* ports round-robin over the RX lcores (every queue) and TX lcores */
+	for (unsigned int p = 0; p < node->n_ports; p++) {
+		for (uint16_t q = 0; q < node->ports[p].nb_rxq; q++) {
+			struct vx0_lcore_ctx *lc = node->lc[rx[(p + q) % n_rx]];
+
+			lc->rxq[lc->n_rxq++] = (struct vx0_rxq_ref){ .port = (uint16_t)p, .queue = q };
+		}
+		struct vx0_lcore_ctx *lt = node->lc[tx[p % n_tx]];
+
+		lt->tx_ports[lt->n_tx_ports++] = (uint16_t)p;
+	}
+	return 0;
+}
+
+int
+vx0_node_create(struct vx0_node *node, struct vx0_conf *conf, char *err, size_t errlen)
+{
+	static const struct rte_mbuf_dynfield meta_desc = {
+		.name = "vx0_pkt_meta",
+		.size = sizeof(struct vx0_pkt_meta),
+		.align = __alignof__(struct vx0_pkt_meta),
+	};
+	int sock = (int)rte_socket_id(), rc;
+	uint16_t max_mtu = 1500;
+	size_t qs;
+	struct vx0_fib_conf fc;
+
+	memset(node, 0, sizeof(*node));
+	node->conf = conf;
+	node->tsc_hz = rte_get_tsc_hz();
+	node->busy_poll = conf->profile == VX0_PROFILE_PERF;
+	node->meta_off = rte_mbuf_dynfield_register(&meta_desc);
+	if (node->meta_off < 0) {
+		snprintf(err, errlen, "cannot register the mbuf metadata field: %s",
+			 strerror(rte_errno));
+		return -rte_errno;
+	}
+	for (unsigned int i = 0; i < conf->n_ports; i++)
+		if (conf->ports[i].mtu > max_mtu)
+			max_mtu = conf->ports[i].mtu;
+	node->pool_size = conf->mbufs;
+	/* one segment holds a whole frame of the largest MTU */
+	node->pool = rte_pktmbuf_pool_create("vx0_mbuf", conf->mbufs, 256, 0,
+		RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
+			(uint32_t)(RTE_PKTMBUF_HEADROOM + max_mtu + 64)), sock);
+	if (node->pool == NULL) {
+		snprintf(err, errlen, "cannot create mbuf pool of %u: %s (raise EAL -m?)",
+			 conf->mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	qs = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	node->qsv = rte_zmalloc_socket("vx0_qsbr", qs, RTE_CACHE_LINE_SIZE, sock);
+	if (node->qsv == NULL || rte_rcu_qsbr_init(node->qsv, RTE_MAX_LCORE) != 0)
+		return -ENOMEM;
+	fc = (struct vx0_fib_conf){
+		.max_routes4 = conf->max_routes4, .max_routes6 = conf->max_routes6,
+		.max_nh = conf->max_nh, .socket_id = sock, .qsv = node->qsv,
+	};
+	node->fib = vx0_fib_create("vx0fib", &fc);
+	if (node->fib == NULL) {
+		snprintf(err, errlen, "cannot create the FIB (%u/%u routes): %s",
+			 conf->max_routes4, conf->max_routes6, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < conf->n_ports; i++) {
+		rc = vx0_port_setup(node, i, &conf->ports[i], err, errlen);
+		if (rc < 0)
+			return rc;
+		node->n_ports++;
+		node->ports[i].tx_ring = make_ring("vx0_tx%u", i, conf->ring_size,
+			rte_eth_dev_socket_id(node->ports[i].port_id) < 0 ? sock :
+			rte_eth_dev_socket_id(node->ports[i].port_id), RING_F_SC_DEQ);
+		if (node->ports[i].tx_ring == NULL)
+			return -ENOMEM;
+	}
+	rc = setup_lcores(node, err, errlen);
+	if (rc < 0)
+		return rc;
+	for (unsigned int i = 0; i < node->n_crypto; i++)
+		if ((node->crypto_ring[i] = make_ring("vx0_crypto%u", i, conf->ring_size,
+						      sock, RING_F_SC_DEQ)) == NULL)
+			return -ENOMEM;
+	for (unsigned int i = 0; i < node->n_onion; i++)
+		if ((node->onion_ring[i] = make_ring("vx0_onion%u", i, conf->ring_size,
+						     sock, RING_F_SC_DEQ)) == NULL)
+			return -ENOMEM;
+	node->punt_ring = make_ring("vx0_punt", 0, conf->ring_size, sock, RING_F_SC_DEQ);
+	if (node->punt_ring == NULL)
+		return -ENOMEM;
+	if (conf->punt_tap)
+		for (unsigned int i = 0; i < node->n_ports; i++) {
+			rc = vx0_port_setup_tap(node, i, err, errlen);
+			if (rc < 0)
+				return rc;
+		}
+	return vx0_ctl_create(node, err, errlen);
+}
+
+static int
+local_route(struct vx0_node *node, unsigned int p, int family, const void *addr,
+	    uint8_t len, char *err, size_t errlen)
+{
+	uint8_t pfx[16] = { 0 };
+	int nh, rc;
+
+	/* the subnet is connected (resolve each destination on the port) ... */
+	memcpy(pfx, addr, family == AF_INET ? 4 : 16);
+	for (int i = 0; i < 16; i++) {
+		int bits = (int)len - i * 8;
+
+		if (bits <= 0)
+			pfx[i] = 0;
+		else if (bits < 8)
+			pfx[i] &= (uint8_t)(0xff << (8 - bits));
+	}
+	nh = vx0_fib_nh_get(node->fib, VX0_NH_GLEAN, (uint16_t)p, family, NULL);
+	if (nh < 0)
+		goto fail;
+	rc = vx0_fib_route_add(node->fib, family, pfx, len, (uint32_t)nh);
+	vx0_fib_nh_put(node->fib, (uint32_t)nh);
+	if (rc < 0) {
+		nh = rc;
+		goto fail;
+	}
+	/* ... and the address itself is ours */
+	nh = vx0_fib_nh_get(node->fib, VX0_NH_LOCAL, (uint16_t)p, family, addr);
+	if (nh < 0)
+		goto fail;
+	rc = vx0_fib_route_add(node->fib, family, addr, family == AF_INET ? 32 : 128,
+			       (uint32_t)nh);
+	vx0_fib_nh_put(node->fib, (uint32_t)nh);
+	if (rc < 0) {
+		nh = rc;
+		goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "port %s: cannot install its address routes: %s",
+		 node->ports[p].name, strerror(-nh));
+	return nh;
+}
+
+int
+vx0_node_install_routes(struct vx0_node *node, char *err, size_t errlen)
+{
+	const struct vx0_conf *c = node->conf;
+	int rc;
+
+	for (unsigned int p = 0; p < node->n_ports; p++) {
+		const struct vx0_port *pt = &node->ports[p];
+
+		for (unsigned int i = 0; i < pt->n_ip4; i++)
+			if ((rc = local_route(node, p, AF_INET, &pt->ip4[i], pt->ip4_len[i], err, errlen)) < 0)
+				return rc;
+		for (unsigned int i = 0; i < pt->n_ip6; i++)
+			if ((rc = local_route(node, p, AF_INET6, pt->ip6[i], pt->ip6_len[i], err, errlen)) < 0)
+				return rc;
+	}
+	for (unsigned int i = 0; i < c->n_routes; i++) {
+		const struct vx0_conf_route *r = &c->routes[i];
+		int nh;
+
+		if (r->type == VX0_ROUTE_DROP)
+			nh = VX0_FIB_NH_DROP_ID;
+		else
+			nh = vx0_fib_nh_get(node->fib, VX0_NH_FWD, (uint16_t)r->port,
+					    r->dst.family, r->via);
+		if (nh < 0) {
+			snprintf(err, errlen, "routes[%u]: no next hop: %s", i, strerror(-nh));
+			return nh;
+		}
+		rc = vx0_fib_route_add(node->fib, r->dst.family, r->dst.addr, r->dst.len,
+				       (uint32_t)nh);
+		vx0_fib_nh_put(node->fib, (uint32_t)nh);
+		if (rc < 0) {
+			snprintf(err, errlen, "routes[%u]: %s", i, strerror(-rc));
+			return rc;
+		}
+	}
+	return vx0_fib_commit(node->fib);
+}
+
+int
+vx0_node_start_ports(struct vx0_node *node, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < node->n_ports; i++) {
+		int rc = rte_eth_dev_start(node->ports[i].port_id);
+
+		if (rc < 0) {
+			snprintf(err, errlen, "port %s: start: %s", node->ports[i].name,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void
+vx0_node_stop_ports(struct vx0_node *node)
+{
+	for (unsigned int i = 0; i < node->n_ports; i++) {
+		struct vx0_port *p = &node->ports[i];
+
+		rte_eth_dev_stop(p->port_id);
+		rte_eth_dev_close(p->port_id);
+		if (p->tap_id != UINT16_MAX) {
+			rte_eth_dev_stop(p->tap_id);
+			rte_eth_dev_close(p->tap_id);
+		}
+	}
+}
+
+uint32_t
+vx0_node_mbufs_in_use(const struct vx0_node *node)
+{
+	return node->pool ? rte_mempool_in_use_count(node->pool) : 0;
+}
+
+void
+vx0_node_destroy(struct vx0_node *node)
+{
+	vx0_ctl_destroy(node);
+	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
+		rte_free(node->lc[i]);
+	for (unsigned int i = 0; i < node->n_ports; i++)
+		rte_ring_free(node->ports[i].tx_ring);
+	for (unsigned int i = 0; i < node->n_crypto; i++)
+		rte_ring_free(node->crypto_ring[i]);
+	for (unsigned int i = 0; i < node->n_onion; i++)
+		rte_ring_free(node->onion_ring[i]);
+	rte_ring_free(node->punt_ring);
+	vx0_fib_free(node->fib);
+	rte_free(node->qsv);
+	rte_mempool_free(node->pool);
+	memset(node, 0, sizeof(*node));
+}
+
+void
+vx0_node_stats_sum(const struct vx0_node *node, struct vx0_lcore_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct vx0_lcore_stats *s;
+		const uint64_t *src;
+		uint64_t *dst = (uint64_t *)out;
+
+		if (node->lc[l] == NULL)
+			continue;
+		s = &node->lc[l]->stats;
+		src = (const uint64_t *)s;
+		/* the struct is all uint64_t counters */
+		for (size_t i = 0; i < offsetof(struct vx0_lcore_stats, sleeps) / 8 + 1; i++)
+			dst[i] += src[i];
+	}
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rx + classify + forward: parse once into the metadata, then send each
+ * packet to its next stage. Transit packets get their FIB lookup, TTL
+ * decrement and L2 rewrite here and go straight to the output port's TX
+ * ring, so the common case touches one ring.
+ */
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+
+#include "vx0_pipeline.h"
+
+struct rx_out {
+	struct rte_mbuf *tx[VX0_MAX_PORTS][VX0_BURST];
+	uint16_t n_tx[VX0_MAX_PORTS];
+	struct rte_mbuf *cr[VX0_MAX_WORKERS][VX0_BURST];
+	uint16_t n_cr[VX0_MAX_WORKERS];
+};
+
+void
+vx0_punt(struct vx0_lcore_ctx *lc, struct rte_mbuf *m, unsigned int cls)
+{
+	struct vx0_node *node = lc->node;
+
+	if (rte_meter_srtcm_color_blind_check(&lc->punt_meter[cls], &node->punt_prof,
+					      rte_rdtsc(), 1) == RTE_COLOR_RED) {
+		vx0_drop(lc, m, VX0_DROP_PUNT_POLICED);
+		return;
+	}
+	vx0_meta(node, m)->stage = (uint8_t)cls;
+	if (rte_ring_mp_enqueue(node->punt_ring, m) != 0) {
+		vx0_drop(lc, m, VX0_DROP_RING_FULL);
+		return;
+	}
+	lc->stats.punt[cls]++;
+}
+
+void
+vx0_tx_enqueue(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts,
+	       unsigned int n)
+{
+	unsigned int done;
+
+	if (n == 0)
+		return;
+	done = rte_ring_mp_enqueue_burst(lc->node->ports[port_idx].tx_ring,
+					 (void **)pkts, n, NULL);
+	for (unsigned int i = done; i < n; i++)
+		vx0_drop(lc, pkts[i], VX0_DROP_RING_FULL);
+}
+
+/* Ask the slow path for an ICMP error about m (m itself is then consumed). */
+static inline void
+icmp_error(struct vx0_lcore_ctx *lc, struct rte_mbuf *m, struct vx0_pkt_meta *meta,
+	   uint8_t type, uint8_t code, uint32_t arg, unsigned int reason)
+{
+	lc->stats.drops[reason]++;
+	meta->aux = (uint16_t)(type << 8 | code);
+	meta->next_hop = arg;
+	vx0_punt(lc, m, VX0_PUNT_ICMP_ERR);
+}
+
+static inline bool
+is_nd(const struct vx0_pkt_meta *meta)
+{
+	return meta->l4_proto == IPPROTO_ICMPV6 && meta->sport >= 133 && meta->sport <= 137;
+}
+
+static inline void
+to_local(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
+	 struct vx0_pkt_meta *meta)
+{
+	struct vx0_node *node = lc->node;
+
+	if (meta->l4_proto == IPPROTO_ESP || (meta->flags & VX0_PKT_F_ESP_UDP)) {
+		unsigned int w;
+
+		if (node->n_crypto == 0) {
+			vx0_drop(lc, m, VX0_DROP_ESP_NO_SA);
+			return;
+		}
+		/* flow affinity: one SA, one crypto lcore, so the replay
+		 * window needs no lock and order holds */
+		w = rte_hash_crc_4byte(meta->spi, 0) % node->n_crypto;
+		o->cr[w][o->n_cr[w]++] = m;
+		return;
+	}
+	if (meta->l3_type == VX0_L3_IPV6 && is_nd(meta)) {
+		vx0_punt(lc, m, VX0_PUNT_ND);
+		return;
+	}
+	vx0_punt(lc, m, VX0_PUNT_LOCAL);
+}
+
+static inline void
+forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
+	struct vx0_pkt_meta *meta, uint32_t nh_id)
+{
+	struct vx0_node *node = lc->node;
+	const struct vx0_fib_nh *nh = vx0_fib_nh(node->fib, nh_id);
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
+	uint8_t type = __atomic_load_n(&nh->type, __ATOMIC_RELAXED);
+	struct rte_ether_hdr *eth;
+	const struct vx0_port *out;
+	uint64_t l2;
+
+	if (unlikely(type == VX0_NH_LOCAL)) {
+		to_local(lc, o, m, meta);
+		return;
+	}
+	if (unlikely(type != VX0_NH_FWD && type != VX0_NH_GLEAN)) {
+		vx0_drop(lc, m, VX0_DROP_BLACKHOLE);
+		return;
+	}
+	if (unlikely(meta->ttl <= 1)) {
+		icmp_error(lc, m, meta, meta->l3_type == VX0_L3_IPV4 ? 11 : 3, 0, 0,
+			   VX0_DROP_TTL_EXPIRED);
+		return;
+	}
+	out = &node->ports[nh->port];
+	if (unlikely(meta->ip_len > out->mtu)) {
+		if (meta->l3_type == VX0_L3_IPV6)
+			icmp_error(lc, m, meta, 2, 0, out->mtu, VX0_DROP_MTU);
+		else if (l3[6] & 0x40) /* DF */
+			icmp_error(lc, m, meta, 3, 4, out->mtu, VX0_DROP_MTU);
+		else
+			vx0_drop(lc, m, VX0_DROP_MTU);
+		return;
+	}
+	if (meta->l3_type == VX0_L3_IPV4)
+		vx0_pkt_ipv4_dec_ttl(l3);
+	else
+		vx0_pkt_ipv6_dec_hlim(l3);
+	l2 = type == VX0_NH_FWD ? vx0_fib_nh_l2(nh) : 0;
+	if (unlikely(!(l2 & VX0_NH_L2_VALID))) {
+		/* the slow path resolves and sends it; the TTL is already done */
+		meta->next_hop = nh_id;
+		meta->out_port = nh->port;
+		vx0_punt(lc, m, VX0_PUNT_RESOLVE);
+		return;
+	}
+	/* drop any VLAN tags: we forward untagged */
+	if (unlikely(meta->l2_len != RTE_ETHER_HDR_LEN)) {
+		rte_pktmbuf_adj(m, meta->l2_len - RTE_ETHER_HDR_LEN);
+		meta->l2_len = RTE_ETHER_HDR_LEN;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	memcpy(&eth->dst_addr, &l2, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(&out->mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(meta->l3_type == VX0_L3_IPV4 ?
+					   RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+	o->tx[nh->port][o->n_tx[nh->port]++] = m;
+}
+
+void
+vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts,
+	     uint16_t n)
+{
+	struct vx0_node *node = lc->node;
+	const struct vx0_port *port = &node->ports[port_idx];
+	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_RX];
+	struct rte_mbuf *v4[VX0_BURST];
+	uint32_t v4_dst[VX0_BURST], v4_nh[VX0_BURST];
+	unsigned int n4 = 0;
+	struct rx_out o;
+	uint64_t t0 = rte_rdtsc();
+
+	memset(o.n_tx, 0, sizeof(o.n_tx));
+	memset(o.n_cr, 0, sizeof(o.n_cr));
+	st->pkts += n;
+	st->bursts++;
+	lc->stats.port_rx[port_idx] += n;
+	for (uint16_t i = 0; i < n && i < 3; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct vx0_pkt_meta *meta = vx0_meta(node, m);
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		int r;
+
+		if (i + 3 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
+		st->bytes += m->pkt_len;
+		if (unlikely(m->nb_segs != 1)) {
+			vx0_drop(lc, m, VX0_DROP_MULTISEG);
+			continue;
+		}
+		r = vx0_pkt_parse(d, m->data_len, meta);
+		if (unlikely(r != VX0_PKT_OK)) {
+			vx0_drop(lc, m, (unsigned int)r);
+			continue;
+		}
+		meta->in_port = port_idx;
+		if (!(meta->flags & VX0_PKT_F_L2_MCAST) &&
+		    unlikely(!rte_is_same_ether_addr((const struct rte_ether_addr *)d, &port->mac))) {
+			vx0_drop(lc, m, VX0_DROP_L2_NOT_OURS);
+			continue;
+		}
+		switch (meta->l3_type) {
+		case VX0_L3_ARP:
+			vx0_punt(lc, m, VX0_PUNT_ARP);
+			break;
+		case VX0_L3_IPV4:
+			if (unlikely(meta->flags & VX0_PKT_F_L3_MCAST)) {
+				vx0_drop(lc, m, VX0_DROP_L3_MCAST);
+				break;
+			}
+			v4[n4] = m;
+			v4_dst[n4++] = rte_be_to_cpu_32(*(const uint32_t *)(d + meta->l2_len + 16));
+			break;
+		case VX0_L3_IPV6: {
+			uint32_t nh;
+
+			if (unlikely(meta->flags & VX0_PKT_F_L3_MCAST)) {
+				if (is_nd(meta))
+					vx0_punt(lc, m, VX0_PUNT_ND);
+				else
+					vx0_drop(lc, m, VX0_DROP_L3_MCAST);
+				break;
+			}
+			if (vx0_fib_lookup6(node->fib, d + meta->l2_len + 24, &nh) != 0) {
+				icmp_error(lc, m, meta, 1, 0, 0, VX0_DROP_NO_ROUTE);
+				break;
+			}
+			forward(lc, &o, m, meta, nh);
+			break;
+		}
+		default:
+			vx0_drop(lc, m, VX0_DROP_ETHERTYPE);
+			break;
+		}
+	}
+	if (n4) {
+		vx0_fib_lookup4_bulk(node->fib, v4_dst, v4_nh, n4);
+		for (unsigned int i = 0; i < n4; i++) {
+			struct vx0_pkt_meta *meta = vx0_meta(node, v4[i]);
+
+			if (unlikely(!(v4_nh[i] & RTE_LPM_LOOKUP_SUCCESS)))
+				icmp_error(lc, v4[i], meta, 3, 0, 0, VX0_DROP_NO_ROUTE);
+			else
+				forward(lc, &o, v4[i], meta, v4_nh[i] & 0x00ffffff);
+		}
+	}
+	for (unsigned int p = 0; p < node->n_ports; p++) {
+		st->out += o.n_tx[p];
+		vx0_tx_enqueue(lc, (uint16_t)p, o.tx[p], o.n_tx[p]);
+	}
+	for (unsigned int w = 0; w < node->n_crypto; w++) {
+		unsigned int k;
+
+		if (o.n_cr[w] == 0)
+			continue;
+		k = rte_ring_mp_enqueue_burst(node->crypto_ring[w], (void **)o.cr[w],
+					      o.n_cr[w], NULL);
+		st->out += k;
+		for (unsigned int i = k; i < o.n_cr[w]; i++)
+			vx0_drop(lc, o.cr[w][i], VX0_DROP_RING_FULL);
+	}
+	st->cycles += rte_rdtsc() - t0;
+}
