@@ -71,7 +71,7 @@ add("v4_padded", e / IP(src=V4A, dst=V4B, id=10) / UDP(sport=3, dport=4) / b"x" 
     "IPv4 UDP in a 60-byte frame: 17 bytes of Ethernet padding after the IP packet")
 add("v4_bcast", Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff") / IP(src=V4A, dst="255.255.255.255", id=11) / UDP(sport=67, dport=68),
     "IPv4 limited broadcast")
-add("v6_dad_ns", Ether(src=PEER_MAC, dst=in6_getnsmac(inet_pton(socket.AF_INET6, V6A))) /
+add("v6_dad_ns", Ether(src=PEER_MAC, dst=in6_getnsmac(in6_getnsma(inet_pton(socket.AF_INET6, V6A)))) /
     IPv6(src="::", dst=socket.inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, V6A))), hlim=255) / ICMPv6ND_NS(tgt=V6A),
     "DAD neighbour solicitation from :: (RFC 4862 5.4.2)")
 
@@ -85,14 +85,14 @@ add("b_arp_reply", Ether(src=OURS_MAC, dst=PEER_MAC) / ARP(op=2, hwsrc=OURS_MAC,
 add("b_arp_garp", Ether(src=OURS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=OURS_MAC, psrc=V4A, hwdst="00:00:00:00:00:00", pdst=V4A),
     "our gratuitous ARP announcement (RFC 5227 2.3)")
 tgt = inet_pton(socket.AF_INET6, V6C)
-add("b_ns_mcast", Ether(src=OURS_MAC, dst=in6_getnsmac(tgt)) /
+add("b_ns_mcast", Ether(src=OURS_MAC, dst=in6_getnsmac(in6_getnsma(tgt))) /
     IPv6(src=V6A, dst=socket.inet_ntop(socket.AF_INET6, in6_getnsma(tgt)), hlim=255) /
     ICMPv6ND_NS(tgt=V6C) / ICMPv6NDOptSrcLLAddr(lladdr=OURS_MAC),
     "our multicast NS for 2001:db8::fe to its solicited-node group")
 add("b_ns_unicast", Ether(src=OURS_MAC, dst=PEER_MAC) / IPv6(src=V6A, dst=V6C, hlim=255) /
     ICMPv6ND_NS(tgt=V6C) / ICMPv6NDOptSrcLLAddr(lladdr=OURS_MAC),
     "our unicast NUD probe of 2001:db8::fe")
-add("b_ns_dad", Ether(src=OURS_MAC, dst=in6_getnsmac(tgt)) /
+add("b_ns_dad", Ether(src=OURS_MAC, dst=in6_getnsmac(in6_getnsma(tgt))) /
     IPv6(src="::", dst=socket.inet_ntop(socket.AF_INET6, in6_getnsma(tgt)), hlim=255) / ICMPv6ND_NS(tgt=V6C),
     "DAD NS for 2001:db8::fe")
 add("b_na_sol", Ether(src=OURS_MAC, dst=PEER_MAC) / IPv6(src=V6A, dst=V6C, hlim=255) /
