@@ -44,9 +44,9 @@ check_meta(const char *name, const uint8_t *f, size_t n, const struct exp *e)
 	CHECK_EQ(m.dport, e->dport);
 	CHECK_EQ(m.spi, e->spi);
 	/* the pipeline's fields are not the parser's */
-	CHECK_EQ(m.in_port, 0xa5a5);
+	CHECK_EQ(m.in_port, 0xa5);
 	CHECK_EQ(m.next_hop, 0xa5a5a5a5u);
-	CHECK_EQ(m.drop_reason, 0xa5);
+	CHECK_EQ(m.stage, 0xa5);
 	CHECK_EQ(m.aux, 0xa5a5);
 }
 

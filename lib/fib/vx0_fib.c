@@ -29,11 +29,16 @@ vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
 {
 	struct rte_lpm_config c4 = {
 		.max_rules = def(conf->max_routes4, 1100000),
-		.number_tbl8s = def(conf->max_tbl8s4, 65536),
+		/* tbl8 groups serve prefixes longer than /24: a few per cent
+		 * of a real table; each costs 1 KiB */
+		.number_tbl8s = def(conf->max_tbl8s4,
+				    RTE_MIN(65536u, RTE_MAX(256u, def(conf->max_routes4, 1100000) / 16))),
 	};
 	struct rte_lpm6_config c6 = {
 		.max_rules = def(conf->max_routes6, 300000),
-		.number_tbl8s = def(conf->max_tbl8s6, 65536),
+		/* IPv6 prefixes are mostly longer than /24: ~2 groups each */
+		.number_tbl8s = def(conf->max_tbl8s6,
+				    RTE_MIN(65536u, RTE_MAX(256u, def(conf->max_routes6, 300000) * 2))),
 	};
 	struct rte_lpm_rcu_config rcu = { .v = conf->qsv, .mode = RTE_LPM_QSBR_MODE_DQ };
 	char n[RTE_MEMZONE_NAMESIZE];
@@ -359,6 +364,14 @@ vx0_fib_commit(struct vx0_fib *fib)
 	}
 	fib->n_pend6 = 0;
 	return rc;
+}
+
+int
+vx0_fib_lookup6_pending(const struct vx0_fib *fib, const uint8_t *ip, uint32_t *nh)
+{
+	const struct rte_lpm6 *l = fib->lpm6_active == fib->lpm6[0] ? fib->lpm6[1] : fib->lpm6[0];
+
+	return rte_lpm6_lookup(l, ip, nh);
 }
 
 uint32_t

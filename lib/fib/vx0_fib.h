@@ -136,6 +136,9 @@ vx0_fib_nh_l2(const struct vx0_fib_nh *nh)
 	return __atomic_load_n(&nh->l2, __ATOMIC_ACQUIRE);
 }
 
+/* The writer's view: includes IPv6 changes not yet committed. */
+int vx0_fib_lookup6_pending(const struct vx0_fib *fib, const uint8_t *ip, uint32_t *nh);
+
 uint32_t vx0_fib_count(const struct vx0_fib *fib, int family);
 const char *vx0_fib_nh_type_name(unsigned int type);
 

@@ -38,8 +38,11 @@ poll_rx(struct vx0_lcore_ctx *lc)
 			total += n;
 		}
 	}
-	if (total)
+	if (total) {
 		lc->last_rx_tsc = rte_rdtsc();
+		if (lc->first_rx_tsc == 0)
+			lc->first_rx_tsc = lc->last_rx_tsc;
+	}
 	return total;
 }
 

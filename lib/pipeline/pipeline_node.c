@@ -9,7 +9,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
-#include "vx0_pipeline.h"
+#include "vx0_ctl.h"
 
 static struct rte_ring *
 make_ring(const char *fmt, unsigned int i, unsigned int size, int sock, unsigned int flags)
@@ -256,6 +256,14 @@ vx0_node_install_routes(struct vx0_node *node, char *err, size_t errlen)
 			return rc;
 		}
 	}
+	/* static neighbours last: their host routes need the connected ones */
+	for (unsigned int i = 0; i < c->n_neighbours; i++) {
+		rc = vx0_ctl_neigh_static(node->ctl, &c->neighbours[i]);
+		if (rc < 0) {
+			snprintf(err, errlen, "neighbours[%u]: %s", i, strerror(-rc));
+			return rc;
+		}
+	}
 	return vx0_fib_commit(node->fib);
 }
 
@@ -331,4 +339,20 @@ vx0_node_stats_sum(const struct vx0_node *node, struct vx0_lcore_stats *out)
 		for (size_t i = 0; i < offsetof(struct vx0_lcore_stats, sleeps) / 8 + 1; i++)
 			dst[i] += src[i];
 	}
+}
+
+double
+vx0_node_rx_seconds(const struct vx0_node *node)
+{
+	uint64_t first = UINT64_MAX, last = 0;
+
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct vx0_lcore_ctx *lc = node->lc[l];
+
+		if (lc == NULL || lc->first_rx_tsc == 0)
+			continue;
+		first = RTE_MIN(first, lc->first_rx_tsc);
+		last = RTE_MAX(last, lc->last_rx_tsc);
+	}
+	return last > first ? (double)(last - first) / (double)node->tsc_hz : 0.0;
 }

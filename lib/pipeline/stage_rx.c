@@ -139,7 +139,6 @@ forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 	if (unlikely(!(l2 & VX0_NH_L2_VALID))) {
 		/* the slow path resolves and sends it; the TTL is already done */
 		meta->next_hop = nh_id;
-		meta->out_port = nh->port;
 		vx0_punt(lc, m, VX0_PUNT_RESOLVE);
 		return;
 	}
@@ -194,7 +193,7 @@ vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			vx0_drop(lc, m, (unsigned int)r);
 			continue;
 		}
-		meta->in_port = port_idx;
+		meta->in_port = (uint8_t)port_idx;
 		if (!(meta->flags & VX0_PKT_F_L2_MCAST) &&
 		    unlikely(!rte_is_same_ether_addr((const struct rte_ether_addr *)d, &port->mac))) {
 			vx0_drop(lc, m, VX0_DROP_L2_NOT_OURS);

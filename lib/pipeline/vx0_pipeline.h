@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -137,7 +138,7 @@ struct vx0_lcore_ctx {
 	uint16_t tx_ports[VX0_MAX_PORTS];   /* ports whose TX ring this lcore drains */
 	unsigned int n_tx_ports;
 	struct rte_meter_srtcm punt_meter[VX0_PUNT_MAX];
-	uint64_t last_rx_tsc;
+	uint64_t first_rx_tsc, last_rx_tsc;
 	bool rx_done;
 	struct vx0_lcore_stats stats;
 };
@@ -234,6 +235,17 @@ void vx0_ctl_destroy(struct vx0_node *node);
 unsigned int vx0_ctl_poll(struct vx0_node *node, uint64_t now_ms);
 /* The ctl lcore's loop until shutdown (runs the other roles it has too). */
 int vx0_ctl_run(struct vx0_node *node, volatile int *stop_requested);
+
+/* After the worker lcores returned: free whatever is left in the rings. */
+void vx0_ctl_drain(struct vx0_node *node);
+
+/* --- telemetry (pipeline_telemetry.c): /vx0/... commands --- */
+int vx0_telemetry_register(struct vx0_node *node);
+/* The summary as JSON text (malloc'd), also written by vx0d at exit. */
+char *vx0_stats_json(struct vx0_node *node);
+
+/* Seconds between the first and the last RX burst (over all RX lcores). */
+double vx0_node_rx_seconds(const struct vx0_node *node);
 
 /* Sum of per-lcore stats. */
 void vx0_node_stats_sum(const struct vx0_node *node, struct vx0_lcore_stats *out);

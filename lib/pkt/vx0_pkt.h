@@ -42,13 +42,14 @@ struct vx0_pkt_meta {
 	uint8_t ttl;       /* TTL / hop limit */
 	uint16_t sport, dport; /* TCP/UDP ports host order; ICMP/ICMPv6: sport = type, dport = code; ARP: sport = op */
 	uint32_t spi;      /* ESP SPI host order (plain ESP, or ESP-in-UDP with VX0_PKT_F_ESP_UDP), else 0 */
-	/* owned by the pipeline, never touched by the parser: */
-	uint16_t in_port, out_port;
-	uint32_t next_hop; /* FIB next-hop index */
-	uint8_t drop_reason, stage;
-	uint16_t aux;
+	/* owned by the pipeline, never touched by the parser (kept small: the
+	 * mbuf's dynamic field area also holds the PMDs' 8-byte timestamp) */
+	uint8_t in_port;   /* vx0 port index the packet came in on */
+	uint8_t stage;     /* punt class / next stage */
+	uint16_t aux;      /* ICMP error to send: type << 8 | code */
+	uint32_t next_hop; /* FIB next-hop index; ICMP error argument (MTU, pointer) */
 };
-_Static_assert(sizeof(struct vx0_pkt_meta) <= 32, "vx0_pkt_meta must fit the mbuf dynfield");
+_Static_assert(sizeof(struct vx0_pkt_meta) <= 28, "vx0_pkt_meta must leave room in the mbuf dynfield area");
 
 enum vx0_pkt_drop {
 	VX0_PKT_OK = 0,

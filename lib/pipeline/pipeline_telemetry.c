@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * /vx0/... commands on the DPDK telemetry socket (dpdk-telemetry.py works
+ * unchanged) and the same numbers as one JSON document for vx0d's exit
+ * summary. Counters are read without locks (each is written by one lcore);
+ * tables owned by the slow path are read under its mutex.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_telemetry.h>
+
+#include "vx0_ctl.h"
+
+/* The 22.11 telemetry callbacks take no user argument: the node registered
+ * once at start-up is the only one a process has. */
+static struct vx0_node *tel_node;
+
+static void
+fmt_mac(char *buf, size_t n, const uint8_t *m)
+{
+	snprintf(buf, n, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static void
+roles_str(uint32_t roles, char *buf, size_t n)
+{
+	buf[0] = 0;
+	for (unsigned int b = 0; b < 5; b++)
+		if (roles & (1u << b)) {
+			size_t l = strlen(buf);
+
+			snprintf(buf + l, n - l, "%s%s", l ? "," : "", vx0_role_name(1u << b));
+		}
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_lcore_stats s;
+
+	(void)cmd;
+	(void)params;
+	vx0_node_stats_sum(tel_node, &s);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < VX0_STAGE_MAX; i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "packets", s.stage[i].pkts);
+		rte_tel_data_add_dict_u64(c, "bytes", s.stage[i].bytes);
+		rte_tel_data_add_dict_u64(c, "out", s.stage[i].out);
+		rte_tel_data_add_dict_u64(c, "bursts", s.stage[i].bursts);
+		rte_tel_data_add_dict_u64(c, "cycles", s.stage[i].cycles);
+		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
+					  s.stage[i].pkts ? s.stage[i].cycles / s.stage[i].pkts : 0);
+		rte_tel_data_add_dict_container(d, vx0_stage_name(i), c, 0);
+	}
+	rte_tel_data_add_dict_u64(d, "icmp_errors_sent", s.icmp_sent);
+	rte_tel_data_add_dict_u64(d, "icmp_errors_rate_limited", s.icmp_rate_limited);
+	rte_tel_data_add_dict_u64(d, "mbufs_in_use", vx0_node_mbufs_in_use(tel_node));
+	return 0;
+}
+
+static int
+tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_lcore_stats s;
+
+	(void)cmd;
+	(void)params;
+	vx0_node_stats_sum(tel_node, &s);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 1; i < VX0_DROP_MAX; i++)
+		rte_tel_data_add_dict_u64(d, vx0_drop_name(i), s.drops[i]);
+	return 0;
+}
+
+static int
+tel_punt(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_lcore_stats s;
+
+	(void)cmd;
+	(void)params;
+	vx0_node_stats_sum(tel_node, &s);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < VX0_PUNT_MAX; i++)
+		rte_tel_data_add_dict_u64(d, vx0_punt_class_name(i), s.punt[i]);
+	rte_tel_data_add_dict_u64(d, "policed", s.drops[VX0_DROP_PUNT_POLICED]);
+	rte_tel_data_add_dict_u64(d, "ring_count", rte_ring_count(tel_node->punt_ring));
+	return 0;
+}
+
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_lcore_stats s;
+
+	(void)cmd;
+	(void)params;
+	vx0_node_stats_sum(tel_node, &s);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < tel_node->n_ports; i++) {
+		const struct vx0_port *p = &tel_node->ports[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct rte_eth_stats es;
+		char mac[32];
+
+		if (c == NULL)
+			return -ENOMEM;
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(p->port_id, &es);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "port_id", p->port_id);
+		fmt_mac(mac, sizeof(mac), p->mac.addr_bytes);
+		rte_tel_data_add_dict_string(c, "mac", mac);
+		rte_tel_data_add_dict_u64(c, "mtu", p->mtu);
+		rte_tel_data_add_dict_u64(c, "rx_packets", s.port_rx[i]);
+		rte_tel_data_add_dict_u64(c, "tx_packets", s.port_tx[i]);
+		rte_tel_data_add_dict_u64(c, "tx_dropped", s.port_tx_drop[i]);
+		rte_tel_data_add_dict_u64(c, "hw_ipackets", es.ipackets);
+		rte_tel_data_add_dict_u64(c, "hw_opackets", es.opackets);
+		rte_tel_data_add_dict_u64(c, "hw_ibytes", es.ibytes);
+		rte_tel_data_add_dict_u64(c, "hw_obytes", es.obytes);
+		rte_tel_data_add_dict_u64(c, "hw_imissed", es.imissed);
+		rte_tel_data_add_dict_u64(c, "hw_ierrors", es.ierrors);
+		rte_tel_data_add_dict_u64(c, "hw_oerrors", es.oerrors);
+		rte_tel_data_add_dict_string(c, "exception_path",
+					     p->tap_id == UINT16_MAX ? "" : p->tap_name);
+		rte_tel_data_add_dict_container(d, p->name, c, 0);
+	}
+	return 0;
+}
+
+static int
+tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct vx0_lcore_ctx *lc = tel_node->lc[l];
+		struct rte_tel_data *c;
+		char name[32], roles[64];
+		uint64_t pk = 0;
+
+		if (lc == NULL)
+			continue;
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		roles_str(lc->roles, roles, sizeof(roles));
+		rte_tel_data_add_dict_string(c, "roles", roles);
+		for (unsigned int i = 0; i < VX0_STAGE_MAX; i++)
+			pk += lc->stats.stage[i].pkts;
+		rte_tel_data_add_dict_u64(c, "packets", pk);
+		rte_tel_data_add_dict_u64(c, "rx_queues", lc->n_rxq);
+		rte_tel_data_add_dict_u64(c, "tx_ports", lc->n_tx_ports);
+		rte_tel_data_add_dict_u64(c, "loops", lc->stats.loops);
+		rte_tel_data_add_dict_u64(c, "idle_loops", lc->stats.idle_loops);
+		rte_tel_data_add_dict_u64(c, "sleeps", lc->stats.sleeps);
+		snprintf(name, sizeof(name), "%u", l);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+static int
+tel_fib(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_node *node = tel_node;
+	uint8_t a[16];
+	uint32_t nh_id;
+	int fam = AF_INET, rc;
+
+	(void)cmd;
+	if (params == NULL || *params == 0) {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_u64(d, "ipv4_routes", vx0_fib_count(node->fib, AF_INET));
+		rte_tel_data_add_dict_u64(d, "ipv6_routes", vx0_fib_count(node->fib, AF_INET6));
+		return 0;
+	}
+	if (inet_pton(AF_INET, params, a) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, params, a) == 1)
+		fam = AF_INET6;
+	else
+		return -EINVAL; /* the socket answers null: the address is bad */
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "address", params);
+	pthread_mutex_lock(&node->ctl->lock);
+	if (fam == AF_INET) {
+		uint32_t v;
+
+		memcpy(&v, a, 4);
+		rc = vx0_fib_lookup4(node->fib, ntohl(v), &nh_id);
+	} else {
+		rc = vx0_fib_lookup6(node->fib, a, &nh_id);
+	}
+	if (rc != 0) {
+		rte_tel_data_add_dict_string(d, "result", "no route");
+	} else {
+		const struct vx0_fib_nh *nh = vx0_fib_nh(node->fib, nh_id);
+		uint64_t l2 = vx0_fib_nh_l2(nh);
+		char buf[INET6_ADDRSTRLEN];
+
+		rte_tel_data_add_dict_string(d, "result", vx0_fib_nh_type_name(nh->type));
+		rte_tel_data_add_dict_u64(d, "next_hop", nh_id);
+		if (nh->type != VX0_NH_DROP)
+			rte_tel_data_add_dict_string(d, "port", node->ports[nh->port].name);
+		if (nh->type == VX0_NH_FWD) {
+			inet_ntop(nh->family, nh->addr, buf, sizeof(buf));
+			rte_tel_data_add_dict_string(d, "via", buf);
+			if (l2 & VX0_NH_L2_VALID) {
+				fmt_mac(buf, sizeof(buf), (const uint8_t *)&l2);
+				rte_tel_data_add_dict_string(d, "mac", buf);
+			} else {
+				rte_tel_data_add_dict_string(d, "mac", "unresolved");
+			}
+		}
+	}
+	pthread_mutex_unlock(&node->ctl->lock);
+	return 0;
+}
+
+struct neigh_dump { struct rte_tel_data *d; };
+
+static void
+neigh_one(void *arg, uint16_t port, int family, const uint8_t *addr, const uint8_t *mac,
+	  const char *state)
+{
+	struct neigh_dump *nd = arg;
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	char a[INET6_ADDRSTRLEN], m[32];
+
+	if (c == NULL)
+		return;
+	inet_ntop(family, addr, a, sizeof(a));
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_string(c, "port", tel_node->ports[port].name);
+	rte_tel_data_add_dict_string(c, "state", state);
+	if (mac) {
+		fmt_mac(m, sizeof(m), mac);
+		rte_tel_data_add_dict_string(c, "mac", m);
+	}
+	if (rte_tel_data_add_dict_container(nd->d, a, c, 0) != 0)
+		rte_tel_data_free(c);
+}
+
+static int
+tel_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct neigh_dump nd = { .d = d };
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&tel_node->ctl->lock);
+	vx0_ctl_neigh_dump(tel_node->ctl, neigh_one, &nd);
+	pthread_mutex_unlock(&tel_node->ctl->lock);
+	return 0;
+}
+
+int
+vx0_telemetry_register(struct vx0_node *node)
+{
+	tel_node = node;
+	if (rte_telemetry_register_cmd("/vx0/stats", tel_stats,
+			"Per-stage packets, bytes, cycles; ICMP errors; mbufs in use") ||
+	    rte_telemetry_register_cmd("/vx0/drops", tel_drops, "Drops by reason") ||
+	    rte_telemetry_register_cmd("/vx0/punt", tel_punt,
+			"Exception path: packets per class, policed") ||
+	    rte_telemetry_register_cmd("/vx0/ports", tel_ports, "Per-port counters") ||
+	    rte_telemetry_register_cmd("/vx0/lcores", tel_lcores, "Lcores, roles, loops") ||
+	    rte_telemetry_register_cmd("/vx0/fib", tel_fib,
+			"Route counts; with an address: the FIB lookup. Parameters: address") ||
+	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table"))
+		return -EINVAL;
+	return 0;
+}
+
+char *
+vx0_stats_json(struct vx0_node *node)
+{
+	struct vx0_lcore_stats s;
+	json_t *root = json_object(), *st = json_object(), *dr = json_object(),
+	       *pt = json_object(), *pu = json_object();
+	double secs;
+	uint64_t end = node->stop_tsc ? node->stop_tsc : rte_rdtsc();
+	char *out;
+
+	vx0_node_stats_sum(node, &s);
+	secs = (double)(end - node->start_tsc) / (double)node->tsc_hz;
+	for (unsigned int i = 0; i < VX0_STAGE_MAX; i++)
+		json_object_set_new(st, vx0_stage_name(i), json_pack("{sI sI sI sI}",
+			"packets", (json_int_t)s.stage[i].pkts, "bytes", (json_int_t)s.stage[i].bytes,
+			"out", (json_int_t)s.stage[i].out,
+			"cycles_per_packet", (json_int_t)(s.stage[i].pkts ?
+				s.stage[i].cycles / s.stage[i].pkts : 0)));
+	for (unsigned int i = 1; i < VX0_DROP_MAX; i++)
+		if (s.drops[i])
+			json_object_set_new(dr, vx0_drop_name(i), json_integer((json_int_t)s.drops[i]));
+	for (unsigned int i = 0; i < VX0_PUNT_MAX; i++)
+		json_object_set_new(pu, vx0_punt_class_name(i), json_integer((json_int_t)s.punt[i]));
+	for (unsigned int i = 0; i < node->n_ports; i++)
+		json_object_set_new(pt, node->ports[i].name, json_pack("{sI sI sI}",
+			"rx_packets", (json_int_t)s.port_rx[i], "tx_packets", (json_int_t)s.port_tx[i],
+			"tx_dropped", (json_int_t)s.port_tx_drop[i]));
+	json_object_set_new(root, "stages", st);
+	json_object_set_new(root, "drops", dr);
+	json_object_set_new(root, "punt", pu);
+	json_object_set_new(root, "ports", pt);
+	json_object_set_new(root, "icmp_errors_sent", json_integer((json_int_t)s.icmp_sent));
+	json_object_set_new(root, "icmp_errors_rate_limited", json_integer((json_int_t)s.icmp_rate_limited));
+	json_object_set_new(root, "mbufs_in_use", json_integer(vx0_node_mbufs_in_use(node)));
+	json_object_set_new(root, "mbufs_total", json_integer(node->pool_size));
+	json_object_set_new(root, "seconds", json_real(secs));
+	json_object_set_new(root, "rx_active_seconds", json_real(vx0_node_rx_seconds(node)));
+	json_object_set_new(root, "rx_mpps", json_real(vx0_node_rx_seconds(node) > 0 ?
+		s.stage[VX0_STAGE_RX].pkts / vx0_node_rx_seconds(node) / 1e6 : 0));
+	out = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(root);
+	return out;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VX0_CTL_H
+#define VX0_CTL_H
+
+/* Internal to the pipeline library: the slow path's state. */
+
+#include <pthread.h>
+
+#include "vx0_pipeline.h"
+
+struct vx0_neigh;
+struct vx0_evloop;
+
+/* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
+struct vx0_ctl_adj {
+	uint32_t fib_nh;     /* FWD next hop carrying its MAC, 0 = none yet */
+	uint8_t family;
+	uint8_t host_route;  /* a /32 or /128 to it is installed */
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+struct vx0_ctl {
+	struct vx0_node *node;
+	struct vx0_lcore_ctx *lc;     /* the ctl lcore's context (stats, roles) */
+	struct vx0_neigh *neigh;
+	struct vx0_ctl_adj *adj;
+	uint32_t max_adj;
+	struct vx0_evloop *loop;
+	bool fib_dirty;               /* IPv6 changes await vx0_fib_commit */
+	double icmp_tokens;
+	uint64_t icmp_last_tsc;
+	uint64_t now_ms;
+	uint64_t neigh_tick_ms;
+	/* held by the ctl lcore while it changes tables, and by telemetry
+	 * (another thread) while it reads them; never by data-plane lcores */
+	pthread_mutex_t lock;
+};
+
+/* ctl_neigh.c: telemetry's view of the neighbour table */
+void vx0_ctl_neigh_dump(struct vx0_ctl *ctl, void (*fn)(void *arg, uint16_t port,
+			int family, const uint8_t *addr, const uint8_t *mac, const char *state),
+			void *arg);
+
+/* ctl_neigh.c */
+int vx0_ctl_neigh_create(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_neigh_destroy(struct vx0_ctl *ctl);
+void vx0_ctl_neigh_resolve(struct vx0_ctl *ctl, struct rte_mbuf *m);
+void vx0_ctl_neigh_arp(struct vx0_ctl *ctl, struct rte_mbuf *m);
+void vx0_ctl_neigh_nd(struct vx0_ctl *ctl, struct rte_mbuf *m);
+void vx0_ctl_neigh_tick(struct vx0_ctl *ctl);
+int vx0_ctl_neigh_static(struct vx0_ctl *ctl, const struct vx0_conf_neigh *n);
+
+/* stage_ctl.c */
+/* Send m (an IP packet with room for L2 in front of data) towards its
+ * destination through the FIB, resolving the neighbour if needed. */
+void vx0_ctl_route_out(struct vx0_ctl *ctl, struct rte_mbuf *m);
+/* Copy m to the kernel through the TAP of its input port (m is kept). */
+void vx0_ctl_to_kernel_copy(struct vx0_ctl *ctl, struct rte_mbuf *m);
+struct rte_mbuf *vx0_ctl_alloc(struct vx0_ctl *ctl);
+
+#endif
