@@ -276,9 +276,9 @@ parse_ports(struct ctx *c, json_t *a, struct vx0_conf *conf)
 		x = json_object_get(v, "name");
 		s = json_string_value(x);
 		if (s == NULL || s[0] == 0 || strlen(s) > 8 || strspn(s,
-		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(s))
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(s))
 			return fail(c, x ? sub : path,
-				    "\"name\" must be 1-8 characters of [A-Za-z0-9_-] (it names the TAP interface)");
+				    "\"name\" must be 1-8 characters of [A-Za-z0-9_] (it names the TAP interface and telemetry keys)");
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(conf->ports[k].name, s) == 0)
 				return fail(c, sub, "port name \"%s\" used twice", s);

@@ -45,29 +45,33 @@ static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct vx0_lcore_stats s;
+	char k[64];
 
 	(void)cmd;
 	(void)params;
 	vx0_node_stats_sum(tel_node, &s);
 	rte_tel_data_start_dict(d);
+	/* flat keys: 22.11 telemetry nests only arrays of scalars */
 	for (unsigned int i = 0; i < VX0_STAGE_MAX; i++) {
-		struct rte_tel_data *c = rte_tel_data_alloc();
+		const char *n = vx0_stage_name(i);
 
-		if (c == NULL)
-			return -ENOMEM;
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "packets", s.stage[i].pkts);
-		rte_tel_data_add_dict_u64(c, "bytes", s.stage[i].bytes);
-		rte_tel_data_add_dict_u64(c, "out", s.stage[i].out);
-		rte_tel_data_add_dict_u64(c, "bursts", s.stage[i].bursts);
-		rte_tel_data_add_dict_u64(c, "cycles", s.stage[i].cycles);
-		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
-					  s.stage[i].pkts ? s.stage[i].cycles / s.stage[i].pkts : 0);
-		rte_tel_data_add_dict_container(d, vx0_stage_name(i), c, 0);
+		snprintf(k, sizeof(k), "%s_packets", n);
+		rte_tel_data_add_dict_u64(d, k, s.stage[i].pkts);
+		snprintf(k, sizeof(k), "%s_bytes", n);
+		rte_tel_data_add_dict_u64(d, k, s.stage[i].bytes);
+		snprintf(k, sizeof(k), "%s_out", n);
+		rte_tel_data_add_dict_u64(d, k, s.stage[i].out);
+		snprintf(k, sizeof(k), "%s_bursts", n);
+		rte_tel_data_add_dict_u64(d, k, s.stage[i].bursts);
+		snprintf(k, sizeof(k), "%s_cycles", n);
+		rte_tel_data_add_dict_u64(d, k, s.stage[i].cycles);
+		snprintf(k, sizeof(k), "%s_cycles_per_packet", n);
+		rte_tel_data_add_dict_u64(d, k, s.stage[i].pkts ? s.stage[i].cycles / s.stage[i].pkts : 0);
 	}
 	rte_tel_data_add_dict_u64(d, "icmp_errors_sent", s.icmp_sent);
 	rte_tel_data_add_dict_u64(d, "icmp_errors_rate_limited", s.icmp_rate_limited);
 	rte_tel_data_add_dict_u64(d, "mbufs_in_use", vx0_node_mbufs_in_use(tel_node));
+	rte_tel_data_add_dict_u64(d, "mbufs_total", tel_node->pool_size);
 	return 0;
 }
 
@@ -104,41 +108,53 @@ tel_punt(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct vx0_lcore_stats s;
-
 	(void)cmd;
 	(void)params;
-	vx0_node_stats_sum(tel_node, &s);
-	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < tel_node->n_ports; i++) {
-		const struct vx0_port *p = &tel_node->ports[i];
-		struct rte_tel_data *c = rte_tel_data_alloc();
-		struct rte_eth_stats es;
-		char mac[32];
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	for (unsigned int i = 0; i < tel_node->n_ports; i++)
+		rte_tel_data_add_array_string(d, tel_node->ports[i].name);
+	return 0;
+}
 
-		if (c == NULL)
-			return -ENOMEM;
-		memset(&es, 0, sizeof(es));
-		rte_eth_stats_get(p->port_id, &es);
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "port_id", p->port_id);
-		fmt_mac(mac, sizeof(mac), p->mac.addr_bytes);
-		rte_tel_data_add_dict_string(c, "mac", mac);
-		rte_tel_data_add_dict_u64(c, "mtu", p->mtu);
-		rte_tel_data_add_dict_u64(c, "rx_packets", s.port_rx[i]);
-		rte_tel_data_add_dict_u64(c, "tx_packets", s.port_tx[i]);
-		rte_tel_data_add_dict_u64(c, "tx_dropped", s.port_tx_drop[i]);
-		rte_tel_data_add_dict_u64(c, "hw_ipackets", es.ipackets);
-		rte_tel_data_add_dict_u64(c, "hw_opackets", es.opackets);
-		rte_tel_data_add_dict_u64(c, "hw_ibytes", es.ibytes);
-		rte_tel_data_add_dict_u64(c, "hw_obytes", es.obytes);
-		rte_tel_data_add_dict_u64(c, "hw_imissed", es.imissed);
-		rte_tel_data_add_dict_u64(c, "hw_ierrors", es.ierrors);
-		rte_tel_data_add_dict_u64(c, "hw_oerrors", es.oerrors);
-		rte_tel_data_add_dict_string(c, "exception_path",
-					     p->tap_id == UINT16_MAX ? "" : p->tap_name);
-		rte_tel_data_add_dict_container(d, p->name, c, 0);
-	}
+static int
+tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_lcore_stats s;
+	const struct vx0_port *p = NULL;
+	struct rte_eth_stats es;
+	char mac[32];
+	unsigned int i;
+
+	(void)cmd;
+	for (i = 0; params && i < tel_node->n_ports; i++)
+		if (strcmp(tel_node->ports[i].name, params) == 0) {
+			p = &tel_node->ports[i];
+			break;
+		}
+	if (p == NULL)
+		return -EINVAL; /* unknown port name: the reply is null */
+	vx0_node_stats_sum(tel_node, &s);
+	memset(&es, 0, sizeof(es));
+	rte_eth_stats_get(p->port_id, &es);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", p->name);
+	rte_tel_data_add_dict_u64(d, "port_id", p->port_id);
+	fmt_mac(mac, sizeof(mac), p->mac.addr_bytes);
+	rte_tel_data_add_dict_string(d, "mac", mac);
+	rte_tel_data_add_dict_u64(d, "mtu", p->mtu);
+	rte_tel_data_add_dict_u64(d, "rx_packets", s.port_rx[i]);
+	rte_tel_data_add_dict_u64(d, "tx_packets", s.port_tx[i]);
+	rte_tel_data_add_dict_u64(d, "tx_dropped", s.port_tx_drop[i]);
+	rte_tel_data_add_dict_u64(d, "hw_ipackets", es.ipackets);
+	rte_tel_data_add_dict_u64(d, "hw_opackets", es.opackets);
+	rte_tel_data_add_dict_u64(d, "hw_ibytes", es.ibytes);
+	rte_tel_data_add_dict_u64(d, "hw_obytes", es.obytes);
+	rte_tel_data_add_dict_u64(d, "hw_imissed", es.imissed);
+	rte_tel_data_add_dict_u64(d, "hw_ierrors", es.ierrors);
+	rte_tel_data_add_dict_u64(d, "hw_oerrors", es.oerrors);
+	rte_tel_data_add_dict_u64(d, "tx_ring_count", rte_ring_count(p->tx_ring));
+	rte_tel_data_add_dict_string(d, "exception_path",
+				     p->tap_id == UINT16_MAX ? "none" : p->tap_name);
 	return 0;
 }
 
@@ -147,32 +163,39 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
-	rte_tel_data_start_dict(d);
-	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
-		const struct vx0_lcore_ctx *lc = tel_node->lc[l];
-		struct rte_tel_data *c;
-		char name[32], roles[64];
-		uint64_t pk = 0;
+	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
+		if (tel_node->lc[l])
+			rte_tel_data_add_array_int(d, (int)l);
+	return 0;
+}
 
-		if (lc == NULL)
-			continue;
-		c = rte_tel_data_alloc();
-		if (c == NULL)
-			return -ENOMEM;
-		rte_tel_data_start_dict(c);
-		roles_str(lc->roles, roles, sizeof(roles));
-		rte_tel_data_add_dict_string(c, "roles", roles);
-		for (unsigned int i = 0; i < VX0_STAGE_MAX; i++)
-			pk += lc->stats.stage[i].pkts;
-		rte_tel_data_add_dict_u64(c, "packets", pk);
-		rte_tel_data_add_dict_u64(c, "rx_queues", lc->n_rxq);
-		rte_tel_data_add_dict_u64(c, "tx_ports", lc->n_tx_ports);
-		rte_tel_data_add_dict_u64(c, "loops", lc->stats.loops);
-		rte_tel_data_add_dict_u64(c, "idle_loops", lc->stats.idle_loops);
-		rte_tel_data_add_dict_u64(c, "sleeps", lc->stats.sleeps);
-		snprintf(name, sizeof(name), "%u", l);
-		rte_tel_data_add_dict_container(d, name, c, 0);
-	}
+static int
+tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct vx0_lcore_ctx *lc;
+	char roles[64], *end;
+	unsigned long l;
+	uint64_t pk = 0;
+
+	(void)cmd;
+	if (params == NULL || *params == 0)
+		return -EINVAL;
+	l = strtoul(params, &end, 10);
+	if (*end != 0 || l >= RTE_MAX_LCORE || (lc = tel_node->lc[l]) == NULL)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", l);
+	roles_str(lc->roles, roles, sizeof(roles));
+	rte_tel_data_add_dict_string(d, "roles", roles);
+	for (unsigned int i = 0; i < VX0_STAGE_MAX; i++)
+		pk += lc->stats.stage[i].pkts;
+	rte_tel_data_add_dict_u64(d, "packets", pk);
+	rte_tel_data_add_dict_u64(d, "rx_queues", lc->n_rxq);
+	rte_tel_data_add_dict_u64(d, "tx_ports", lc->n_tx_ports);
+	rte_tel_data_add_dict_u64(d, "loops", lc->stats.loops);
+	rte_tel_data_add_dict_u64(d, "idle_loops", lc->stats.idle_loops);
+	rte_tel_data_add_dict_u64(d, "sleeps", lc->stats.sleeps);
 	return 0;
 }
 
@@ -234,7 +257,10 @@ tel_fib(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-struct neigh_dump { struct rte_tel_data *d; };
+struct neigh_dump {
+	struct rte_tel_data *d;
+	unsigned int n;
+};
 
 static void
 neigh_one(void *arg, uint16_t port, int family, const uint8_t *addr, const uint8_t *mac,
@@ -242,19 +268,24 @@ neigh_one(void *arg, uint16_t port, int family, const uint8_t *addr, const uint8
 {
 	struct neigh_dump *nd = arg;
 	struct rte_tel_data *c = rte_tel_data_alloc();
-	char a[INET6_ADDRSTRLEN], m[32];
+	char a[INET6_ADDRSTRLEN], m[32], key[16];
 
 	if (c == NULL)
 		return;
 	inet_ntop(family, addr, a, sizeof(a));
-	rte_tel_data_start_dict(c);
-	rte_tel_data_add_dict_string(c, "port", tel_node->ports[port].name);
-	rte_tel_data_add_dict_string(c, "state", state);
-	if (mac) {
+	/* keys may hold only [A-Za-z0-9_/] and containers only scalars:
+	 * each entry is [address, port, state, mac] under "n<index>" */
+	rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+	rte_tel_data_add_array_string(c, a);
+	rte_tel_data_add_array_string(c, tel_node->ports[port].name);
+	rte_tel_data_add_array_string(c, state);
+	if (mac)
 		fmt_mac(m, sizeof(m), mac);
-		rte_tel_data_add_dict_string(c, "mac", m);
-	}
-	if (rte_tel_data_add_dict_container(nd->d, a, c, 0) != 0)
+	else
+		snprintf(m, sizeof(m), "none");
+	rte_tel_data_add_array_string(c, m);
+	snprintf(key, sizeof(key), "n%u", nd->n++);
+	if (rte_tel_data_add_dict_container(nd->d, key, c, 0) != 0)
 		rte_tel_data_free(c);
 }
 
@@ -281,11 +312,15 @@ vx0_telemetry_register(struct vx0_node *node)
 	    rte_telemetry_register_cmd("/vx0/drops", tel_drops, "Drops by reason") ||
 	    rte_telemetry_register_cmd("/vx0/punt", tel_punt,
 			"Exception path: packets per class, policed") ||
-	    rte_telemetry_register_cmd("/vx0/ports", tel_ports, "Per-port counters") ||
-	    rte_telemetry_register_cmd("/vx0/lcores", tel_lcores, "Lcores, roles, loops") ||
+	    rte_telemetry_register_cmd("/vx0/ports", tel_ports, "Port names") ||
+	    rte_telemetry_register_cmd("/vx0/port", tel_port,
+			"One port's counters. Parameters: port name") ||
+	    rte_telemetry_register_cmd("/vx0/lcores", tel_lcores, "Lcore ids") ||
+	    rte_telemetry_register_cmd("/vx0/lcore", tel_lcore,
+			"One lcore's roles and loop counters. Parameters: lcore id") ||
 	    rte_telemetry_register_cmd("/vx0/fib", tel_fib,
 			"Route counts; with an address: the FIB lookup. Parameters: address") ||
-	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table"))
+	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]"))
 		return -EINVAL;
 	return 0;
 }

@@ -1,0 +1,128 @@
+"""Lab helpers for dts suites: network namespaces, veths, vx0d, telemetry.
+
+Everything a test creates carries a per-run prefix and is removed in
+teardown; traffic stays inside the namespaces (addresses from
+198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32). Only PIDs started here
+are signalled.
+"""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("VX0_BUILD", os.path.join(ROOT, "build"))
+VX0D = os.path.join(BUILD, "app", "vx0d", "vx0d")
+PY = "/usr/bin/python3"
+
+
+def sh(*args, check=True, **kw):
+    return subprocess.run(list(args), check=check, capture_output=True, text=True, **kw)
+
+
+def wait_for(cond, timeout=10.0, interval=0.05, what="condition"):
+    """Poll cond() until it is truthy or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = cond()
+        if last:
+            return last
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class Netns:
+    """A set of namespaces and veths named with one prefix, all removed by close()."""
+
+    def __init__(self, tag):
+        self.prefix = f"vx0{tag}{os.getpid() % 100000}"
+        self.names = []
+
+    def ns(self, name):
+        full = f"{self.prefix}{name}"
+        sh("ip", "netns", "add", full)
+        self.names.append(full)
+        sh("ip", "netns", "exec", full, "ip", "link", "set", "lo", "up")
+        return full
+
+    def veth(self, ns_a, if_a, ns_b, if_b):
+        sh("ip", "link", "add", if_a, "netns", ns_a, "type", "veth", "peer", "name", if_b,
+           "netns", ns_b)
+        for ns, ifn in ((ns_a, if_a), (ns_b, if_b)):
+            self.run(ns, "ip", "link", "set", ifn, "up")
+
+    def run(self, ns, *args, check=True, timeout=30):
+        return sh("ip", "netns", "exec", ns, *args, check=check, timeout=timeout)
+
+    def close(self):
+        for n in reversed(self.names):
+            sh("ip", "netns", "del", n, check=False)
+        self.names = []
+
+
+class Vx0d:
+    """vx0d running in a namespace with a generated config."""
+
+    def __init__(self, netns, ns, conf, tag):
+        self.netns, self.ns = netns, ns
+        self.dir = tempfile.mkdtemp(prefix=f"vx0-{tag}-")
+        self.prefix = f"vx0{tag}{os.getpid() % 100000}"
+        conf = dict(conf)
+        conf.setdefault("eal", ["--no-huge", "-m", "512", "--no-pci", "--file-prefix",
+                                self.prefix, "--lcores", "0@(0-1),1@(0-1)",
+                                "--log-level", "pmd.net.tap:critical"])
+        conf.setdefault("stats_json", os.path.join(self.dir, "stats.json"))
+        self.stats_path = conf["stats_json"]
+        self.conf_path = os.path.join(self.dir, "node.json")
+        with open(self.conf_path, "w") as f:
+            json.dump(conf, f, indent=1)
+        self.log = open(os.path.join(self.dir, "vx0d.log"), "w+")
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, VX0D, "-q", "-c", self.conf_path],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.sock = f"/var/run/dpdk/{self.prefix}/dpdk_telemetry.v2"
+        wait_for(lambda: self.proc.poll() is not None or self._running(), 30,
+                 what="vx0d to start")
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"vx0d exited {self.proc.returncode}: {self.logtext()}")
+
+    def _running(self):
+        return "vx0d: running" in self.logtext()
+
+    def logtext(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def telemetry(self, *cmds):
+        """Query /vx0/... through DPDK's own dpdk-telemetry.py; one dict per command."""
+        p = subprocess.run(["dpdk-telemetry.py", "-f", self.prefix], input="\n".join(cmds) + "\n",
+                           capture_output=True, text=True, timeout=20)
+        objs = []
+        for line in p.stdout.splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                objs.append(json.loads(line))
+        # the first object is the socket's greeting
+        replies = [o for o in objs if any(k.startswith("/vx0") for k in o)]
+        if len(replies) != len(cmds):
+            raise RuntimeError(f"telemetry: {p.stdout!r} {p.stderr!r}")
+        return [list(r.values())[0] for r in replies]
+
+    def stop(self, timeout=20):
+        """SIGTERM; returns (exit code, final stats)."""
+        if self.proc.poll() is None:
+            # ip netns exec execs vx0d: this PID is vx0d itself
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        stats = None
+        if os.path.exists(self.stats_path):
+            with open(self.stats_path) as f:
+                stats = json.load(f)
+        return self.proc.returncode, stats
