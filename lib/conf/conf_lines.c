@@ -95,6 +95,8 @@ scan_object(struct scan *c, const char *path, int depth)
 		skip_ws(c);
 		if (c->pos < c->len && c->s[c->pos] == ',')
 			c->pos++;
+		else if (c->pos < c->len && c->s[c->pos] != '}')
+			return -1; /* every pass must make progress */
 	}
 }
 
@@ -119,6 +121,8 @@ scan_array(struct scan *c, const char *path, int depth)
 		skip_ws(c);
 		if (c->pos < c->len && c->s[c->pos] == ',')
 			c->pos++;
+		else if (c->pos < c->len && c->s[c->pos] != ']')
+			return -1; /* every pass must make progress */
 	}
 }
 
@@ -139,10 +143,13 @@ scan_value(struct scan *c, const char *path, int depth)
 		return scan_array(c, path, depth);
 	case '"':
 		return scan_string(c, NULL, 0);
-	default: /* number, true, false, null */
+	default: { /* number, true, false, null */
+		size_t start = c->pos;
+
 		while (c->pos < c->len && !strchr(",}] \t\r\n", c->s[c->pos]))
 			c->pos++;
-		return 0;
+		return c->pos > start ? 0 : -1;
+	}
 	}
 }
 

@@ -209,7 +209,9 @@ vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 				break;
 			}
 			v4[n4] = m;
-			v4_dst[n4++] = rte_be_to_cpu_32(*(const uint32_t *)(d + meta->l2_len + 16));
+			memcpy(&v4_dst[n4], d + meta->l2_len + 16, 4); /* may be unaligned (VLAN) */
+			v4_dst[n4] = rte_be_to_cpu_32(v4_dst[n4]);
+			n4++;
 			break;
 		case VX0_L3_IPV6: {
 			uint32_t nh;

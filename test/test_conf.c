@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <arpa/inet.h>
+
+#include "vx0_conf.h"
+#include "vx0_test.h"
+
+static const char good[] =
+"{\n"
+"  \"profile\": \"performance\",\n"
+"  \"lcores\": [ {\"id\": 0, \"roles\": [\"ctl\"]},\n"
+"              {\"id\": 1, \"roles\": [\"rx\", \"tx\"]} ],\n"
+"  \"ports\": [\n"
+"    {\"name\": \"wan\", \"device\": \"net_af_packet0,iface=v0\", \"mac\": \"02:00:00:00:00:01\",\n"
+"     \"addresses\": [\"198.51.100.1/24\", \"2001:db8:a::1/64\"]},\n"
+"    {\"name\": \"lan\", \"device\": \"net_null0\", \"mtu\": 9000,\n"
+"     \"addresses\": [\"203.0.113.1/25\"]} ],\n"
+"  \"routes\": [ {\"prefix\": \"203.0.113.128/26\", \"via\": \"203.0.113.2\"},\n"
+"              {\"prefix\": \"2001:db8:100::/48\", \"drop\": true} ],\n"
+"  \"neighbours\": [ {\"port\": \"lan\", \"address\": \"203.0.113.2\", \"mac\": \"02:00:00:00:02:02\"} ]\n"
+"}\n";
+
+static void
+test_good_config(void)
+{
+	struct vx0_conf c;
+	char err[256];
+
+	CHECK_EQ(vx0_conf_load_string(good, sizeof(good) - 1, "good.json", &c, err, sizeof(err)), 0);
+	CHECK_EQ(c.profile, VX0_PROFILE_PERF);
+	CHECK_EQ(c.n_lcores, 2);
+	CHECK_EQ(c.lcores[1].roles, VX0_ROLE_RX | VX0_ROLE_TX);
+	CHECK_EQ(c.n_ports, 2);
+	CHECK(strcmp(c.ports[0].name, "wan") == 0);
+	CHECK(c.ports[0].has_mac && c.ports[0].mac[5] == 1);
+	CHECK_EQ(c.ports[1].mtu, 9000);
+	CHECK_EQ(c.ports[0].n_addrs, 2);
+	CHECK_EQ(c.ports[0].addrs[1].family, AF_INET6);
+	CHECK_EQ(c.n_routes, 2);
+	CHECK_EQ(c.routes[0].port, 1); /* found from lan's connected /25 */
+	CHECK_EQ(c.routes[1].type, VX0_ROUTE_DROP);
+	CHECK_EQ(c.n_neighbours, 1);
+	CHECK_EQ(c.ring_size, 1024);   /* defaults */
+	CHECK(c.punt_tap);
+	vx0_conf_free(&c);
+}
+
+struct bad_case {
+	const char *json;
+	const char *expect; /* substring of the error: file:line: field: ... */
+};
+
+#define LC "\"lcores\": [{\"id\": 0, \"roles\": [\"ctl\", \"rx\", \"tx\"]}]"
+#define PORT "\"ports\": [{\"name\": \"p\", \"device\": \"net_null0\", \"addresses\": [\"198.51.100.1/24\"]}]"
+
+static const struct bad_case bad[] = {
+	{ "{", "bad.json:1:" },
+	{ "[]", "(top level): the configuration must be a JSON object" },
+	{ "{" PORT "}", "missing \"lcores\"" },
+	{ "{" LC "}", "missing \"ports\"" },
+	{ "{" LC ",\n" PORT ",\n\"colour\": 1}", "bad.json:3: colour: unknown field" },
+	{ "{" LC ",\n" PORT ",\n\"routes\": [{\"prefix\": \"203.0.113.0/24\",\n \"via\": \"2001:db8::1\"}]}",
+	  "bad.json:4: routes[0].via: gateway family differs" },
+	{ "{" LC ",\n" PORT ",\n\"routes\": [{\"prefix\": \"203.0.113.0/33\", \"via\": \"198.51.100.2\"}]}",
+	  "bad.json:3: routes[0].prefix:" },
+	{ "{" LC ",\n" PORT ",\n\"routes\": [{\"prefix\": \"203.0.113.0/24\", \"via\": \"203.0.113.9\"}]}",
+	  "routes[0].via: gateway is on no port's subnet" },
+	{ "{" LC ",\n\"ports\": [{\"name\": \"p\",\n \"device\": \"net_null0\", \"mac\": \"01:00:00:00:00:01\"}]}",
+	  "bad.json:3: ports[0].mac: must be a unicast MAC address" },
+	{ "{" LC ",\n\"ports\": [{\"name\": \"this-is-long\", \"device\": \"x\"}]}", "ports[0].name" },
+	{ "{" LC ",\n\"ports\": [{\"name\": \"p\", \"device\": \"x\"}, {\"name\": \"p\", \"device\": \"y\"}]}",
+	  "used twice" },
+	{ "{\"lcores\": [{\"id\": 0, \"roles\": [\"rx\", \"tx\"]}], " PORT "}", "no lcore has the ctl role" },
+	{ "{\"lcores\": [{\"id\": 0, \"roles\": [\"ctl\", \"fly\"]}], " PORT "}", "lcores[0].roles[1]: unknown role" },
+	{ "{\"lcores\": [{\"id\": 0, \"roles\": [\"ctl\",\"rx\",\"tx\"]}, {\"id\": 0, \"roles\": [\"rx\"]}], " PORT "}",
+	  "lcores[1].id: lcore 0 listed twice" },
+	{ "{" LC ", " PORT ", \"ring_size\": 1000}", "ring_size: must be a power of two" },
+	{ "{" LC ", " PORT ", \"mbufs\": -5}", "mbufs: -5 is out of range" },
+	{ "{" LC ", " PORT ", \"mbufs\": \"many\"}", "mbufs: must be an integer" },
+	{ "{" LC ", " PORT ", \"profile\": \"fast\"}", "profile: must be \"lab\" or \"performance\"" },
+	{ "{" LC ", " PORT ", \"neighbours\": [{\"port\": \"q\", \"address\": \"198.51.100.2\", \"mac\": \"02:00:00:00:00:02\"}]}",
+	  "neighbours[0].port" },
+	{ "{" LC ", " PORT ", \"a\": 1, \"a\": 2}", "duplicate object key" },
+};
+
+static void
+test_bad_configs_name_line_and_field(void)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vx0_conf c;
+		char err[256];
+		int rc = vx0_conf_load_string(bad[i].json, strlen(bad[i].json), "bad.json", &c,
+					      err, sizeof(err));
+
+		CHECK_EQ(rc, -EINVAL);
+		if (strstr(err, bad[i].expect) == NULL) {
+			fprintf(stderr, "case %zu: got \"%s\", want \"%s\"\n", i, err, bad[i].expect);
+			CHECK(0);
+		}
+	}
+}
+
+static void
+test_line_of_paths(void)
+{
+	const char t[] = "{\n \"a\": [\n  {\"b\": 1},\n  {\"b\":\n 2}\n ],\n \"c\": \"x\\\"]\"\n}";
+
+	CHECK_EQ(vx0_conf_line_of(t, sizeof(t) - 1, "a"), 2);
+	CHECK_EQ(vx0_conf_line_of(t, sizeof(t) - 1, "a[0].b"), 3);
+	CHECK_EQ(vx0_conf_line_of(t, sizeof(t) - 1, "a[1].b"), 5);
+	CHECK_EQ(vx0_conf_line_of(t, sizeof(t) - 1, "c"), 7);
+	CHECK_EQ(vx0_conf_line_of(t, sizeof(t) - 1, "d"), 0);
+	CHECK_EQ(vx0_conf_line_of("[[[[", 4, "x"), 0);
+}
+
+static void
+test_demo_config_file_is_valid(void)
+{
+	struct vx0_conf c;
+	char err[256];
+
+	CHECK_EQ(vx0_conf_load_file(VX0_SOURCE_ROOT "/config/demo.json", &c, err, sizeof(err)), 0);
+	CHECK_EQ(c.n_ports, 2);
+	vx0_conf_free(&c);
+	CHECK(vx0_conf_load_file("/nonexistent/vx0.json", &c, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "/nonexistent/vx0.json") != NULL);
+}
+
+int
+main(void)
+{
+	VX0_RUN(test_good_config);
+	VX0_RUN(test_bad_configs_name_line_and_field);
+	VX0_RUN(test_line_of_paths);
+	VX0_RUN(test_demo_config_file_is_valid);
+	return vx0_test_done();
+}
