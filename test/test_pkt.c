@@ -61,6 +61,7 @@ test_parse_good(void)
 	META(vec_vlan_v4_icmp, 18, 8, 20, 32, (5 << 13) | 100, VX0_L3_IPV4, 1, VX0_PKT_F_VLAN, 64, 8, 0, 0);
 	META(vec_qinq_v6_udp, 22, 8, 40, 50, 20, VX0_L3_IPV6, 17, VX0_PKT_F_VLAN, 33, 5000, 6000, 0);
 	META(vec_arp_req, 14, 0, 28, 28, 0, VX0_L3_ARP, 0, VX0_PKT_F_L2_MCAST, 0, 1, 0, 0);
+	META(vec_b_arp_request_qinq, 22, 0, 28, 28, 20, VX0_L3_ARP, 0, VX0_PKT_F_L2_MCAST | VX0_PKT_F_VLAN, 0, 1, 0, 0);
 	META(vec_v4_esp, 14, 8, 20, 52, 0, VX0_L3_IPV4, 50, 0, 64, 0, 0, 0x1234);
 	META(vec_v4_esp_udp, 14, 8, 20, 60, 0, VX0_L3_IPV4, 17, VX0_PKT_F_ESP_UDP, 64, 4500, 4500, 0xdeadbeefu);
 	META(vec_v4_natt_ka, 14, 8, 20, 29, 0, VX0_L3_IPV4, 17, VX0_PKT_F_NATT_KA, 64, 4500, 4500, 0);

@@ -174,6 +174,15 @@ test_arp_build(void)
 	CHECK_EQ(vx0_pkt_arp_gratuitous(out, sizeof(out), ours_mac, v4a), 42);
 	CHECK_MEM(out, vec_b_arp_garp, 42);
 	CHECK_EQ(vx0_pkt_arp_request(out, 41, ours_mac, v4a, v4c, NULL), -ENOSPC);
+	/* tagged: C-tag first, then the S-tag in front of it */
+	CHECK_EQ(vx0_pkt_arp_request(out, sizeof(out), ours_mac, v4a, v4c, NULL), 42);
+	CHECK_EQ(vx0_pkt_vlan_push(out, 42, sizeof(out), 0x8100, 20), 46);
+	CHECK_EQ(vx0_pkt_vlan_push(out, 46, sizeof(out), 0x88a8, (1 << 13) | 10), 50);
+	CHECK_EQ(sizeof(vec_b_arp_request_qinq), 50);
+	CHECK_MEM(out, vec_b_arp_request_qinq, 50);
+	CHECK_EQ(vx0_pkt_vlan_push(out, 50, 53, 0x8100, 1), -ENOSPC);
+	CHECK_EQ(vx0_pkt_vlan_push(out, 50, sizeof(out), 0x0800, 1), -EINVAL);
+	CHECK_EQ(vx0_pkt_vlan_push(out, 13, sizeof(out), 0x8100, 1), -EINVAL);
 	CHECK_EQ(vx0_pkt_arp_reply(out, sizeof(out), ours_mac, v4a, NULL, v4c), -EINVAL);
 }
 

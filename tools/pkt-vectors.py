@@ -78,6 +78,9 @@ add("v6_dad_ns", Ether(src=PEER_MAC, dst=in6_getnsmac(in6_getnsma(inet_pton(sock
 # --- builder outputs: vx0 must reproduce these bytes ---
 add("b_arp_request", Ether(src=OURS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=OURS_MAC, psrc=V4A, hwdst="00:00:00:00:00:00", pdst=V4C),
     "our ARP request for 198.51.100.254")
+add("b_arp_request_qinq", Ether(src=OURS_MAC, dst="ff:ff:ff:ff:ff:ff") / Dot1AD(vlan=10, prio=1) / Dot1Q(vlan=20) /
+    ARP(op=1, hwsrc=OURS_MAC, psrc=V4A, hwdst="00:00:00:00:00:00", pdst=V4C),
+    "our ARP request on S-tag 10 (prio 1) / C-tag 20")
 add("b_arp_probe", Ether(src=OURS_MAC, dst=PEER_MAC) / ARP(op=1, hwsrc=OURS_MAC, psrc=V4A, hwdst="00:00:00:00:00:00", pdst=V4C),
     "our unicast ARP refresh probe")
 add("b_arp_reply", Ether(src=OURS_MAC, dst=PEER_MAC) / ARP(op=2, hwsrc=OURS_MAC, psrc=V4A, hwdst=PEER_MAC, pdst=V4C),

@@ -372,7 +372,7 @@ vx0_neigh_tick(struct vx0_neigh *t, uint64_t now_ms)
 		}
 		/* collection, after the transitions above */
 		if (e->refs == 0 &&
-		    ((e->state == VX0_NEIGH_STALE && now_ms - e->used_ms >= t->conf.stale_gc_ms) ||
+		    ((e->state == VX0_NEIGH_STALE && now_ms >= e->used_ms + t->conf.stale_gc_ms) ||
 		     (e->state == VX0_NEIGH_FAILED && now_ms >= e->timer_ms))) {
 			neigh_free(t, i);
 			t->st.gc++;

@@ -84,6 +84,11 @@ const char *vx0_pkt_drop_name(unsigned int reason);
  * left alone). Returns VX0_PKT_OK (0) or a drop reason (> 0). */
 int vx0_pkt_parse(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m);
 
+/* Inserts a VLAN tag (tpid 0x8100, or 0x88a8 for an outer S-tag) after
+ * the MAC addresses of a frame of len bytes in a buffer of cap. Push the
+ * C-tag first, then the S-tag. Returns the new length, -EINVAL, -ENOSPC. */
+int vx0_pkt_vlan_push(uint8_t *frame, size_t len, size_t cap, uint16_t tpid, uint16_t tci);
+
 /* ------------------------------------------------------------------ */
 /* checksums (vx0_pkt_csum.c)                                          */
 
