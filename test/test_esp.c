@@ -879,6 +879,14 @@ test_encap_errors(void)
 	CHECK_EQ(so->stats.drops[VX0_ESP_DROP_NO_ROOM], 2);
 	CHECK_EQ(so->seq, 0); /* no sequence number consumed */
 	CHECK(p.b.data == p.mem + HEADROOM && p.b.len == 100); /* untouched */
+	/* an IP length past the buffer (IPv4, IPv6) */
+	pkt_set(&p, in, 99);
+	CHECK_EQ(vx0_esp_encap_prepare(so, &p.b, &op), -EPROTO);
+	inner_packet(in, 1, 100, 0);
+	pkt_set(&p, in, 99);
+	CHECK_EQ(vx0_esp_encap_prepare(so, &p.b, &op), -EPROTO);
+	CHECK_EQ(so->stats.drops[VX0_ESP_DROP_BAD_INNER], 4);
+	inner_packet(in, 0, 100, 0);
 	CHECK_EQ(vx0_esp_decap_prepare(so, &p.b, &op), -EINVAL);
 	/* an engine failure is a crypto drop at finish */
 	pkt_set(&p, in, 100);
@@ -887,6 +895,39 @@ test_encap_errors(void)
 	CHECK_EQ(vx0_esp_encap_finish(so, &p.b, &op), -EIO);
 	CHECK_EQ(so->stats.drops[VX0_ESP_DROP_CRYPTO], 1);
 	vx0_esp_sa_destroy(so);
+}
+
+/* Bytes after the inner IP length (Ethernet padding) are not encrypted:
+ * the ESP packet equals the one built without them. */
+static void
+test_encap_trims_l2_padding(void)
+{
+	struct vx0_esp_sa_conf co = conf(VX0_ESP_DIR_OUT, VX0_CRYPTO_CHACHA20_POLY1305, 4, 8);
+	uint8_t seed[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, in[64], first[200];
+	struct vx0_esp_sa *a, *b;
+	struct pkt p;
+	uint32_t n;
+
+	co.iv_seed = seed;
+	a = mk(&co);
+	b = mk(&co);
+	if (!a || !b)
+		goto out;
+	inner_packet(in, 0, 46, 3);
+	memset(in + 46, 0xee, 18); /* padded to a 64-byte frame */
+	pkt_set(&p, in, 46);
+	CHECK_EQ(encap(a, &p), 0);
+	n = p.b.len;
+	memcpy(first, p.b.data, n);
+	pkt_set(&p, in, 64);
+	CHECK_EQ(encap(b, &p), 0);
+	CHECK_EQ(p.b.len, n);
+	CHECK(n == 20 + 16 + 48 + 16 && memcmp(p.b.data + 20, first + 20, n - 20) == 0);
+	CHECK_EQ(p.b.tailroom, BUFSZ - HEADROOM - 46 - 2 - 16);
+	CHECK_EQ(b->stats.bytes, 46);
+out:
+	vx0_esp_sa_destroy(a);
+	vx0_esp_sa_destroy(b);
 }
 
 static void
@@ -995,6 +1036,7 @@ main(void)
 	VX0_RUN(test_lifetimes);
 	VX0_RUN(test_bad_inputs);
 	VX0_RUN(test_encap_errors);
+	VX0_RUN(test_encap_trims_l2_padding);
 	VX0_RUN(test_peek_spi);
 	VX0_RUN(test_sa_conf_errors);
 	vx0_crypto_engine_close(eng);

@@ -49,11 +49,23 @@ vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 
 	if (sa->dir != VX0_ESP_DIR_OUT)
 		return esp_drop(sa, VX0_ESP_DROP_MALFORMED);
+	/* The inner packet is its IP length: bytes after it (L2 padding)
+	 * are not sent; an IP length past the buffer is refused. */
 	if (plen >= 20 && in[0] >> 4 == 4) {
+		uint32_t ihl = (uint32_t)(in[0] & 0xf) * 4, tot = ld16(in + 2);
+
+		if (ihl < 20 || tot < ihl || tot > plen)
+			return esp_drop(sa, VX0_ESP_DROP_BAD_INNER);
+		plen = tot;
 		nh = VX0_ESP_NH_IPV4;
 		tos = in[1];
 		df = in[6] & 0x40;
 	} else if (plen >= 40 && in[0] >> 4 == 6) {
+		uint32_t tot = 40 + (uint32_t)ld16(in + 4);
+
+		if (tot > plen)
+			return esp_drop(sa, VX0_ESP_DROP_BAD_INNER);
+		plen = tot;
 		nh = VX0_ESP_NH_IPV6;
 		tos = (uint8_t)(in[0] << 4 | in[1] >> 4);
 		df = 1; /* IPv6 is never fragmented on the path */
@@ -71,7 +83,7 @@ vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 	hdr = outer + VX0_ESP_HDR_LEN + VX0_ESP_IV_LEN;
 	tail = tfc + pad + 2 + VX0_ESP_ICV_LEN;
 	total = hdr + ct + VX0_ESP_ICV_LEN;
-	if (buf->headroom < hdr || buf->tailroom < tail ||
+	if (buf->headroom < hdr || buf->tailroom + (buf->len - plen) < tail ||
 	    total - (sa->family == 6 ? 40 : 0) > 65535 || (uint64_t)plen + tail + hdr > UINT32_MAX)
 		return esp_drop(sa, VX0_ESP_DROP_NO_ROOM);
 	if (esp_hard_hit(sa, plen))
@@ -130,6 +142,7 @@ vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 	op->outer_len = (uint16_t)outer;
 	op->outer_v6_udp = sa->family == 6 && sa->udp;
 
+	buf->tailroom += buf->len - plen; /* dropped L2 padding, if any */
 	buf->data = p;
 	buf->len = total;
 	buf->headroom -= hdr;
