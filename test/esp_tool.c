@@ -63,7 +63,7 @@ main(int argc, char **argv)
 	uint8_t *keymat, seed[8], fam_src = 0, fam_dst = 0;
 	static uint8_t mem[BUFSZ];
 	static char line[2 * BUFSZ + 16];
-	int encap, have_key = 0, have_spi = 0, have_alg = 0, rc, i;
+	int encap, have_key = 0, have_spi = 0, have_alg = 0, rc, prc, i;
 	unsigned int k;
 
 	if (argc < 2)
@@ -172,18 +172,22 @@ main(int argc, char **argv)
 		b.headroom = HEADROOM;
 		b.tailroom = BUFSZ - HEADROOM - (uint32_t)n;
 		if (encap) {
-			rc = vx0_esp_encap_prepare(sa, &b, &op);
-			if (rc >= 0) {
+			prc = vx0_esp_encap_prepare(sa, &b, &op);
+			rc = prc;
+			if (prc >= 0) {
 				vx0_crypto_encrypt_burst(eng, 0, &cop, 1);
 				rc = vx0_esp_encap_finish(sa, &b, &op);
 			}
 		} else {
-			rc = vx0_esp_decap_prepare(sa, &b, &op);
-			if (rc >= 0) {
+			prc = vx0_esp_decap_prepare(sa, &b, &op);
+			rc = prc;
+			if (prc >= 0) {
 				vx0_crypto_decrypt_burst(eng, 0, &cop, 1);
 				rc = vx0_esp_decap_finish(sa, &b, &op);
 			}
 		}
+		if (rc >= 0)
+			rc |= prc; /* the soft-expiry flag may come from either step */
 		if (rc < 0) {
 			printf("drop %s\n", vx0_esp_drop_name(vx0_esp_drop_reason(rc)));
 			continue;

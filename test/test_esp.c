@@ -930,6 +930,41 @@ out:
 	vx0_esp_sa_destroy(b);
 }
 
+/* Outer DF: copied from the inner IPv4 header by default, or forced. */
+static void
+test_outer_df(void)
+{
+	static const enum vx0_esp_df modes[3] = { VX0_ESP_DF_COPY, VX0_ESP_DF_SET,
+						  VX0_ESP_DF_CLEAR };
+	uint8_t in[100];
+	struct pkt p;
+	int m, inner_df;
+
+	for (m = 0; m < 3; m++) {
+		struct vx0_esp_sa_conf co = conf(VX0_ESP_DIR_OUT, VX0_CRYPTO_CHACHA20_POLY1305,
+						 4, 8);
+		struct vx0_esp_sa *sa;
+
+		co.df = modes[m];
+		sa = mk(&co);
+		if (!sa)
+			return;
+		for (inner_df = 0; inner_df < 2; inner_df++) {
+			int want = m == 0 ? inner_df : m == 1;
+
+			inner_packet(in, 0, 100, 0);
+			in[6] = inner_df ? 0x40 : 0;
+			pkt_set(&p, in, 100);
+			CHECK_EQ(encap(sa, &p), 0);
+			CHECK_EQ(!!(p.b.data[6] & 0x40), want);
+			CHECK_EQ(p.b.data[6] & 0xbf, 0);
+			CHECK_EQ(p.b.data[7], 0);
+			CHECK_EQ(csum(p.b.data, 20, 0), 0);
+		}
+		vx0_esp_sa_destroy(sa);
+	}
+}
+
 static void
 test_peek_spi(void)
 {
@@ -1037,6 +1072,7 @@ main(void)
 	VX0_RUN(test_bad_inputs);
 	VX0_RUN(test_encap_errors);
 	VX0_RUN(test_encap_trims_l2_padding);
+	VX0_RUN(test_outer_df);
 	VX0_RUN(test_peek_spi);
 	VX0_RUN(test_sa_conf_errors);
 	vx0_crypto_engine_close(eng);
