@@ -40,6 +40,9 @@ struct vx0_crypto_op {
 	const uint8_t *aad;  /* aad_len bytes (ESP: 8, or 12 with ESN) */
 	uint8_t *data;       /* plaintext/ciphertext, transformed in place */
 	uint8_t *tag;        /* VX0_CRYPTO_TAG_LEN bytes: written (enc), read (dec) */
+	void *user;          /* caller's cookie, untouched by engines; a cryptodev
+			      * backend takes the mbuf from here (data - mtod
+			      * gives the cipher offset) */
 	uint32_t data_len;
 	uint16_t aad_len;
 	int16_t status;      /* out: 0, -EBADMSG (tag mismatch), -EINVAL */

@@ -159,7 +159,8 @@ struct vx0_esp_buf {
 	uint32_t tailroom;
 };
 
-/* Per-packet state between prepare and finish; cop goes to the engine. */
+/* Per-packet state between prepare and finish; cop goes to the engine.
+ * prepare fills every cop field except cop.user, which is the caller's. */
 struct vx0_esp_op {
 	struct vx0_crypto_op cop;
 	uint64_t seq;      /* 64-bit sequence number of this packet */
