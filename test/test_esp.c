@@ -888,6 +888,12 @@ test_encap_errors(void)
 	CHECK_EQ(so->stats.drops[VX0_ESP_DROP_BAD_INNER], 4);
 	inner_packet(in, 0, 100, 0);
 	CHECK_EQ(vx0_esp_decap_prepare(so, &p.b, &op), -EINVAL);
+	{
+		uint64_t s;
+
+		CHECK_EQ(vx0_esp_replay_check(so, 1, &s), -EINVAL);
+		CHECK_EQ(vx0_esp_replay_update(so, 1), -EINVAL);
+	}
 	/* an engine failure is a crypto drop at finish */
 	pkt_set(&p, in, 100);
 	CHECK_EQ(vx0_esp_encap_prepare(so, &p.b, &op), 0);
@@ -963,6 +969,142 @@ test_outer_df(void)
 		}
 		vx0_esp_sa_destroy(sa);
 	}
+}
+
+/* A second engine registered by name beside "sodium": it takes only the
+ * first half of each burst, as a full hardware queue would. The ops it
+ * did not take are dropped as crypto errors at finish and leave the
+ * window alone, so the same packets decap once resubmitted. */
+struct half_engine {
+	struct vx0_crypto_engine base;
+	struct vx0_crypto_engine *inner;
+};
+
+static const struct vx0_crypto_engine_ops half_ops;
+
+static int
+half_open(const char *args, uint16_t nb_qp, struct vx0_crypto_engine **out)
+{
+	static struct half_engine e;
+
+	(void)args;
+	e.base.ops = &half_ops;
+	e.base.nb_qp = nb_qp;
+	e.inner = eng;
+	*out = &e.base;
+	return 0;
+}
+
+static void
+half_close(struct vx0_crypto_engine *e)
+{
+	(void)e;
+}
+
+static int
+half_alg_supported(struct vx0_crypto_engine *e, enum vx0_crypto_alg alg)
+{
+	return vx0_crypto_alg_supported(((struct half_engine *)e)->inner, alg);
+}
+
+static int
+half_sess_create(struct vx0_crypto_engine *e, enum vx0_crypto_alg alg, const uint8_t *key,
+		 const uint8_t *salt, struct vx0_crypto_sess **out)
+{
+	return vx0_crypto_sess_create(((struct half_engine *)e)->inner, alg, key, salt, out);
+}
+
+static void
+half_sess_destroy(struct vx0_crypto_engine *e, struct vx0_crypto_sess *s)
+{
+	vx0_crypto_sess_destroy(((struct half_engine *)e)->inner, s);
+}
+
+static uint16_t
+half_encrypt(struct vx0_crypto_engine *e, uint16_t qp, struct vx0_crypto_op **ops, uint16_t n)
+{
+	return vx0_crypto_encrypt_burst(((struct half_engine *)e)->inner, qp, ops, n / 2);
+}
+
+static uint16_t
+half_decrypt(struct vx0_crypto_engine *e, uint16_t qp, struct vx0_crypto_op **ops, uint16_t n)
+{
+	return vx0_crypto_decrypt_burst(((struct half_engine *)e)->inner, qp, ops, n / 2);
+}
+
+static const struct vx0_crypto_engine_ops half_ops = {
+	.name = "half", .open = half_open, .close = half_close,
+	.alg_supported = half_alg_supported, .sess_create = half_sess_create,
+	.sess_destroy = half_sess_destroy, .encrypt_burst = half_encrypt,
+	.decrypt_burst = half_decrypt,
+};
+
+static void
+test_engine_partial_burst(void)
+{
+	enum { N = 8 };
+	struct vx0_crypto_engine *half = NULL;
+	struct vx0_esp_sa_conf co, ci;
+	struct vx0_esp_sa *so = NULL, *si = NULL;
+	static struct pkt p[N], copy[N];
+	struct vx0_esp_op op[N];
+	struct vx0_crypto_op *cops[N];
+	uint8_t in[N][100];
+	int i, taken;
+
+	CHECK_EQ(vx0_crypto_register(&reg, &half_ops), 0);
+	CHECK_EQ(vx0_crypto_engine_open(&reg, "half", NULL, 1, &half), 0);
+	if (!half)
+		return;
+	CHECK(half->ops == &half_ops);
+	co = conf(VX0_ESP_DIR_OUT, VX0_CRYPTO_CHACHA20_POLY1305, 4, 21);
+	ci = conf(VX0_ESP_DIR_IN, VX0_CRYPTO_CHACHA20_POLY1305, 4, 21);
+	co.engine = ci.engine = half;
+	so = mk(&co);
+	si = mk(&ci);
+	if (!so || !si)
+		goto out;
+	/* encap: only the first half is encrypted */
+	for (i = 0; i < N; i++) {
+		inner_packet(in[i], 0, 100, (uint8_t)i);
+		pkt_set(&p[i], in[i], 100);
+		CHECK_EQ(vx0_esp_encap_prepare(so, &p[i].b, &op[i]), 0);
+		cops[i] = &op[i].cop;
+	}
+	taken = vx0_crypto_encrypt_burst(half, 0, cops, N);
+	CHECK_EQ(taken, N / 2);
+	for (i = 0; i < N; i++)
+		CHECK_EQ(vx0_esp_encap_finish(so, &p[i].b, &op[i]), i < taken ? 0 : -EIO);
+	CHECK_EQ(so->stats.drops[VX0_ESP_DROP_CRYPTO], N / 2);
+	/* decap the good half twice over a half engine */
+	for (i = 0; i < N / 2; i++) {
+		copy[i] = p[i];
+		copy[i].b.data = copy[i].mem + (p[i].b.data - p[i].mem);
+		copy[i + N / 2] = copy[i];
+		copy[i + N / 2].b.data = copy[i + N / 2].mem + (p[i].b.data - p[i].mem);
+	}
+	for (i = 0; i < N; i++) {
+		CHECK_EQ(vx0_esp_decap_prepare(si, &copy[i].b, &op[i]), 0);
+		cops[i] = &op[i].cop;
+	}
+	/* reversed: the engine takes the second copies first */
+	for (i = 0; i < N / 2; i++) {
+		struct vx0_crypto_op *t = cops[i];
+
+		cops[i] = cops[i + N / 2];
+		cops[i + N / 2] = t;
+	}
+	CHECK_EQ(vx0_crypto_decrypt_burst(half, 0, cops, N), N / 2);
+	for (i = 0; i < N; i++)
+		CHECK_EQ(vx0_esp_decap_finish(si, &copy[i].b, &op[i]), i < N / 2 ? -EIO : 0);
+	CHECK_EQ(si->stats.drops[VX0_ESP_DROP_CRYPTO], N / 2);
+	CHECK_EQ(si->stats.packets, N / 2);
+	for (i = N / 2; i < N; i++)
+		CHECK_MEM(copy[i].b.data, in[i - N / 2], 100);
+out:
+	vx0_esp_sa_destroy(so);
+	vx0_esp_sa_destroy(si);
+	vx0_crypto_engine_close(half);
 }
 
 static void
@@ -1073,6 +1215,7 @@ main(void)
 	VX0_RUN(test_encap_errors);
 	VX0_RUN(test_encap_trims_l2_padding);
 	VX0_RUN(test_outer_df);
+	VX0_RUN(test_engine_partial_burst);
 	VX0_RUN(test_peek_spi);
 	VX0_RUN(test_sa_conf_errors);
 	vx0_crypto_engine_close(eng);

@@ -54,6 +54,8 @@ vx0_esp_replay_check(const struct vx0_esp_sa *sa, uint32_t seq_lo, uint64_t *seq
 {
 	uint64_t s;
 
+	if (!sa->bitmap) /* outbound SA: no window */
+		return -EINVAL;
 	if (sa->esn) {
 		if (esn_infer(sa->seq, sa->window, seq_lo, &s) < 0)
 			return -EALREADY;
@@ -75,6 +77,8 @@ vx0_esp_replay_update(struct vx0_esp_sa *sa, uint64_t seq)
 {
 	uint64_t bit = seq & ((uint64_t)sa->win_words * 64 - 1);
 
+	if (!sa->bitmap)
+		return -EINVAL;
 	if (seq == 0)
 		return -EALREADY;
 	if (seq > sa->seq) {

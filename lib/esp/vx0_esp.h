@@ -202,7 +202,8 @@ int vx0_esp_decap_finish(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 
 /* Anti-replay, exposed for tests and tools: check a received 32-bit
  * sequence number (infers the high half with ESN) -> 0 and *seq, or
- * -EALREADY; update marks an authenticated one seen (-EALREADY if it was). */
+ * -EALREADY; update marks an authenticated one seen (-EALREADY if it was).
+ * -EINVAL on an outbound SA. */
 int vx0_esp_replay_check(const struct vx0_esp_sa *sa, uint32_t seq_lo, uint64_t *seq);
 int vx0_esp_replay_update(struct vx0_esp_sa *sa, uint64_t seq);
 
