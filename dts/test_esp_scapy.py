@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 
 import pytest
-from scapy.all import IP, IPv6, UDP, TCP, ICMP, Raw, raw, wrpcap
+from scapy.all import ARP, Dot1Q, Ether, IP, IPv6, UDP, TCP, ICMP, Raw, raw, rdpcap, wrpcap
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 BUILD = os.environ.get('VX0_BUILD') or os.path.join(
@@ -219,10 +219,11 @@ def test_esp_tshark_decrypts_gcm(outer, udp):
     inner.append(IPv6(src='2001:db8:a::10', dst='2001:db8:b::10') /
                  UDP(sport=4321, dport=8765) / Raw(b'vx0-esp-v6'))
     extra = ['--src', src, '--dst', dst] + (['--udp', '4500:4500'] if udp else [])
-    out, _ = tool('encap', 'aes256gcm16', key, [raw(p) for p in inner], *extra)
     with tempfile.TemporaryDirectory(prefix='vx0-esp-') as d:
-        pcap = os.path.join(d, 'esp.pcap')
-        wrpcap(pcap, [parse_outer(bytes.fromhex(line), outer) for line in out])
+        pcap = os.path.join(d, 'esp.pcap')  # written by esp_tool (libpcap)
+        out, _ = tool('encap', 'aes256gcm16', key, [raw(p) for p in inner], *extra,
+                      '--pcap-out', pcap)
+        assert [raw(q) for q in rdpcap(pcap)] == [bytes.fromhex(line) for line in out]
         row = '"%s","%s","%s","0x%08x","AES-GCM with 16 octet ICV [RFC4106]","0x%s","NULL",""' % (
             'IPv4' if outer == 4 else 'IPv6', src, dst, SPI, key.hex())
         rows = tshark_fields(pcap, [row], ['esp.spi', 'esp.sequence', 'esp.protocol',
@@ -245,3 +246,29 @@ def test_esp_tshark_decrypts_gcm(outer, udp):
         for r, p in zip(rows, inner):
             assert r[0] in ('1', 'True')
             assert str(p[UDP].dport) not in r[1].split(',')
+
+
+def test_esp_pcap_in_out():
+    """esp_tool reads a pcap (Ethernet, with a VLAN tag and a non-IP frame)
+    of scapy's ESP packets and writes the inner packets to a raw-IP pcap."""
+    key = os.urandom(36)
+    sa = scapy_sa('chacha20poly1305', key, 4, True, False)
+    inner = inner_packets(9)
+    frames = []
+    for i, p in enumerate(inner):
+        ip = IP(scapy_encrypt(sa, p, i + 1, 4, True))
+        eth = Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02')
+        frames.append(eth / Dot1Q(vlan=7) / ip if i == 2 else eth / ip)
+    frames.insert(3, Ether() / ARP())
+    with tempfile.TemporaryDirectory(prefix='vx0-esp-') as d:
+        pin, pout = os.path.join(d, 'in.pcap'), os.path.join(d, 'out.pcap')
+        wrpcap(pin, frames)
+        p = subprocess.run([TOOL, 'decap', '--alg', 'chacha20poly1305', '--spi', '%x' % SPI,
+                            '--key', key.hex(), '--pcap-in', pin, '--pcap-out', pout],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        lines = p.stdout.splitlines()
+        assert lines[3] == 'drop notip'
+        del lines[3]
+        assert lines == [raw(q).hex() for q in inner]
+        assert [raw(q) for q in rdpcap(pout)] == [raw(q) for q in inner]

@@ -8,11 +8,14 @@
  *            --key HEX (key||salt, 36 bytes) [--esn] [--seq N]
  *            [--iv-seed HEX] [--src ADDR --dst ADDR] [--udp SPORT:DPORT]
  *            [--tfc N] [--window N] [--df copy|set|clear]
+ *            [--pcap-in FILE] [--pcap-out FILE]
  *
- * Reads one packet per line (hex, IP header first) on stdin and writes one
- * line per packet: the result as hex, or "drop <reason>". The SA keeps its
- * state across lines (sequence numbers, replay window). Counters go to
- * stderr at the end.
+ * Reads one packet per line (hex, IP header first) on stdin, or the
+ * packets of a pcap file (raw IP or Ethernet), and writes one line per
+ * packet: the result as hex, or "drop <reason>"; with --pcap-out the
+ * results also go to a raw-IP pcap file. The SA keeps its state across
+ * packets (sequence numbers, replay window). Counters go to stderr at the
+ * end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcap/pcap.h>
 #include <sodium.h>
 
 #include "esp_hex.h"
@@ -34,7 +38,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: esp_tool encap|decap --alg ALG --spi HEX --key HEX(72) "
 			"[--esn] [--seq N] [--iv-seed HEX] [--src A --dst A] "
-			"[--udp S:D] [--tfc N] [--window N] [--df copy|set|clear]\n");
+			"[--udp S:D] [--tfc N] [--window N] [--df copy|set|clear] "
+			"[--pcap-in FILE] [--pcap-out FILE]\n");
 	return 2;
 }
 
@@ -53,6 +58,101 @@ parse_addr(const char *s, uint8_t *family, uint8_t out[16])
 	return -1;
 }
 
+struct run {
+	struct vx0_esp_sa *sa;
+	struct vx0_crypto_engine *eng;
+	int encap;
+	pcap_dumper_t *dump;
+};
+
+/* One packet at mem + HEADROOM, n bytes: through the SA, result printed. */
+static void
+process(struct run *r, uint8_t *mem, uint32_t n)
+{
+	struct vx0_esp_buf b = { .data = mem + HEADROOM, .len = n, .headroom = HEADROOM,
+				 .tailroom = BUFSZ - HEADROOM - n };
+	struct vx0_esp_op op;
+	struct vx0_crypto_op *cop = &op.cop;
+	int rc, prc;
+	uint32_t j;
+
+	if (r->encap) {
+		prc = vx0_esp_encap_prepare(r->sa, &b, &op);
+		rc = prc;
+		if (prc >= 0) {
+			vx0_crypto_encrypt_burst(r->eng, 0, &cop, 1);
+			rc = vx0_esp_encap_finish(r->sa, &b, &op);
+		}
+	} else {
+		prc = vx0_esp_decap_prepare(r->sa, &b, &op);
+		rc = prc;
+		if (prc >= 0) {
+			vx0_crypto_decrypt_burst(r->eng, 0, &cop, 1);
+			rc = vx0_esp_decap_finish(r->sa, &b, &op);
+		}
+	}
+	if (rc >= 0)
+		rc |= prc; /* the soft-expiry flag may come from either step */
+	if (rc < 0) {
+		printf("drop %s\n", vx0_esp_drop_name(vx0_esp_drop_reason(rc)));
+		return;
+	}
+	for (j = 0; j < b.len; j++)
+		printf("%02x", b.data[j]);
+	printf("%s\n", rc & VX0_ESP_SOFT_EXPIRED ? " soft" : "");
+	if (r->dump) {
+		struct pcap_pkthdr h = { .caplen = b.len, .len = b.len };
+
+		pcap_dump((u_char *)r->dump, &h, b.data);
+	}
+}
+
+/* Packets of a pcap file: raw IP, or Ethernet (with one VLAN tag). */
+static int
+read_pcap(struct run *r, const char *file, uint8_t *mem)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_open_offline(file, err);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int dlt;
+
+	if (!pc) {
+		fprintf(stderr, "esp_tool: %s\n", err);
+		return -1;
+	}
+	dlt = pcap_datalink(pc);
+	while (pcap_next_ex(pc, &h, &d) == 1) {
+		uint32_t off = 0, n = h->caplen;
+
+		if (dlt == DLT_EN10MB) {
+			uint16_t et = n >= 14 ? (uint16_t)(d[12] << 8 | d[13]) : 0;
+
+			off = 14;
+			if (et == 0x8100 && n >= 18) {
+				et = (uint16_t)(d[16] << 8 | d[17]);
+				off = 18;
+			}
+			if (et != 0x0800 && et != 0x86dd) {
+				printf("drop notip\n");
+				continue;
+			}
+		} else if (dlt != DLT_RAW && dlt != DLT_IPV4 && dlt != DLT_IPV6) {
+			fprintf(stderr, "esp_tool: link type %d not supported\n", dlt);
+			pcap_close(pc);
+			return -1;
+		}
+		if (n < off || n - off > BUFSZ - HEADROOM - 64) {
+			printf("drop badlen\n");
+			continue;
+		}
+		memcpy(mem + HEADROOM, d + off, n - off);
+		process(r, mem, n - off);
+	}
+	pcap_close(pc);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -63,7 +163,10 @@ main(int argc, char **argv)
 	uint8_t *keymat, seed[8], fam_src = 0, fam_dst = 0;
 	static uint8_t mem[BUFSZ];
 	static char line[2 * BUFSZ + 16];
-	int encap, have_key = 0, have_spi = 0, have_alg = 0, rc, prc, i;
+	const char *pcap_in = NULL, *pcap_out = NULL;
+	pcap_t *dead = NULL;
+	struct run run = { 0 };
+	int encap, have_key = 0, have_spi = 0, have_alg = 0, rc, i;
 	unsigned int k;
 
 	if (argc < 2)
@@ -125,6 +228,10 @@ main(int argc, char **argv)
 			c.tfc_pad = (uint16_t)atoi(v);
 		} else if (strcmp(a, "--window") == 0) {
 			c.replay_window = (uint32_t)atoi(v);
+		} else if (strcmp(a, "--pcap-in") == 0) {
+			pcap_in = v;
+		} else if (strcmp(a, "--pcap-out") == 0) {
+			pcap_out = v;
 		} else if (strcmp(a, "--df") == 0) {
 			c.df = !strcmp(v, "set") ? VX0_ESP_DF_SET
 			       : !strcmp(v, "clear") ? VX0_ESP_DF_CLEAR : VX0_ESP_DF_COPY;
@@ -154,48 +261,34 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	while (fgets(line, sizeof(line), stdin)) {
-		struct vx0_esp_buf b;
-		struct vx0_esp_op op;
-		struct vx0_crypto_op *cop = &op.cop;
-		long n = esp_unhex(line, mem + HEADROOM, BUFSZ - HEADROOM - 64);
-		uint32_t j;
-
-		if (n < 0) {
-			printf("drop badhex\n");
-			continue;
+	run.sa = sa;
+	run.eng = eng;
+	run.encap = encap;
+	if (pcap_out) {
+		dead = pcap_open_dead(DLT_RAW, 65535);
+		run.dump = dead ? pcap_dump_open(dead, pcap_out) : NULL;
+		if (!run.dump) {
+			fprintf(stderr, "esp_tool: cannot write %s\n", pcap_out);
+			return 1;
 		}
-		if (n == 0)
-			continue;
-		b.data = mem + HEADROOM;
-		b.len = (uint32_t)n;
-		b.headroom = HEADROOM;
-		b.tailroom = BUFSZ - HEADROOM - (uint32_t)n;
-		if (encap) {
-			prc = vx0_esp_encap_prepare(sa, &b, &op);
-			rc = prc;
-			if (prc >= 0) {
-				vx0_crypto_encrypt_burst(eng, 0, &cop, 1);
-				rc = vx0_esp_encap_finish(sa, &b, &op);
-			}
-		} else {
-			prc = vx0_esp_decap_prepare(sa, &b, &op);
-			rc = prc;
-			if (prc >= 0) {
-				vx0_crypto_decrypt_burst(eng, 0, &cop, 1);
-				rc = vx0_esp_decap_finish(sa, &b, &op);
-			}
-		}
-		if (rc >= 0)
-			rc |= prc; /* the soft-expiry flag may come from either step */
-		if (rc < 0) {
-			printf("drop %s\n", vx0_esp_drop_name(vx0_esp_drop_reason(rc)));
-			continue;
-		}
-		for (j = 0; j < b.len; j++)
-			printf("%02x", b.data[j]);
-		printf("%s\n", rc & VX0_ESP_SOFT_EXPIRED ? " soft" : "");
 	}
+	if (pcap_in) {
+		if (read_pcap(&run, pcap_in, mem) < 0)
+			return 1;
+	} else {
+		while (fgets(line, sizeof(line), stdin)) {
+			long n = esp_unhex(line, mem + HEADROOM, BUFSZ - HEADROOM - 64);
+
+			if (n < 0)
+				printf("drop badhex\n");
+			else if (n > 0)
+				process(&run, mem, (uint32_t)n);
+		}
+	}
+	if (run.dump)
+		pcap_dump_close(run.dump);
+	if (dead)
+		pcap_close(dead);
 	fprintf(stderr, "packets %llu bytes %llu", (unsigned long long)sa->stats.packets,
 		(unsigned long long)sa->stats.bytes);
 	for (k = 0; k < VX0_ESP_DROP_MAX; k++)
