@@ -1107,6 +1107,84 @@ out:
 	vx0_crypto_engine_close(half);
 }
 
+/* RFC 6040 §4.2 on decap: outer CE -> inner CE when the inner packet is
+ * ECN-capable (IPv4 checksum kept valid), drop when it is Not-ECT; outer
+ * ECT or Not-ECT leave the inner header alone. */
+static void
+test_ecn_decap(void)
+{
+	static const struct {
+		uint8_t outer_ecn, inner_ecn;
+		int rc;
+		uint8_t want;
+	} cases[] = {
+		{ 3, 2, 0, 3 }, { 3, 1, 0, 3 }, { 3, 3, 0, 3 }, { 3, 0, -ECANCELED, 0 },
+		{ 2, 0, 0, 0 }, { 1, 2, 0, 2 }, { 0, 1, 0, 1 },
+	};
+	unsigned int k;
+	int v6, outer;
+
+	for (outer = 4; outer <= 6; outer += 2)
+		for (v6 = 0; v6 < 2; v6++) {
+			struct vx0_esp_sa_conf co = conf(VX0_ESP_DIR_OUT,
+							 VX0_CRYPTO_CHACHA20_POLY1305,
+							 (uint8_t)outer, 5);
+			struct vx0_esp_sa_conf ci = conf(VX0_ESP_DIR_IN,
+							 VX0_CRYPTO_CHACHA20_POLY1305,
+							 (uint8_t)outer, 5);
+			struct vx0_esp_sa *so = mk(&co), *si = mk(&ci);
+
+			for (k = 0; so && si && k < sizeof(cases) / sizeof(cases[0]); k++) {
+				uint8_t in[120], *o;
+				struct pkt p;
+				uint32_t n = inner_packet(in, v6, 120, (uint8_t)k);
+				uint8_t got;
+
+				if (v6) {
+					in[1] = (uint8_t)((in[1] & 0xcf) | cases[k].inner_ecn << 4);
+				} else {
+					in[1] = (uint8_t)((in[1] & 0xfc) | cases[k].inner_ecn);
+					in[10] = in[11] = 0;
+					{
+						uint16_t c = csum(in, 20, 0);
+
+						in[10] = (uint8_t)(c >> 8);
+						in[11] = (uint8_t)c;
+					}
+				}
+				pkt_set(&p, in, n);
+				CHECK_EQ(encap(so, &p), 0);
+				o = p.b.data; /* the outer TOS was copied; now mark it */
+				if (outer == 4) {
+					o[1] = (uint8_t)((o[1] & 0xfc) | cases[k].outer_ecn);
+					o[10] = o[11] = 0;
+					{
+						uint16_t c = csum(o, 20, 0);
+
+						o[10] = (uint8_t)(c >> 8);
+						o[11] = (uint8_t)c;
+					}
+				} else {
+					o[1] = (uint8_t)((o[1] & 0xcf) | cases[k].outer_ecn << 4);
+				}
+				CHECK_EQ(decap(si, &p), cases[k].rc);
+				if (cases[k].rc < 0)
+					continue;
+				got = v6 ? (p.b.data[1] >> 4) & 3 : p.b.data[1] & 3;
+				CHECK_EQ(got, cases[k].want);
+				if (!v6)
+					CHECK_EQ(csum(p.b.data, 20, 0), 0);
+				/* the rest of the packet is unchanged */
+				CHECK_MEM(p.b.data + 2, in + 2, v6 ? n - 2 : 8);
+				CHECK_MEM(p.b.data + 12, in + 12, v6 ? n - 12 : n - 12);
+			}
+			if (si)
+				CHECK_EQ(si->stats.drops[VX0_ESP_DROP_ECN], 1);
+			vx0_esp_sa_destroy(so);
+			vx0_esp_sa_destroy(si);
+		}
+}
+
 static void
 test_peek_spi(void)
 {
@@ -1216,6 +1294,7 @@ main(void)
 	VX0_RUN(test_encap_trims_l2_padding);
 	VX0_RUN(test_outer_df);
 	VX0_RUN(test_engine_partial_burst);
+	VX0_RUN(test_ecn_decap);
 	VX0_RUN(test_peek_spi);
 	VX0_RUN(test_sa_conf_errors);
 	vx0_crypto_engine_close(eng);

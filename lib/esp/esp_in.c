@@ -138,6 +138,39 @@ vx0_esp_decap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 	return 0;
 }
 
+/*
+ * RFC 6040 §4.2 (normal mode): CE on the outer header marks an ECT inner
+ * header CE; with a Not-ECT inner header the packet must be dropped.
+ * Returns 0 or -1 (drop).
+ */
+static int
+ecn_decap(const uint8_t *outer, uint8_t *in, uint8_t nh)
+{
+	uint8_t o = outer[0] >> 4 == 4 ? outer[1] & 3 : (outer[1] >> 4) & 3;
+
+	if (o != 3)
+		return 0;
+	if (nh == VX0_ESP_NH_IPV4) {
+		uint8_t i = in[1] & 3;
+		uint16_t before = ld16(in);
+
+		if (i == 0)
+			return -1;
+		if (i != 3) { /* RFC 1624 incremental checksum update */
+			in[1] |= 3;
+			st16(in + 10, csum_fold((uint32_t)(uint16_t)~ld16(in + 10) +
+						(uint16_t)~before + ld16(in)));
+		}
+	} else {
+		uint8_t i = (in[1] >> 4) & 3;
+
+		if (i == 0)
+			return -1;
+		in[1] |= 0x30;
+	}
+	return 0;
+}
+
 int
 vx0_esp_decap_finish(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 		     struct vx0_esp_op *op)
@@ -185,6 +218,8 @@ vx0_esp_decap_finish(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 	}
 	if (esp_hard_hit(sa, inner))
 		return esp_drop(sa, VX0_ESP_DROP_LIFETIME);
+	if (ecn_decap(buf->data, d, nh) < 0)
+		return esp_drop(sa, VX0_ESP_DROP_ECN);
 
 	buf->headroom += (uint32_t)(d - buf->data);
 	buf->tailroom += (uint32_t)(end - (d + inner));

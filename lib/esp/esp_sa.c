@@ -22,6 +22,7 @@ static const int drop_errno[VX0_ESP_DROP_MAX] = {
 	[VX0_ESP_DROP_NO_ROOM] = -ENOBUFS,
 	[VX0_ESP_DROP_SEQ_OVERFLOW] = -EOVERFLOW,
 	[VX0_ESP_DROP_CRYPTO] = -EIO,
+	[VX0_ESP_DROP_ECN] = -ECANCELED,
 };
 
 static const char *const drop_name[VX0_ESP_DROP_MAX] = {
@@ -38,6 +39,7 @@ static const char *const drop_name[VX0_ESP_DROP_MAX] = {
 	[VX0_ESP_DROP_NO_ROOM] = "no_room",
 	[VX0_ESP_DROP_SEQ_OVERFLOW] = "seq_overflow",
 	[VX0_ESP_DROP_CRYPTO] = "crypto",
+	[VX0_ESP_DROP_ECN] = "ecn",
 };
 
 int

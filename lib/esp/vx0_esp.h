@@ -78,6 +78,7 @@ enum vx0_esp_drop {
 	VX0_ESP_DROP_NO_ROOM,      /* -ENOBUFS: head/tailroom short, too big */
 	VX0_ESP_DROP_SEQ_OVERFLOW, /* -EOVERFLOW: sequence space used up */
 	VX0_ESP_DROP_CRYPTO,       /* -EIO: engine error, or op not taken */
+	VX0_ESP_DROP_ECN,          /* -ECANCELED: outer CE, inner Not-ECT (RFC 6040) */
 	VX0_ESP_DROP_MAX
 };
 
@@ -196,7 +197,9 @@ int vx0_esp_encap_finish(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 int vx0_esp_peek_spi(const struct vx0_esp_buf *buf, uint32_t *spi);
 int vx0_esp_decap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 			  struct vx0_esp_op *op);
-/* On success buf holds the inner packet, trimmed to its IP length. */
+/* On success buf holds the inner packet, trimmed to its IP length; a
+ * congestion mark (CE) on the outer header is copied to an ECN-capable
+ * inner header (RFC 6040 §4.2, normal mode). */
 int vx0_esp_decap_finish(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 			 struct vx0_esp_op *op);
 
