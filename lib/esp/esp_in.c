@@ -133,7 +133,6 @@ vx0_esp_decap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 	op->seq = seq;
 	op->esp_off = o.esp_off;
 	op->ct_len = ct;
-	op->outer_len = (uint16_t)o.esp_off;
 	op->outer_v6_udp = 0;
 	return 0;
 }

@@ -139,7 +139,6 @@ vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 	op->seq = next;
 	op->esp_off = outer;
 	op->ct_len = ct;
-	op->outer_len = (uint16_t)outer;
 	op->outer_v6_udp = sa->family == 6 && sa->udp;
 
 	buf->tailroom += buf->len - plen; /* dropped L2 padding, if any */

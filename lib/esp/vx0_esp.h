@@ -165,9 +165,8 @@ struct vx0_esp_buf {
 struct vx0_esp_op {
 	struct vx0_crypto_op cop;
 	uint64_t seq;      /* 64-bit sequence number of this packet */
-	uint32_t esp_off;  /* offset of the ESP header from buf->data */
+	uint32_t esp_off;  /* offset of the ESP header from buf->data (outer IP+UDP length) */
 	uint32_t ct_len;   /* encrypted payload+padding+trailer length */
-	uint16_t outer_len;/* outer IP (+UDP) header length */
 	uint8_t outer_v6_udp; /* encap: IPv6 UDP checksum to fill in at finish */
 	uint8_t aad[12];   /* SPI || seq_hi || seq_lo when ESN is on */
 };
