@@ -10,7 +10,8 @@
  *            [--tfc N] [--window N] [--df copy|set|clear]
  *            [--pcap-in FILE] [--pcap-out FILE]
  *
- * Reads one packet per line (hex, IP header first) on stdin, or the
+ * Reads one packet per line (hex, IP header first; "dummy N" asks encap
+ * for a TFC dummy packet of N bytes) on stdin, or the
  * packets of a pcap file (raw IP or Ethernet), and writes one line per
  * packet: the result as hex, or "drop <reason>"; with --pcap-out the
  * results also go to a raw-IP pcap file. The SA keeps its state across
@@ -105,6 +106,30 @@ process(struct run *r, uint8_t *mem, uint32_t n)
 
 		pcap_dump((u_char *)r->dump, &h, b.data);
 	}
+}
+
+/* "dummy N" on input (encap): a TFC dummy packet of N bytes. */
+static void
+process_dummy(struct run *r, uint8_t *mem, uint32_t n)
+{
+	struct vx0_esp_buf b = { .data = mem + HEADROOM, .len = 0, .headroom = HEADROOM,
+				 .tailroom = BUFSZ - HEADROOM - 64 };
+	struct vx0_esp_op op;
+	struct vx0_crypto_op *cop = &op.cop;
+	int rc = vx0_esp_encap_dummy_prepare(r->sa, &b, n, &op);
+	uint32_t j;
+
+	if (rc >= 0) {
+		vx0_crypto_encrypt_burst(r->eng, 0, &cop, 1);
+		rc = vx0_esp_encap_finish(r->sa, &b, &op);
+	}
+	if (rc < 0) {
+		printf("drop %s\n", vx0_esp_drop_name(vx0_esp_drop_reason(rc)));
+		return;
+	}
+	for (j = 0; j < b.len; j++)
+		printf("%02x", b.data[j]);
+	printf("\n");
 }
 
 /* Packets of a pcap file: raw IP, or Ethernet (with one VLAN tag). */
@@ -277,8 +302,13 @@ main(int argc, char **argv)
 			return 1;
 	} else {
 		while (fgets(line, sizeof(line), stdin)) {
-			long n = esp_unhex(line, mem + HEADROOM, BUFSZ - HEADROOM - 64);
+			long n;
 
+			if (encap && strncmp(line, "dummy ", 6) == 0) {
+				process_dummy(&run, mem, (uint32_t)atoi(line + 6));
+				continue;
+			}
+			n = esp_unhex(line, mem + HEADROOM, BUFSZ - HEADROOM - 64);
 			if (n < 0)
 				printf("drop badhex\n");
 			else if (n > 0)

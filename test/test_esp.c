@@ -1185,6 +1185,56 @@ test_ecn_decap(void)
 		}
 }
 
+/* Dummy packets: same wire size as data of that length, dropped silently
+ * (counted) by the receiver, a sequence number used, no lifetime spent. */
+static void
+test_tfc_dummy(void)
+{
+	struct vx0_esp_sa_conf co = conf(VX0_ESP_DIR_OUT, VX0_CRYPTO_CHACHA20_POLY1305, 6, 31);
+	struct vx0_esp_sa_conf ci = conf(VX0_ESP_DIR_IN, VX0_CRYPTO_CHACHA20_POLY1305, 6, 31);
+	struct vx0_esp_sa *so, *si;
+	struct vx0_esp_op op;
+	struct vx0_crypto_op *cop = &op.cop;
+	uint8_t in[300];
+	struct pkt p;
+	uint32_t data_len;
+
+	co.udp_sport = co.udp_dport = 4500;
+	co.hard.packets = 2;
+	so = mk(&co);
+	si = mk(&ci);
+	if (!so || !si)
+		goto out;
+	inner_packet(in, 1, 300, 1);
+	pkt_set(&p, in, 300);
+	CHECK_EQ(encap(so, &p), 0);
+	data_len = p.b.len;
+	CHECK_EQ(decap(si, &p), 0);
+
+	pkt_set(&p, in, 0);
+	CHECK_EQ(vx0_esp_encap_dummy_prepare(so, &p.b, 300, &op), 0);
+	CHECK_EQ(vx0_crypto_encrypt_burst(eng, 0, &cop, 1), 1);
+	CHECK_EQ(vx0_esp_encap_finish(so, &p.b, &op), 0);
+	CHECK_EQ(p.b.len, data_len);
+	CHECK_EQ(so->seq, 2);
+	CHECK_EQ(so->stats.packets, 1);
+	CHECK_EQ(decap(si, &p), -ENOMSG);
+	CHECK_EQ(si->stats.drops[VX0_ESP_DROP_TFC_DUMMY], 1);
+	CHECK_EQ(si->seq, 2); /* authentic: the window moved */
+	/* no room */
+	pkt_set(&p, in, 0);
+	p.b.tailroom = 10;
+	CHECK_EQ(vx0_esp_encap_dummy_prepare(so, &p.b, 300, &op), -ENOBUFS);
+	/* the hard limit of 2 packets still allows a second data packet */
+	pkt_set(&p, in, 300);
+	CHECK_EQ(encap(so, &p), 0);
+	CHECK_EQ(decap(si, &p), 0);
+	CHECK_MEM(p.b.data, in, 300);
+out:
+	vx0_esp_sa_destroy(so);
+	vx0_esp_sa_destroy(si);
+}
+
 static void
 test_peek_spi(void)
 {
@@ -1295,6 +1345,7 @@ main(void)
 	VX0_RUN(test_outer_df);
 	VX0_RUN(test_engine_partial_burst);
 	VX0_RUN(test_ecn_decap);
+	VX0_RUN(test_tfc_dummy);
 	VX0_RUN(test_peek_spi);
 	VX0_RUN(test_sa_conf_errors);
 	vx0_crypto_engine_close(eng);

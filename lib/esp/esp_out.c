@@ -37,43 +37,18 @@ write_outer_v6(const struct vx0_esp_sa *sa, uint8_t *p, uint32_t total, uint8_t 
 	memcpy(p + 24, sa->dst, 16);
 }
 
-int
-vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
-		      struct vx0_esp_op *op)
+/*
+ * Build the ESP packet around plen bytes of payload at buf->data: trailer
+ * after it, headers before it; op ready for the engine. 'data' says
+ * whether it is a data packet (counted in the lifetimes) or a dummy.
+ */
+static int
+encap_build(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf, struct vx0_esp_op *op,
+	    uint32_t plen, uint8_t nh, uint8_t tos, int df, int data)
 {
 	uint8_t *in = buf->data, *p, *e, *t;
-	uint32_t plen = buf->len, tfc, pad, ct, iplen, outer, hdr, tail, total, i;
+	uint32_t tfc, pad, ct, iplen, outer, hdr, tail, total, i;
 	uint64_t next;
-	uint8_t nh, tos;
-	int df;
-
-	if (sa->dir != VX0_ESP_DIR_OUT)
-		return esp_drop(sa, VX0_ESP_DROP_MALFORMED);
-	/* The inner packet is its IP length: bytes after it (L2 padding)
-	 * are not sent; an IP length past the buffer is refused. */
-	if (plen >= 20 && in[0] >> 4 == 4) {
-		uint32_t ihl = (uint32_t)(in[0] & 0xf) * 4, tot = ld16(in + 2);
-
-		if (ihl < 20 || tot < ihl || tot > plen)
-			return esp_drop(sa, VX0_ESP_DROP_BAD_INNER);
-		plen = tot;
-		nh = VX0_ESP_NH_IPV4;
-		tos = in[1];
-		df = in[6] & 0x40;
-	} else if (plen >= 40 && in[0] >> 4 == 6) {
-		uint32_t tot = 40 + (uint32_t)ld16(in + 4);
-
-		if (tot > plen)
-			return esp_drop(sa, VX0_ESP_DROP_BAD_INNER);
-		plen = tot;
-		nh = VX0_ESP_NH_IPV6;
-		tos = (uint8_t)(in[0] << 4 | in[1] >> 4);
-		df = 1; /* IPv6 is never fragmented on the path */
-	} else {
-		return esp_drop(sa, VX0_ESP_DROP_BAD_INNER);
-	}
-	if (sa->df != VX0_ESP_DF_COPY)
-		df = sa->df == VX0_ESP_DF_SET;
 
 	tfc = sa->tfc_pad > plen ? sa->tfc_pad - plen : 0;
 	pad = (0u - (plen + tfc + 2)) & 3; /* payload+pad+2 aligned to 4 (§2.4) */
@@ -86,7 +61,7 @@ vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 	if (buf->headroom < hdr || buf->tailroom + (buf->len - plen) < tail ||
 	    total - (sa->family == 6 ? 40 : 0) > 65535 || (uint64_t)plen + tail + hdr > UINT32_MAX)
 		return esp_drop(sa, VX0_ESP_DROP_NO_ROOM);
-	if (esp_hard_hit(sa, plen))
+	if (data && esp_hard_hit(sa, plen))
 		return esp_drop(sa, VX0_ESP_DROP_LIFETIME);
 	next = sa->seq + 1;
 	if (next == 0 || (!sa->esn && next > UINT32_MAX))
@@ -146,7 +121,65 @@ vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 	buf->len = total;
 	buf->headroom -= hdr;
 	buf->tailroom -= tail;
-	return esp_account(sa, plen);
+	return data ? esp_account(sa, plen) : 0;
+}
+
+
+int
+vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
+		      struct vx0_esp_op *op)
+{
+	uint8_t *in = buf->data;
+	uint32_t plen = buf->len;
+	uint8_t nh, tos;
+	int df;
+
+	if (sa->dir != VX0_ESP_DIR_OUT)
+		return esp_drop(sa, VX0_ESP_DROP_MALFORMED);
+	/* The inner packet is its IP length: bytes after it (L2 padding)
+	 * are not sent; an IP length past the buffer is refused. */
+	if (plen >= 20 && in[0] >> 4 == 4) {
+		uint32_t ihl = (uint32_t)(in[0] & 0xf) * 4, tot = ld16(in + 2);
+
+		if (ihl < 20 || tot < ihl || tot > plen)
+			return esp_drop(sa, VX0_ESP_DROP_BAD_INNER);
+		plen = tot;
+		nh = VX0_ESP_NH_IPV4;
+		tos = in[1];
+		df = in[6] & 0x40;
+	} else if (plen >= 40 && in[0] >> 4 == 6) {
+		uint32_t tot = 40 + (uint32_t)ld16(in + 4);
+
+		if (tot > plen)
+			return esp_drop(sa, VX0_ESP_DROP_BAD_INNER);
+		plen = tot;
+		nh = VX0_ESP_NH_IPV6;
+		tos = (uint8_t)(in[0] << 4 | in[1] >> 4);
+		df = 1; /* IPv6 is never fragmented on the path */
+	} else {
+		return esp_drop(sa, VX0_ESP_DROP_BAD_INNER);
+	}
+	if (sa->df != VX0_ESP_DF_COPY)
+		df = sa->df == VX0_ESP_DF_SET;
+	return encap_build(sa, buf, op, plen, nh, tos, df, 1);
+}
+
+int
+vx0_esp_encap_dummy_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf, uint32_t len,
+			    struct vx0_esp_op *op)
+{
+	if (sa->dir != VX0_ESP_DIR_OUT)
+		return esp_drop(sa, VX0_ESP_DROP_MALFORMED);
+	if (buf->len + buf->tailroom < len)
+		return esp_drop(sa, VX0_ESP_DROP_NO_ROOM);
+	if (sa->hard_expired)
+		return esp_drop(sa, VX0_ESP_DROP_LIFETIME);
+	/* zeros: the content is never looked at, only its encrypted length */
+	memset(buf->data, 0, len);
+	buf->tailroom = buf->len + buf->tailroom - len;
+	buf->len = len;
+	return encap_build(sa, buf, op, len, VX0_ESP_NH_NONE, 0,
+			   sa->df != VX0_ESP_DF_CLEAR, 0);
 }
 
 int

@@ -189,6 +189,13 @@ int vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 int vx0_esp_encap_finish(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 			 struct vx0_esp_op *op);
 
+/* Outbound TFC dummy packet (RFC 4303 §2.6): next header 59 and len zero
+ * bytes of payload, so on the wire it looks like a data packet of that
+ * size. Built at buf->data (its len bytes are overwritten); finish with
+ * vx0_esp_encap_finish. Uses a sequence number, not the lifetimes. */
+int vx0_esp_encap_dummy_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
+				uint32_t len, struct vx0_esp_op *op);
+
 /* Inbound. buf starts at the outer IP header. peek_spi: 0 and *spi (host
  * order), -EINVAL not ESP (or a fragment), -EMSGSIZE truncated, -ENOTSUP a
  * UDP/4500 packet that is not ESP (IKE with the non-ESP marker, NAT-T
