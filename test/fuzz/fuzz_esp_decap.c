@@ -4,8 +4,8 @@
  * SA flags; the rest is:
  *   mode 0: an outer packet, run through peek_spi / decap prepare /
  *           engine / finish as received from the wire;
- *   mode 1: an inner packet: encap then decap must give it back (or a
- *           bad-inner drop when its own IP length lies);
+ *   mode 1: an inner packet: encap then decap must give it back (flag
+ *           128: a TFC dummy of its size, which decap drops and counts);
  *   mode 2: seq(4) || ESP plaintext (payload+pad+trailer) encrypted under
  *           the SA's key, so decap gets past the ICV and parses the
  *           trailer and inner header of arbitrary authentic content.
@@ -129,6 +129,20 @@ mode_round_trip(uint8_t flags, const uint8_t *data, size_t size)
 	int rc;
 
 	memcpy(m + head, data, size);
+	if (flags & 128) { /* a TFC dummy of the same size: dropped, counted */
+		rc = vx0_esp_encap_dummy_prepare(so, &b, (uint32_t)size, &op);
+		if (rc == 0) {
+			if (vx0_crypto_encrypt_burst(eng, 0, &cop, 1) != 1 ||
+			    vx0_esp_encap_finish(so, &b, &op) < 0)
+				abort();
+			check_inside(&b, m, total);
+			if (decap(si, &b) != -ENOMSG || si->stats.drops[VX0_ESP_DROP_TFC_DUMMY] != 1)
+				abort();
+		} else if (rc != -ENOBUFS) {
+			abort();
+		}
+		goto out;
+	}
 	rc = vx0_esp_encap_prepare(so, &b, &op);
 	if (rc >= 0) {
 		if (vx0_crypto_encrypt_burst(eng, 0, &cop, 1) != 1 ||
@@ -144,6 +158,7 @@ mode_round_trip(uint8_t flags, const uint8_t *data, size_t size)
 	} else if (rc != -EPROTO && rc != -ENOBUFS) {
 		abort();
 	}
+out:
 	vx0_esp_sa_destroy(so);
 	vx0_esp_sa_destroy(si);
 	free(m);
