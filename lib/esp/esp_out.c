@@ -124,7 +124,6 @@ encap_build(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf, struct vx0_esp_op *o
 	return data ? esp_account(sa, plen) : 0;
 }
 
-
 int
 vx0_esp_encap_prepare(struct vx0_esp_sa *sa, struct vx0_esp_buf *buf,
 		      struct vx0_esp_op *op)
