@@ -331,6 +331,10 @@ test_layer_replay(void)
 	CHECK_EQ(vx0_onion_layer_peel(k[0].kf, &w, body), -EALREADY);
 	memcpy(body, cells[10], sizeof(body));
 	CHECK_EQ(vx0_onion_layer_peel(k[0].kf, &w, body), VX0_ONION_PEEL_TERMINAL);
+	/* an altered copy of a seen cell is an alteration, not a replay */
+	memcpy(body, cells[10], sizeof(body));
+	body[100] ^= 1;
+	CHECK_EQ(vx0_onion_layer_peel(k[0].kf, &w, body), -EBADMSG);
 	/* a forged seq with the top bit set never reaches the AEAD */
 	memcpy(body, cells[11], sizeof(body));
 	body[0] |= 0x80;

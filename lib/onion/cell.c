@@ -23,29 +23,38 @@ put16(uint8_t *p, uint16_t v)
 }
 
 int
-vx0_onion_cell_hdr(const uint8_t *buf, size_t len, uint8_t *cmd, uint32_t *circ_id)
+vx0_onion_cell_hdr(const uint8_t *buf, size_t len, struct vx0_onion_cell_hdr *h)
 {
 	uint32_t id;
+	uint8_t cmd, back;
 
 	if (buf == NULL || len != VX0_ONION_CELL_LEN)
 		return -EMSGSIZE;
-	if (buf[0] != VX0_ONION_VERSION || buf[2] != 0 || buf[3] != 0)
+	if (buf[0] != VX0_ONION_VERSION || (buf[2] & ~VX0_ONION_F_BACKWARD) != 0 || buf[3] != 0)
 		return -EPROTO;
-	if (buf[1] < VX0_ONION_CMD_PADDING || buf[1] > VX0_ONION_CMD_DESTROY)
+	cmd = buf[1];
+	back = buf[2] & VX0_ONION_F_BACKWARD;
+	if (cmd < VX0_ONION_CMD_PADDING || cmd > VX0_ONION_CMD_DESTROY)
+		return -EBADMSG;
+	/* CREATE only travels away from its creator, CREATED only toward */
+	if ((cmd == VX0_ONION_CMD_CREATE || cmd == VX0_ONION_CMD_PADDING) && back)
+		return -EBADMSG;
+	if (cmd == VX0_ONION_CMD_CREATED && !back)
 		return -EBADMSG;
 	id = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
 	/* circ id 0 is the link itself: only link padding uses it */
-	if ((id == 0) != (buf[1] == VX0_ONION_CMD_PADDING))
+	if ((id == 0) != (cmd == VX0_ONION_CMD_PADDING))
 		return -EBADMSG;
-	*cmd = buf[1];
-	*circ_id = id;
+	h->cmd = cmd;
+	h->flags = back;
+	h->circ_id = id;
 	return 0;
 }
 
 int
 vx0_onion_cell_decode(const uint8_t *buf, size_t len, struct vx0_onion_cell *c)
 {
-	int rc = vx0_onion_cell_hdr(buf, len, &c->cmd, &c->circ_id);
+	int rc = vx0_onion_cell_hdr(buf, len, &c->h);
 
 	if (rc < 0)
 		return rc;
@@ -63,13 +72,19 @@ vx0_onion_cell_set_circ(uint8_t *cell, uint32_t id)
 }
 
 void
+vx0_onion_cell_hdr_write(uint8_t *buf, uint8_t cmd, uint8_t flags, uint32_t circ_id)
+{
+	buf[0] = VX0_ONION_VERSION;
+	buf[1] = cmd;
+	buf[2] = flags;
+	buf[3] = 0;
+	vx0_onion_cell_set_circ(buf, circ_id);
+}
+
+void
 vx0_onion_cell_encode(const struct vx0_onion_cell *c, uint8_t *out)
 {
-	out[0] = VX0_ONION_VERSION;
-	out[1] = c->cmd;
-	out[2] = 0;
-	out[3] = 0;
-	vx0_onion_cell_set_circ(out, c->circ_id);
+	vx0_onion_cell_hdr_write(out, c->h.cmd, c->h.flags, c->h.circ_id);
 	memcpy(out + VX0_ONION_LINK_HDR_LEN, c->body, VX0_ONION_BODY_LEN);
 }
 

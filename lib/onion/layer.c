@@ -113,10 +113,18 @@ vx0_onion_layer_peel(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *
 
 	if (seq == 0 || (seq >> 63))
 		return -EBADMSG;
-	/* cheap check first: a replay costs no Poly1305 */
-	if (!replay_ok(w, seq))
-		return -EALREADY;
 	make_nonce(nonce, seq);
+	if (!replay_ok(w, seq)) {
+		/* seen or too old: a true replay authenticates and is only
+		 * dropped; a seq altered on the way does not, and must tear
+		 * the circuit down like any other alteration (m == NULL:
+		 * verify only) */
+		if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(NULL, NULL, body + H, M,
+								       body + 8, NULL, 0, nonce,
+								       kf) != 0)
+			return -EBADMSG;
+		return -EALREADY;
+	}
 	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(body + H, NULL, body + H, M,
 							       body + 8, NULL, 0, nonce, kf) != 0)
 		return -EBADMSG;

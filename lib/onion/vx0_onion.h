@@ -14,7 +14,8 @@
 
 /* ---- sizes (doc/onion.md section 2) ---- */
 #define VX0_ONION_VERSION        1
-#define VX0_ONION_LINK_HDR_LEN   8    /* version, cmd, reserved[2], circ id */
+#define VX0_ONION_LINK_HDR_LEN   8    /* version, cmd, flags, reserved, circ id */
+#define VX0_ONION_F_BACKWARD     0x01 /* flags: toward the circuit's creator */
 #define VX0_ONION_BODY_LEN       1360 /* fixed, whatever the cell carries */
 #define VX0_ONION_CELL_LEN       (VX0_ONION_LINK_HDR_LEN + VX0_ONION_BODY_LEN)
 #define VX0_ONION_MAX_HOPS       3
@@ -67,19 +68,25 @@ enum vx0_onion_destroy_reason {
 };
 
 /* ---- cell codec (cell.c) ---- */
-struct vx0_onion_cell {
+struct vx0_onion_cell_hdr {
 	uint8_t cmd;
+	uint8_t flags;     /* VX0_ONION_F_BACKWARD */
 	uint32_t circ_id;
+};
+struct vx0_onion_cell {
+	struct vx0_onion_cell_hdr h;
 	uint8_t body[VX0_ONION_BODY_LEN];
 };
 
 /* Parse a link datagram: exactly VX0_ONION_CELL_LEN bytes, version 1,
- * reserved zero, known command, circ id 0 only for PADDING.
- * -EMSGSIZE wrong length, -EPROTO bad version/reserved, -EBADMSG bad cmd
- * or circ id. */
+ * reserved zero, known command, known flags, the direction each command
+ * allows, circ id 0 only for PADDING. -EMSGSIZE wrong length, -EPROTO bad
+ * version/reserved/flags, -EBADMSG bad cmd, direction or circ id. */
 int vx0_onion_cell_decode(const uint8_t *buf, size_t len, struct vx0_onion_cell *c);
 /* Just the header (data plane); same checks as decode. */
-int vx0_onion_cell_hdr(const uint8_t *buf, size_t len, uint8_t *cmd, uint32_t *circ_id);
+int vx0_onion_cell_hdr(const uint8_t *buf, size_t len, struct vx0_onion_cell_hdr *h);
+/* Write a header (8 bytes). */
+void vx0_onion_cell_hdr_write(uint8_t *buf, uint8_t cmd, uint8_t flags, uint32_t circ_id);
 /* Write the datagram; out must hold VX0_ONION_CELL_LEN bytes. */
 void vx0_onion_cell_encode(const struct vx0_onion_cell *c, uint8_t *out);
 /* Rewrite the circuit id in place (data plane, per hop). */
@@ -233,5 +240,176 @@ void vx0_onion_exit_policy_default(struct vx0_onion_exit_policy *p);
 int vx0_onion_exit_policy_check(const struct vx0_onion_exit_policy *p, const uint8_t *pkt,
 				size_t len);
 
+
+/* ---- handshake rate limiting (ratelimit.c) ---- */
+/* Token bucket in thousandths of a token so small rates stay exact. */
+struct vx0_onion_bucket {
+	uint64_t milli;   /* tokens * 1000 */
+	uint64_t last_ms;
+	int primed;
+};
+/* Take one token if available (refilled at rate/s up to burst): 1 taken,
+ * 0 empty. */
+int vx0_onion_bucket_take(struct vx0_onion_bucket *b, uint32_t rate, uint32_t burst,
+			  uint64_t now_ms);
+/* Tokens left (whole), after refilling to now. */
+uint32_t vx0_onion_bucket_level(struct vx0_onion_bucket *b, uint32_t rate, uint32_t burst,
+				uint64_t now_ms);
+/* Handshake cells (CREATE) cost public-key work; the data plane and the
+ * glue queue them behind every other cell. 1 for CREATE, else 0. */
+int vx0_onion_cell_is_handshake(const uint8_t *cell, size_t len);
+
+/* ---- relay: sans-IO handshake and circuit state machine (relay.c) ---- */
+enum vx0_onion_role {
+	VX0_ONION_ROLE_END = 1,     /* last hop so far: terminal cells, exit data */
+	VX0_ONION_ROLE_TRANSIT = 2, /* extended: peel/wrap and pass on */
+};
+
+/* What the data plane's circuit table holds for one circuit at a relay.
+ * Forward cells arrive on (in_link, in_circ) without F_BACKWARD; backward
+ * cells on (out_link, out_circ) with F_BACKWARD. */
+struct vx0_onion_circ_entry {
+	uint32_t in_link, in_circ;
+	uint32_t out_link, out_circ; /* 0 when role END */
+	uint8_t role;
+	struct vx0_onion_hop_keys keys;
+};
+
+enum vx0_onion_action_type {
+	VX0_ONION_ACT_SEND = 1,     /* send cell[0..VX0_ONION_CELL_LEN) on link */
+	VX0_ONION_ACT_INSTALL,      /* add or replace entry in the circuit table */
+	VX0_ONION_ACT_REMOVE,       /* remove entry (keyed by in_link, in_circ) */
+	VX0_ONION_ACT_LINK_OPEN,    /* a new link: id `link` is peer `addr` */
+	VX0_ONION_ACT_DELIVER,      /* exit: IP packet cell[0..len) leaves here,
+				     * from circuit (link, circ) */
+};
+
+struct vx0_onion_action {
+	int type;
+	uint32_t link, circ;
+	size_t len;
+	struct vx0_onion_addr addr;
+	struct vx0_onion_circ_entry entry;
+	uint8_t cell[VX0_ONION_CELL_LEN];
+};
+
+struct vx0_onion_relay_config {
+	uint8_t id[32];           /* Ed25519 identity public key */
+	uint8_t onion_sk[32];     /* X25519 onion key (secret) */
+	unsigned int max_circuits;
+	unsigned int max_links;
+	int exit;                 /* deliver RELAY_DATA here */
+	struct vx0_onion_exit_policy policy;
+	uint32_t hs_rate, hs_burst;         /* global CREATE budget per second */
+	uint32_t hs_src_rate, hs_src_burst; /* per source link */
+	uint32_t hs_reserve;      /* global tokens kept for links that already
+				   * carry established circuits */
+	uint32_t extend_timeout_ms;
+	uint64_t max_age_ms;      /* destroy circuits older than this */
+	uint64_t max_bytes;       /* ... or that moved more than this */
+};
+void vx0_onion_relay_config_default(struct vx0_onion_relay_config *c);
+
+struct vx0_onion_relay_stats {
+	uint64_t cells_in, malformed, unknown_circ, out_of_order, replayed_handshake,
+		rate_limited, handshake_failed, created, extended, extend_failed, destroyed,
+		integrity_failed, replayed_cells, relayed_fwd, relayed_bwd, delivered,
+		policy_denied, dropped_padding, expired, timeouts, action_overflow;
+};
+
+struct vx0_onion_relay;
+/* Keys and circuits live in sodium_malloc'd memory. NULL on error. */
+struct vx0_onion_relay *vx0_onion_relay_new(const struct vx0_onion_relay_config *cfg);
+void vx0_onion_relay_free(struct vx0_onion_relay *r);
+/* The link id of a peer address (created, with a LINK_OPEN action, when
+ * new): the glue calls this for each datagram's source. 0 when full. */
+uint32_t vx0_onion_relay_link(struct vx0_onion_relay *r, const struct vx0_onion_addr *a);
+/* One received cell. Returns 0 (look at the actions) or a negative errno
+ * for a dropped cell (also counted). */
+int vx0_onion_relay_input(struct vx0_onion_relay *r, uint32_t link, const uint8_t *cell,
+			  size_t len, uint64_t now_ms);
+/* Exit: send an IP packet back on the circuit (in_link, in_circ). */
+int vx0_onion_relay_send_back(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ,
+			      const uint8_t *pkt, size_t len, uint64_t now_ms);
+/* Timers: extend timeouts and circuit expiry. */
+void vx0_onion_relay_tick(struct vx0_onion_relay *r, uint64_t now_ms);
+/* Next pending action; 0 when none left. Drain after every call above. */
+int vx0_onion_relay_next_action(struct vx0_onion_relay *r, struct vx0_onion_action *a);
+const struct vx0_onion_relay_stats *vx0_onion_relay_stats(const struct vx0_onion_relay *r);
+unsigned int vx0_onion_relay_circuits(const struct vx0_onion_relay *r);
+
+/* ---- client: circuit building (client.c) ---- */
+struct vx0_onion_relay_desc {   /* from the relay's signed descriptor */
+	struct vx0_onion_addr addr;
+	uint8_t id[32];        /* Ed25519 identity */
+	uint8_t onion_pk[32];  /* X25519 onion key B */
+};
+
+enum vx0_onion_circ_state {
+	VX0_ONION_CIRC_IDLE = 0,
+	VX0_ONION_CIRC_CREATING,
+	VX0_ONION_CIRC_EXTENDING,
+	VX0_ONION_CIRC_OPEN,
+	VX0_ONION_CIRC_CLOSED,
+};
+
+enum vx0_onion_event_type {
+	VX0_ONION_EV_NONE = 0,
+	VX0_ONION_EV_SEND,    /* send cell to the guard */
+	VX0_ONION_EV_OPEN,    /* all hops ready */
+	VX0_ONION_EV_DATA,    /* data[0..len) arrived from the exit */
+	VX0_ONION_EV_CLOSED,  /* reason set; send cell too when has_cell */
+};
+
+struct vx0_onion_event {
+	int type;
+	int has_cell;
+	int reason;
+	unsigned int from_hop;
+	const uint8_t *data;
+	size_t len;
+	uint8_t cell[VX0_ONION_CELL_LEN];
+};
+
+struct vx0_onion_circ {
+	int state;
+	unsigned int n_hops, built;
+	uint32_t circ_id;
+	struct vx0_onion_relay_desc path[VX0_ONION_MAX_HOPS];
+	struct vx0_onion_client_hop hops[VX0_ONION_MAX_HOPS];
+	struct vx0_onion_ntor_client ntor;
+	uint64_t created_ms, deadline_ms, bytes;
+	uint32_t step_timeout_ms;
+	uint8_t rx[VX0_ONION_BODY_LEN];
+	uint64_t dropped; /* cells that failed to open or were out of order */
+};
+
+/* Allocate in sodium memory (keys inside); NULL on error. */
+struct vx0_onion_circ *vx0_onion_circ_new(void);
+void vx0_onion_circ_free(struct vx0_onion_circ *c);
+/* Start building path[0..n) on circ_id (nonzero, unique on the guard
+ * link). Emits EV_SEND with the CREATE cell. */
+int vx0_onion_circ_start(struct vx0_onion_circ *c, const struct vx0_onion_relay_desc *path,
+			 unsigned int n, uint32_t circ_id, uint64_t now_ms,
+			 struct vx0_onion_event *ev);
+/* A cell from the guard. Emits at most one event. A cell that does not
+ * fit the state is dropped and counted (returns -EPROTO), a cell that
+ * fails to authenticate closes the circuit (EV_CLOSED with a DESTROY). */
+int vx0_onion_circ_input(struct vx0_onion_circ *c, const uint8_t *cell, size_t len,
+			 uint64_t now_ms, struct vx0_onion_event *ev);
+/* An IP packet to the exit: EV_SEND with the RELAY cell. -EMSGSIZE above
+ * VX0_ONION_FWD_DATA_MAX, -ENOTCONN unless open. */
+int vx0_onion_circ_send(struct vx0_onion_circ *c, const uint8_t *pkt, size_t len,
+			uint64_t now_ms, struct vx0_onion_event *ev);
+/* Build-step timeout: EV_CLOSED with a DESTROY once the deadline passed. */
+int vx0_onion_circ_tick(struct vx0_onion_circ *c, uint64_t now_ms, struct vx0_onion_event *ev);
+/* Tear down: EV_CLOSED with a DESTROY cell. */
+int vx0_onion_circ_close(struct vx0_onion_circ *c, struct vx0_onion_event *ev);
+/* 1 once the circuit is older than 1 hour or moved 1 GiB: build a new one
+ * and move traffic over (doc/onion.md section 8). */
+int vx0_onion_circ_needs_rotation(const struct vx0_onion_circ *c, uint64_t now_ms);
+
+#define VX0_ONION_ROTATE_AGE_MS   (3600ull * 1000)
+#define VX0_ONION_ROTATE_BYTES    (1ull << 30)
 
 #endif
