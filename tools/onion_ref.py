@@ -16,6 +16,7 @@ usage:
 """
 import hashlib
 import hmac
+import struct
 import sys
 
 from nacl.bindings import (crypto_aead_chacha20poly1305_ietf_decrypt,
@@ -76,6 +77,32 @@ def nonce(seq):
     return b"\0" * 4 + seq.to_bytes(8, "big")
 
 
+def _rotl(v, c):
+    return ((v << c) & 0xffffffff) | (v >> (32 - c))
+
+
+def chacha20_block(key, counter, nonce):
+    """RFC 8439 2.3, in plain Python (PyNaCl exposes no raw ChaCha20)."""
+    st = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]
+    st += list(struct.unpack("<8I", key)) + [counter] + list(struct.unpack("<3I", nonce))
+    x = st[:]
+
+    def qr(a, b, c, d):
+        x[a] = (x[a] + x[b]) & 0xffffffff; x[d] = _rotl(x[d] ^ x[a], 16)
+        x[c] = (x[c] + x[d]) & 0xffffffff; x[b] = _rotl(x[b] ^ x[c], 12)
+        x[a] = (x[a] + x[b]) & 0xffffffff; x[d] = _rotl(x[d] ^ x[a], 8)
+        x[c] = (x[c] + x[d]) & 0xffffffff; x[b] = _rotl(x[b] ^ x[c], 7)
+    for _ in range(10):
+        qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15)
+        qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14)
+    return struct.pack("<16I", *((a + b) & 0xffffffff for a, b in zip(x, st)))
+
+
+def spare(key, seq, n):
+    """Block 0's bytes [32, 32+n): the half the AEAD's Poly1305 key leaves."""
+    return chacha20_block(key, 0, nonce(seq))[32:32 + n]
+
+
 def keystream(key, seq, off, n):
     """Bytes [off, off+n) of the AEAD's message keystream (block 1 on)."""
     ct = crypto_aead_chacha20poly1305_ietf_encrypt(b"\0" * (off + n), None, nonce(seq), key)
@@ -94,8 +121,9 @@ def seal(hops, target, msg):
         seqs.append(hops[i]["fseq"])
     filler = b""
     for i in range(target):
-        ks = keystream(hops[i]["kf"], seqs[i], M - len(filler), len(filler) + HDR)
-        filler = xor(filler, ks[:len(filler)]) + ks[len(filler):]
+        if filler:
+            filler = xor(filler, keystream(hops[i]["kf"], seqs[i], M - len(filler), len(filler)))
+        filler += spare(hops[i]["kf"], seqs[i], HDR)
     pt = msg + b"\0" * (M - len(filler) - len(msg))
     if filler:
         pt += xor(filler, keystream(hops[target]["kf"], seqs[target], M - len(filler), len(filler)))
@@ -112,14 +140,14 @@ def peel(kf, body):
     """Relay, forward. Returns (terminal?, new body)."""
     seq = int.from_bytes(body[:8], "big")
     pt = crypto_aead_chacha20poly1305_ietf_decrypt(body[HDR:] + body[8:HDR], None, nonce(seq), kf)
-    out = pt + keystream(kf, seq, M, HDR)
+    out = pt + spare(kf, seq, HDR)
     return bool(out[0] & 0x80), out
 
 
 def originate(kb, seq, msg):
     pt = msg + b"\0" * (BWD_CT - len(msg))
     ct = crypto_aead_chacha20poly1305_ietf_encrypt(pt, None, nonce(seq), kb)
-    return seq.to_bytes(8, "big") + ct[-16:] + ct[:-16] + keystream(kb, seq, BWD_CT, BODY - HDR - BWD_CT)
+    return seq.to_bytes(8, "big") + ct[-16:] + ct[:-16] + spare(kb, seq, BODY - HDR - BWD_CT)
 
 
 def wrap(kb, seq, body):
@@ -187,6 +215,15 @@ def seq_bytes(start, n):
     return bytes((start + i) & 0xff for i in range(n))
 
 
+def selftest():
+    """RFC 8439 2.3.2 block vector; block 1 on equals the AEAD's keystream."""
+    blk = chacha20_block(bytes(range(32)), 1, bytes.fromhex("000000090000004a00000000"))
+    assert blk.hex().startswith("10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4e")
+    key = bytes(range(32))
+    assert chacha20_block(key, 1, nonce(7)) + chacha20_block(key, 2, nonce(7)) == \
+        keystream(key, 7, 0, 128)
+
+
 def vectors():
     """The fixed inputs of doc/onion.md section 11."""
     ident = seq_bytes(0xa0, 32)
@@ -219,6 +256,7 @@ def vectors():
 
 
 if __name__ == "__main__":
+    selftest()
     if len(sys.argv) > 1 and sys.argv[1] == "vectors":
         vectors()
     elif len(sys.argv) > 1:

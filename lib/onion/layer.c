@@ -71,6 +71,85 @@ keystream_at(uint8_t *out, size_t len, const uint8_t key[32], uint64_t seq, size
 	sodium_memzero(tmp, skip + len);
 }
 
+/*
+ * ChaCha20-Poly1305 as in RFC 8439 (empty AAD), written out so that the
+ * 32 bytes of block 0 the AEAD leaves unused come for free: they are the
+ * 24-byte forward pad and the 16-byte backward tail (doc/onion.md 5.1).
+ * Same bytes on the wire as crypto_aead_chacha20poly1305_ietf_*.
+ */
+static void
+mac(uint8_t tag[16], const uint8_t block0[64], const uint8_t *ct, size_t len)
+{
+	static const uint8_t zeros[16];
+	crypto_onetimeauth_poly1305_state st;
+	uint8_t lens[16];
+
+	crypto_onetimeauth_poly1305_init(&st, block0);
+	crypto_onetimeauth_poly1305_update(&st, ct, len);
+	if (len % 16)
+		crypto_onetimeauth_poly1305_update(&st, zeros, 16 - len % 16);
+	memset(lens, 0, 8); /* AAD length 0, then the ciphertext length, little-endian */
+	{
+		uint64_t l = len;
+		int i;
+
+		for (i = 0; i < 8; i++, l >>= 8) /* little-endian length */
+			lens[8 + i] = (uint8_t)l;
+	}
+	crypto_onetimeauth_poly1305_update(&st, lens, sizeof(lens));
+	crypto_onetimeauth_poly1305_final(&st, tag);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* Verify (and when decrypt, decrypt in place); extra gets block 0's
+ * bytes [32, 32 + extra_len). -1 when the tag is wrong, buffer untouched. */
+static int
+open_inplace(const uint8_t key[32], uint64_t seq, uint8_t *ct, size_t len, const uint8_t *tag,
+	     int decrypt, uint8_t *extra, size_t extra_len)
+{
+	uint8_t nonce[12], block0[64], want[16];
+	int rc;
+
+	make_nonce(nonce, seq);
+	crypto_stream_chacha20_ietf(block0, sizeof(block0), nonce, key);
+	mac(want, block0, ct, len);
+	rc = crypto_verify_16(want, tag);
+	if (rc == 0 && decrypt) {
+		crypto_stream_chacha20_ietf_xor_ic(ct, ct, len, nonce, 1, key);
+		if (extra)
+			memcpy(extra, block0 + 32, extra_len);
+	}
+	sodium_memzero(block0, sizeof(block0));
+	return rc;
+}
+
+static void
+seal_inplace(const uint8_t key[32], uint64_t seq, uint8_t *pt, size_t len, uint8_t tag[16],
+	     uint8_t *extra, size_t extra_len)
+{
+	uint8_t nonce[12], block0[64];
+
+	make_nonce(nonce, seq);
+	crypto_stream_chacha20_ietf(block0, sizeof(block0), nonce, key);
+	crypto_stream_chacha20_ietf_xor_ic(pt, pt, len, nonce, 1, key);
+	mac(tag, block0, pt, len);
+	if (extra)
+		memcpy(extra, block0 + 32, extra_len);
+	sodium_memzero(block0, sizeof(block0));
+}
+
+/* block 0's bytes [32, 32 + len) for key/seq (the client's filler) */
+static void
+block0_extra(uint8_t *out, size_t len, const uint8_t key[32], uint64_t seq)
+{
+	uint8_t nonce[12], block0[64];
+
+	make_nonce(nonce, seq);
+	crypto_stream_chacha20_ietf(block0, sizeof(block0), nonce, key);
+	memcpy(out, block0 + 32, len);
+	sodium_memzero(block0, sizeof(block0));
+}
+
 void
 vx0_onion_replay_init(struct vx0_onion_replay *w, uint64_t base)
 {
@@ -108,28 +187,22 @@ replay_update(struct vx0_onion_replay *w, uint64_t seq)
 int
 vx0_onion_layer_peel(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *body)
 {
-	uint8_t nonce[12], pad[H];
+	uint8_t pad[H];
 	uint64_t seq = get_be64(body);
 
 	if (seq == 0 || (seq >> 63))
 		return -EBADMSG;
-	make_nonce(nonce, seq);
 	if (!replay_ok(w, seq)) {
 		/* seen or too old: a true replay authenticates and is only
 		 * dropped; a seq altered on the way does not, and must tear
-		 * the circuit down like any other alteration (m == NULL:
-		 * verify only) */
-		if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(NULL, NULL, body + H, M,
-								       body + 8, NULL, 0, nonce,
-								       kf) != 0)
+		 * the circuit down like any other alteration */
+		if (open_inplace(kf, seq, body + H, M, body + 8, 0, NULL, 0) != 0)
 			return -EBADMSG;
 		return -EALREADY;
 	}
-	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(body + H, NULL, body + H, M,
-							       body + 8, NULL, 0, nonce, kf) != 0)
+	if (open_inplace(kf, seq, body + H, M, body + 8, 1, pad, H) != 0)
 		return -EBADMSG;
 	replay_update(w, seq);
-	keystream_at(pad, H, kf, seq, M);
 	memmove(body, body + H, M);
 	memcpy(body + M, pad, H);
 	return (body[0] & 0x80) ? VX0_ONION_PEEL_TERMINAL : VX0_ONION_PEEL_FORWARD;
@@ -172,17 +245,11 @@ vx0_onion_layer_wrap_burst(const uint8_t kb[32], uint64_t *seq, uint8_t *const *
 void
 vx0_onion_layer_originate(const uint8_t kb[32], uint64_t seq, uint8_t *body)
 {
-	uint8_t nonce[12];
-
-	make_nonce(nonce, seq);
 	put_be64(body, seq);
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(body + H, body + 8, NULL, body + H,
-							   VX0_ONION_BWD_CT_LEN, NULL, 0, NULL,
-							   nonce, kb);
-	/* the tail the relays will drop: keystream, so that a cell that
-	 * reaches the client unwrapped looks like any other */
-	keystream_at(body + H + VX0_ONION_BWD_CT_LEN, L - H - VX0_ONION_BWD_CT_LEN, kb, seq,
-		     VX0_ONION_BWD_CT_LEN);
+	/* the tail the relays will drop: keystream (block 0's spare bytes),
+	 * so that a cell that reaches the client unwrapped looks like any other */
+	seal_inplace(kb, seq, body + H, VX0_ONION_BWD_CT_LEN, body + 8,
+		     body + H + VX0_ONION_BWD_CT_LEN, L - H - VX0_ONION_BWD_CT_LEN);
 }
 
 void
@@ -199,7 +266,6 @@ vx0_onion_client_seal(struct vx0_onion_client_hop *hops, unsigned int target,
 {
 	uint8_t filler[H * VX0_ONION_MAX_HOPS], ks[H * VX0_ONION_MAX_HOPS + H];
 	uint64_t seq[VX0_ONION_MAX_HOPS];
-	uint8_t nonce[12];
 	unsigned int i, j;
 	size_t flen = 0;
 
@@ -211,10 +277,12 @@ vx0_onion_client_seal(struct vx0_onion_client_hop *hops, unsigned int target,
 	/* filler: what hops 0..target-1 leave in the tail of the body that
 	 * reaches hop `target` (doc/onion.md 5.2) */
 	for (i = 0; i < target; i++) {
-		keystream_at(ks, flen + H, hops[i].k.kf, seq[i], M - flen);
-		for (j = 0; j < flen; j++)
-			filler[j] ^= ks[j];
-		memcpy(filler + flen, ks + flen, H);
+		if (flen) {
+			keystream_at(ks, flen, hops[i].k.kf, seq[i], M - flen);
+			for (j = 0; j < flen; j++)
+				filler[j] ^= ks[j];
+		}
+		block0_extra(filler + flen, H, hops[i].k.kf, seq[i]); /* hop i's pad */
 		flen += H;
 	}
 
@@ -230,11 +298,8 @@ vx0_onion_client_seal(struct vx0_onion_client_hop *hops, unsigned int target,
 	for (i = target + 1; i-- > 0;) {
 		if (i != target)
 			memmove(body + H, body, M); /* the inner body's tail is the pad */
-		make_nonce(nonce, seq[i]);
 		put_be64(body, seq[i]);
-		crypto_aead_chacha20poly1305_ietf_encrypt_detached(body + H, body + 8, NULL,
-								   body + H, M, NULL, 0, NULL,
-								   nonce, hops[i].k.kf);
+		seal_inplace(hops[i].k.kf, seq[i], body + H, M, body + 8, NULL, 0);
 	}
 	sodium_memzero(ks, sizeof(ks));
 	sodium_memzero(filler, sizeof(filler));
@@ -255,9 +320,8 @@ vx0_onion_client_open(struct vx0_onion_client_hop *hops, unsigned int n, uint8_t
 		uint64_t seq = get_be64(body);
 
 		make_nonce(nonce, seq);
-		if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-			    tmp, NULL, body + H, VX0_ONION_BWD_CT_LEN, body + 8, NULL, 0,
-			    nonce, hops[i].k.kb) == 0) {
+		memcpy(tmp, body + H, sizeof(tmp));
+		if (open_inplace(hops[i].k.kb, seq, tmp, sizeof(tmp), body + 8, 1, NULL, 0) == 0) {
 			if (!replay_ok(&hops[i].bwin, seq)) {
 				sodium_memzero(tmp, sizeof(tmp));
 				return -EALREADY;
