@@ -262,6 +262,8 @@ destroy(struct vx0_onion_relay *r, struct circ *c, int reason, int tell_in, int 
 	struct vx0_onion_action *a;
 	struct link *l;
 
+	vx0_log(VX0_LOG_DEBUG, "onion", "circuit %u/%08x destroyed, reason %d", c->in_link,
+		c->in_circ, reason);
 	if (tell_in)
 		send_destroy(r, c->in_link, VX0_ONION_F_BACKWARD, c->in_circ, reason);
 	if (tell_out && (c->state == C_EXTENDING || c->state == C_EXTENDED))
@@ -482,6 +484,8 @@ on_relay_fwd(struct vx0_onion_relay *r, struct circ *c, const uint8_t *in, uint6
 	if (rc < 0) {
 		unpush(r, a);
 		r->st.integrity_failed++;
+		vx0_log(VX0_LOG_NOTICE, "onion", "circuit %u/%08x: forward cell failed to authenticate",
+			c->in_link, c->in_circ);
 		destroy(r, c, VX0_ONION_DESTROY_INTEGRITY, 1, 1);
 		return rc;
 	}

@@ -333,7 +333,9 @@ int vx0_onion_relay_send_back(struct vx0_onion_relay *r, uint32_t in_link, uint3
 			      const uint8_t *pkt, size_t len, uint64_t now_ms);
 /* Timers: extend timeouts and circuit expiry. */
 void vx0_onion_relay_tick(struct vx0_onion_relay *r, uint64_t now_ms);
-/* Next pending action; 0 when none left. Drain after every call above. */
+/* Next pending action; 0 when none left. Drain after every call above.
+ * INSTALL actions carry circuit keys: copy them into sodium memory and
+ * sodium_memzero the action. */
 int vx0_onion_relay_next_action(struct vx0_onion_relay *r, struct vx0_onion_action *a);
 const struct vx0_onion_relay_stats *vx0_onion_relay_stats(const struct vx0_onion_relay *r);
 unsigned int vx0_onion_relay_circuits(const struct vx0_onion_relay *r);
