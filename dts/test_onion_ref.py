@@ -59,7 +59,7 @@ def test_onion_ref_ntor():
 
 
 def okms(rng, n):
-    return ','.join(rng.randbytes(80).hex() for _ in range(n))
+    return ','.join(rng.randbytes(onion_ref.KDF_LEN).hex() for _ in range(n))
 
 
 def test_onion_ref_forward():
@@ -81,7 +81,8 @@ def test_onion_ref_backward():
         hops = rng.randrange(1, 4)
         origin = rng.randrange(0, hops)
         msg = bytes([0x80, 0]) + rng.randbytes(rng.randrange(2, 1318))
-        lines.append(f'bwd {okms(rng, hops)} {origin} {msg.hex()}')
+        kind = rng.choice('dc')
+        lines.append(f'bwd {okms(rng, hops)} {origin} {kind} {msg.hex()}')
     check(lines)
 
 

@@ -76,7 +76,8 @@ op(char **av, int ac)
 			return -1;
 		puthex(out, n);
 	} else if (ac == 5 && strcmp(av[0], "ntor") == 0) {
-		uint8_t id[32], bs[32], x[32], y[32], B[32], chs[96], shs[64], okc[80], oks[80];
+		uint8_t id[32], bs[32], x[32], y[32], B[32], chs[96], shs[64];
+		uint8_t okc[VX0_ONION_KDF_LEN], oks[VX0_ONION_KDF_LEN];
 		struct vx0_onion_ntor_client st;
 
 		if (unhex(av[1], id, 32) != 32 || unhex(av[2], bs, 32) != 32 ||
@@ -90,7 +91,7 @@ op(char **av, int ac)
 			return -1;
 		puthex(chs, 96); putchar(' ');
 		puthex(shs, 64); putchar(' ');
-		puthex(oks, 80);
+		puthex(oks, VX0_ONION_KDF_LEN);
 	} else if (ac == 4 && strcmp(av[0], "fwd") == 0) {
 		unsigned int n = load_hops(av[1], hops, keys), t = (unsigned int)atoi(av[2]), i;
 		size_t ml = unhex(av[3], a, sizeof(a));
@@ -107,21 +108,26 @@ op(char **av, int ac)
 			putchar(' ');
 			puthex(body, sizeof(body));
 		}
-	} else if (ac == 4 && strcmp(av[0], "bwd") == 0) {
+	} else if (ac == 5 && strcmp(av[0], "bwd") == 0) {
 		unsigned int n = load_hops(av[1], hops, keys), o = (unsigned int)atoi(av[2]), from, i;
-		size_t ml = unhex(av[3], a, sizeof(a));
+		int ctl = strcmp(av[3], "c") == 0, kind;
+		size_t ml = unhex(av[4], a, sizeof(a));
 
 		if (n == 0 || o >= n || ml > VX0_ONION_BWD_CT_LEN)
 			return -1;
 		memset(body, 0, sizeof(body));
 		memcpy(body + VX0_ONION_HOP_HDR_LEN, a, ml);
-		vx0_onion_layer_originate(keys[o].kb, keys[o].bseq_base + 1, body);
+		if (ctl)
+			vx0_onion_layer_originate(keys[o].kc, keys[o].cseq_base + 1, body);
+		else
+			vx0_onion_layer_originate(keys[o].kb, keys[o].bseq_base + 1, body);
 		for (i = o; i-- > 0;)
 			vx0_onion_layer_wrap(keys[i].kb, keys[i].bseq_base + 1, body);
 		puthex(body, sizeof(body));
-		if (vx0_onion_client_open(hops, n, body, &from) < 0)
+		kind = vx0_onion_client_open(hops, n, body, &from);
+		if (kind < 0)
 			return -1;
-		printf(" %u ", from);
+		printf(" %u %c ", from, kind == VX0_ONION_OPEN_CONTROL ? 'c' : 'd');
 		puthex(body, VX0_ONION_BWD_CT_LEN);
 	} else {
 		return -1;

@@ -105,7 +105,8 @@ test_hkdf_rfc5869(void)
 	"636484baeff2d705243a666a2279faa2c126e982cb5425d3b81e1839a1cfc3f9"
 #define NTOR_OKM "d5e21669d6ca6e85482a3d931bfaf39877780fdd5f23497fdce893d2c1f63a80" \
 	"db3a29324d2db53c68c5569d85e765e9922801fd50c3b997976a55431473d4a7" \
-	"e02fdcff9c6daf9f54889b01386fe14e"
+	"e02fdcff9c6daf9f54889b01386fe14e73f4fdc9f2c63e785078ec01291b58e5" \
+	"76b60a898647d3e2bfdcc3b96a3e5f24072d7f284e3b2b28"
 
 static void
 ntor_inputs(uint8_t id[32], uint8_t b[32], uint8_t B[32], uint8_t x[32], uint8_t y[32])
@@ -121,7 +122,8 @@ static void
 test_ntor_vector(void)
 {
 	uint8_t id[32], b[32], B[32], x[32], y[32], want_B[32];
-	uint8_t chs[96], shs[64], okc[80], oks[80], w_c[96], w_s[64], w_okm[80];
+	uint8_t chs[96], shs[64], w_c[96], w_s[64];
+	uint8_t okc[VX0_ONION_KDF_LEN], oks[VX0_ONION_KDF_LEN], w_okm[VX0_ONION_KDF_LEN];
 	struct vx0_onion_ntor_client st;
 
 	ntor_inputs(id, b, B, x, y);
@@ -129,21 +131,21 @@ test_ntor_vector(void)
 	CHECK_MEM(B, want_B, 32);
 	unhex(NTOR_CLIENT, w_c, 96);
 	unhex(NTOR_SERVER, w_s, 64);
-	unhex(NTOR_OKM, w_okm, 80);
+	CHECK_EQ(unhex(NTOR_OKM, w_okm, sizeof(w_okm)), VX0_ONION_KDF_LEN);
 
 	CHECK_EQ(vx0_onion_ntor_client_start(&st, id, B, x, chs), 0);
 	CHECK_MEM(chs, w_c, 96);
 	CHECK_EQ(vx0_onion_ntor_server(id, b, B, chs, y, shs, oks), 0);
 	CHECK_MEM(shs, w_s, 64);
-	CHECK_MEM(oks, w_okm, 80);
+	CHECK_MEM(oks, w_okm, VX0_ONION_KDF_LEN);
 	CHECK_EQ(vx0_onion_ntor_client_finish(&st, shs, okc), 0);
-	CHECK_MEM(okc, w_okm, 80);
+	CHECK_MEM(okc, w_okm, VX0_ONION_KDF_LEN);
 }
 
 static void
 test_ntor_rejects(void)
 {
-	uint8_t id[32], b[32], B[32], x[32], y[32], chs[96], shs[64], okm[80], bad[96];
+	uint8_t id[32], b[32], B[32], x[32], y[32], chs[96], shs[64], okm[VX0_ONION_KDF_LEN], bad[96];
 	struct vx0_onion_ntor_client st;
 	int i;
 
@@ -174,26 +176,26 @@ test_ntor_rejects(void)
 	/* random ephemeral keys still agree */
 	vx0_onion_ntor_client_start(&st, id, B, NULL, chs);
 	{
-		uint8_t okc[80];
+		uint8_t okc[VX0_ONION_KDF_LEN];
 
 		CHECK_EQ(vx0_onion_ntor_server(id, b, B, chs, NULL, shs, okm), 0);
 		CHECK_EQ(vx0_onion_ntor_client_finish(&st, shs, okc), 0);
-		CHECK_MEM(okc, okm, 80);
+		CHECK_MEM(okc, okm, VX0_ONION_KDF_LEN);
 	}
 }
 
-/* hop keys of doc/onion.md 11.3: HKDF(salt "vx0-test", IKM = i x 32, info "hop", 80) */
+/* hop keys of doc/onion.md 11.3: HKDF(salt "vx0-test", IKM = i x 32, info "hop", 120) */
 static void
 vec_hops(struct vx0_onion_hop_keys *k, struct vx0_onion_client_hop *h)
 {
 	unsigned int i;
 
 	for (i = 0; i < 3; i++) {
-		uint8_t ikm[32], prk[32], okm[80];
+		uint8_t ikm[32], prk[32], okm[VX0_ONION_KDF_LEN];
 
 		memset(ikm, (int)i, 32);
 		vx0_onion_hkdf_extract(prk, (const uint8_t *)"vx0-test", 8, ikm, 32);
-		vx0_onion_hkdf_expand(okm, 80, prk, (const uint8_t *)"hop", 3);
+		vx0_onion_hkdf_expand(okm, sizeof(okm), prk, (const uint8_t *)"hop", 3);
 		vx0_onion_keys_from_kdf(&k[i], okm);
 		if (h)
 			vx0_onion_client_hop_init(&h[i], &k[i]);
@@ -208,7 +210,7 @@ test_layer_vectors(void)
 	struct vx0_onion_hop_keys k[3];
 	struct vx0_onion_client_hop h[3];
 	struct vx0_onion_replay w;
-	uint8_t msg[64], body[VX0_ONION_BODY_LEN], okm0[80];
+	uint8_t msg[80], body[VX0_ONION_BODY_LEN], okm0[VX0_ONION_KDF_LEN];
 	struct vx0_onion_relay_msg m;
 	unsigned int from;
 	int n;
@@ -217,26 +219,29 @@ test_layer_vectors(void)
 	/* hop 0's key split, in full */
 	unhex("7cbcdb18999404628c92ad16fd53454a78d50116830653cae711244a93482f35"
 	      "f35846b0ee3690185cba75ba6adc17a057ba185d2b623ff1b7a22634ca934b5f"
-	      "03d9ac85a3fe62b9afb9513d8459ed63", okm0, 80);
+	      "03d9ac85a3fe62b9afb9513d8459ed63069ae9986134eb5a538d9dfa7b7cef67"
+	      "a29e73c123274dac60d77335f9dfeda7181e3e79197c7a64", okm0, sizeof(okm0));
 	CHECK_MEM(k[0].kf, okm0, 32);
 	CHECK_MEM(k[0].kb, okm0 + 32, 32);
-	CHECK(k[0].fseq_base == 0x03d9ac85a3fe62b9ull);
-	CHECK(k[0].bseq_base == 0x2fb9513d8459ed63ull);
+	CHECK_MEM(k[0].kc, okm0 + 64, 32);
+	CHECK(k[0].fseq_base == 0x229e73c123274dacull); /* top two bits cleared */
+	CHECK(k[0].bseq_base == 0x20d77335f9dfeda7ull);
+	CHECK(k[0].cseq_base == 0x181e3e79197c7a64ull);
 
 	n = vx0_onion_relay_msg_build(msg, sizeof(msg), VX0_ONION_RELAY_DATA, fwd_msg_text,
 				      strlen(fwd_msg_text));
 	CHECK_EQ(n, 25);
 	CHECK_EQ(vx0_onion_client_seal(h, 2, msg, (size_t)n, body), 0);
-	CHECK(sha_eq(body, sizeof(body), "b2c550a6c37b43c1e75460f1115c403434f3cf11c9fc302eeafb6f641655eb86"));
+	CHECK(sha_eq(body, sizeof(body), "2c864d6688a0fc5b6389da780fa6cabbc8942f99f383f4c4ec0ff5938eed88f2"));
 	vx0_onion_replay_init(&w, k[0].fseq_base);
 	CHECK_EQ(vx0_onion_layer_peel(k[0].kf, &w, body), VX0_ONION_PEEL_FORWARD);
-	CHECK(sha_eq(body, sizeof(body), "17d8d340ba88f20367032e016a0fec9960b39f7da2310d23770c8d3d08b08658"));
+	CHECK(sha_eq(body, sizeof(body), "1c8295c3c3b02bc62d1c9c6ccb320e8f6cb2d39e25e6c267c09c4c776e32d005"));
 	vx0_onion_replay_init(&w, k[1].fseq_base);
 	CHECK_EQ(vx0_onion_layer_peel(k[1].kf, &w, body), VX0_ONION_PEEL_FORWARD);
-	CHECK(sha_eq(body, sizeof(body), "daf95abe592dc780cb3176b037daaa826c01ba06afd93f0aa5cdc04d79a570ce"));
+	CHECK(sha_eq(body, sizeof(body), "df907b3586936e8bf6c8b5510d71c004b994ad5577a308044e4fc8657cfe6998"));
 	vx0_onion_replay_init(&w, k[2].fseq_base);
 	CHECK_EQ(vx0_onion_layer_peel(k[2].kf, &w, body), VX0_ONION_PEEL_TERMINAL);
-	CHECK(sha_eq(body, sizeof(body), "7d27a601bb5dd61ade6dd24d93eea2ee167945b070bae56734519d5822ccd8ff"));
+	CHECK(sha_eq(body, sizeof(body), "84a5223ba8e4fed9049e90b129337cb462da2eca892c2db7da833059ca78f3f5"));
 	CHECK_EQ(vx0_onion_relay_msg_parse(body, VX0_ONION_FWD_DATA_MAX + 4, &m), 0);
 	CHECK_EQ(m.cmd, VX0_ONION_RELAY_DATA);
 	CHECK_EQ(m.len, strlen(fwd_msg_text));
@@ -250,10 +255,32 @@ test_layer_vectors(void)
 	vx0_onion_layer_originate(k[2].kb, k[2].bseq_base + 1, body);
 	vx0_onion_layer_wrap(k[1].kb, k[1].bseq_base + 1, body);
 	vx0_onion_layer_wrap(k[0].kb, k[0].bseq_base + 1, body);
-	CHECK(sha_eq(body, sizeof(body), "2dd9f344d8a9224cd2fa5c7bda138e4da7c8fc16d24e35a923a1af1ed3522700"));
-	CHECK_EQ(vx0_onion_client_open(h, 3, body, &from), 0);
+	CHECK(sha_eq(body, sizeof(body), "190bea821ee0ffe2642f1059ab2903cd3ca177457d8f3d8e68c82106aa8a0df6"));
+	CHECK_EQ(vx0_onion_client_open(h, 3, body, &from), VX0_ONION_OPEN_DATA);
 	CHECK_EQ(from, 2);
 	CHECK_MEM(body, "\x80\x00\x00\x0fvx0 onion reply", 19);
+
+	/* control: the middle seals EXTENDED under kc, the guard wraps */
+	{
+		uint8_t ext[68];
+		unsigned int i;
+
+		ext[0] = 0; ext[1] = 1; ext[2] = 0; ext[3] = 0x40;
+		for (i = 0; i < 64; i++)
+			ext[4 + i] = (uint8_t)i;
+		memset(body, 0, sizeof(body));
+		n = vx0_onion_relay_msg_build(body + VX0_ONION_HOP_HDR_LEN, VX0_ONION_BWD_CT_LEN,
+					      VX0_ONION_RELAY_EXTENDED, ext, sizeof(ext));
+		CHECK_EQ(n, 72);
+		memcpy(msg, body + VX0_ONION_HOP_HDR_LEN, 72);
+		vx0_onion_layer_originate(k[1].kc, k[1].cseq_base + 1, body);
+		vx0_onion_layer_wrap(k[0].kb, k[0].bseq_base + 1, body);
+		CHECK(sha_eq(body, sizeof(body),
+			     "c82483878b84c336d9105203faf22684a63959657c64644a67295e1d9872585f"));
+		CHECK_EQ(vx0_onion_client_open(h, 3, body, &from), VX0_ONION_OPEN_CONTROL);
+		CHECK_EQ(from, 1);
+		CHECK_MEM(body, msg, 72);
+	}
 }
 
 /* A bit flipped anywhere in the body before hop i fails hop i's check;
@@ -363,7 +390,7 @@ test_layer_replay(void)
 		vx0_onion_relay_msg_build(a + 24, VX0_ONION_BWD_CT_LEN, VX0_ONION_RELAY_DATA, "r", 1);
 		vx0_onion_layer_originate(k[0].kb, k[0].bseq_base + 1, a);
 		memcpy(c, a, sizeof(a));
-		CHECK_EQ(vx0_onion_client_open(h, 3, a, &from), 0);
+		CHECK_EQ(vx0_onion_client_open(h, 3, a, &from), VX0_ONION_OPEN_DATA);
 		CHECK_EQ(from, 0);
 		CHECK_EQ(vx0_onion_client_open(h, 3, c, &from), -EALREADY);
 	}

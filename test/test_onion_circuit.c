@@ -378,6 +378,73 @@ test_circuit_data(void)
 	sim_teardown();
 }
 
+/* With a data plane: the exit's data plane peels with the INSTALLed keys
+ * and hands the terminal plaintext to the slow path; the middle's data
+ * plane wraps backward cells with kb from the first seq on, which the
+ * slow path never used (its EXTENDED went under kc). */
+static void
+test_circuit_dataplane_handoff(void)
+{
+	const struct vx0_onion_circ_entry *ex, *mid;
+	struct vx0_onion_replay w;
+	struct vx0_onion_event ev;
+	struct vx0_onion_action a;
+	uint8_t pkt[200], cell[VX0_ONION_CELL_LEN];
+	uint64_t bseq;
+	size_t n;
+	int got = 0;
+
+	sim_setup();
+	CHECK_EQ(build(0x77), 0);
+	ex = &S.n[2].entry[S.n[2].n_entry - 1];
+	mid = &S.n[1].entry[S.n[1].n_entry - 1];
+	/* forward: run the cell to the middle's output by hand */
+	n = udp4(pkt, 443, 40);
+	CHECK_EQ(vx0_onion_circ_send(S.c, pkt, n, S.now, &ev), 0);
+	memcpy(cell, ev.cell, sizeof(cell));
+	vx0_onion_relay_input(S.n[0].r, vx0_onion_relay_link(S.n[0].r, &S.caddr), cell,
+			      sizeof(cell), S.now);
+	while (vx0_onion_relay_next_action(S.n[0].r, &a))
+		if (a.type == VX0_ONION_ACT_SEND)
+			memcpy(cell, a.cell, sizeof(cell));
+	vx0_onion_relay_input(S.n[1].r, vx0_onion_relay_link(S.n[1].r, &S.n[0].desc.addr), cell,
+			      sizeof(cell), S.now);
+	while (vx0_onion_relay_next_action(S.n[1].r, &a))
+		if (a.type == VX0_ONION_ACT_SEND) {
+			memcpy(cell, a.cell, sizeof(cell));
+			got++;
+		}
+	CHECK_EQ(got, 1);
+	CHECK_EQ(vx0_onion_cell_hdr(cell, sizeof(cell), &(struct vx0_onion_cell_hdr){ 0 }), 0);
+	/* the exit's data plane */
+	vx0_onion_replay_init(&w, ex->keys.fseq_base);
+	CHECK_EQ(vx0_onion_layer_peel(ex->keys.kf, &w, cell + VX0_ONION_LINK_HDR_LEN),
+		 VX0_ONION_PEEL_TERMINAL);
+	CHECK_EQ(vx0_onion_relay_terminal(S.n[2].r, ex->in_link, ex->in_circ,
+					  cell + VX0_ONION_LINK_HDR_LEN, S.now), 0);
+	drain(&S.n[2]);
+	CHECK_EQ(S.n[2].n_delivered, 1);
+	CHECK_MEM(S.n[2].delivered, pkt, n);
+	CHECK_EQ(vx0_onion_relay_terminal(S.n[2].r, ex->in_link, 0x5555, cell, S.now), -ENOENT);
+	/* backward: the exit's data plane originates, the middle's wraps */
+	memset(cell, 0, sizeof(cell));
+	vx0_onion_relay_msg_build(cell + VX0_ONION_LINK_HDR_LEN + VX0_ONION_HOP_HDR_LEN,
+				  VX0_ONION_BWD_CT_LEN, VX0_ONION_RELAY_DATA, pkt, n);
+	vx0_onion_layer_originate(ex->keys.kb, ex->keys.bseq_base + 1, cell + VX0_ONION_LINK_HDR_LEN);
+	bseq = mid->keys.bseq_base;
+	vx0_onion_layer_wrap(mid->keys.kb, ++bseq, cell + VX0_ONION_LINK_HDR_LEN);
+	vx0_onion_cell_hdr_write(cell, VX0_ONION_CMD_RELAY, VX0_ONION_F_BACKWARD, mid->in_circ);
+	/* the guard is still the software relay */
+	vx0_onion_relay_input(S.n[0].r, vx0_onion_relay_link(S.n[0].r, &S.n[1].desc.addr), cell,
+			      sizeof(cell), S.now);
+	drain(&S.n[0]);
+	pump();
+	CHECK_EQ(S.n_data, 1);
+	CHECK_EQ(S.data_len, n);
+	CHECK_MEM(S.data, pkt, n);
+	sim_teardown();
+}
+
 /* One flipped bit anywhere in the body the guard sends on is caught by
  * the middle, and every hop and the client drop the circuit. */
 static void
@@ -939,6 +1006,7 @@ main(void)
 	VX0_RUN(test_exit_policy);
 	VX0_RUN(test_circuit_build);
 	VX0_RUN(test_circuit_data);
+	VX0_RUN(test_circuit_dataplane_handoff);
 	VX0_RUN(test_circuit_tamper);
 	VX0_RUN(test_circuit_header_flip);
 	VX0_RUN(test_circuit_backward_tamper);

@@ -11,7 +11,7 @@ usage:
     hkdf SALT IKM INFO LEN      -> okm
     ntor ID b x y               -> client_hs server_hs okm
     fwd OKM[,OKM..] TARGET MSG  -> body after the client, then after each hop
-    bwd OKM[,OKM..] ORIGIN MSG  -> body at the client, then from and message
+    bwd OKM[,OKM..] ORIGIN K MSG -> body at the client, then from, key (d|c), message
   (all byte strings in hex; "-" is the empty string)
 """
 import hashlib
@@ -28,6 +28,7 @@ HDR = 24
 M = BODY - HDR            # forward plaintext per hop
 BWD_CT = M - 8 * 2        # backward sealed length (3 hops max)
 PROTOID = b"vx0-ntor-x25519-sha256-1"
+KDF_LEN = 120
 
 
 def hkdf(salt, ikm, info, n):
@@ -46,7 +47,7 @@ def H(msg, tweak):
 
 def ntor_derive(dh1, dh2, ident, B, X, Y):
     secret = dh1 + dh2 + ident + B + X + Y + PROTOID
-    okm = hkdf(PROTOID + b":key_extract", secret, PROTOID + b":key_expand", 80)
+    okm = hkdf(PROTOID + b":key_extract", secret, PROTOID + b":key_expand", KDF_LEN)
     verify = H(secret, PROTOID + b":verify")
     auth = H(verify + ident + B + Y + X + PROTOID + b"Server", PROTOID + b":mac")
     return auth, okm
@@ -68,9 +69,10 @@ def ntor(ident, b, x, y):
 
 def keys(okm):
     mask = (1 << 62) - 1
-    return {"kf": okm[0:32], "kb": okm[32:64],
-            "fbase": int.from_bytes(okm[64:72], "big") & mask,
-            "bbase": int.from_bytes(okm[72:80], "big") & mask}
+    return {"kf": okm[0:32], "kb": okm[32:64], "kc": okm[64:96],
+            "fbase": int.from_bytes(okm[96:104], "big") & mask,
+            "bbase": int.from_bytes(okm[104:112], "big") & mask,
+            "cbase": int.from_bytes(okm[112:120], "big") & mask}
 
 
 def nonce(seq):
@@ -157,12 +159,14 @@ def wrap(kb, seq, body):
 def client_open(hops, body):
     for i, h in enumerate(hops):
         seq = int.from_bytes(body[:8], "big")
-        try:
-            pt = crypto_aead_chacha20poly1305_ietf_decrypt(
-                body[HDR:HDR + BWD_CT] + body[8:HDR], None, nonce(seq), h["kb"])
-            return i, pt
-        except Exception:
-            body = xor(body[8:], keystream(h["kb"], seq, 0, BODY - 8)) + b"\0" * 8
+        for kind in ("kb", "kc"):
+            try:
+                pt = crypto_aead_chacha20poly1305_ietf_decrypt(
+                    body[HDR:HDR + BWD_CT] + body[8:HDR], None, nonce(seq), h[kind])
+                return i, "d" if kind == "kb" else "c", pt
+            except Exception:
+                pass
+        body = xor(body[8:], keystream(h["kb"], seq, 0, BODY - 8)) + b"\0" * 8
     raise ValueError("no hop authenticates")
 
 
@@ -188,14 +192,18 @@ def op_fwd(okms, target, msg):
     return out
 
 
-def op_bwd(okms, origin, msg):
+def op_bwd(okms, origin, kind, msg):
     hops = [keys(unhex(o)) for o in okms.split(",")]
     origin = int(origin)
-    body = originate(hops[origin]["kb"], hops[origin]["bbase"] + 1, unhex(msg))
+    h = hops[origin]
+    if kind == "c":
+        body = originate(h["kc"], h["cbase"] + 1, unhex(msg))
+    else:
+        body = originate(h["kb"], h["bbase"] + 1, unhex(msg))
     for i in range(origin - 1, -1, -1):
         body = wrap(hops[i]["kb"], hops[i]["bbase"] + 1, body)
-    frm, pt = client_open(hops, body)
-    return [body.hex(), str(frm), pt.hex()]
+    frm, k, pt = client_open(hops, body)
+    return [body.hex(), str(frm), k, pt.hex()]
 
 
 def run(args):
@@ -207,7 +215,7 @@ def run(args):
     if op == "fwd":
         return op_fwd(*args[1:4])
     if op == "bwd":
-        return op_bwd(*args[1:4])
+        return op_bwd(*args[1:5])
     raise SystemExit("unknown op " + op)
 
 
@@ -239,7 +247,7 @@ def vectors():
     print("ntor.client  =", chs.hex())
     print("ntor.server  =", shs.hex())
     print("ntor.okm     =", okm.hex())
-    okms = [hkdf(b"vx0-test", bytes([i]) * 32, b"hop", 80) for i in range(3)]
+    okms = [hkdf(b"vx0-test", bytes([i]) * 32, b"hop", KDF_LEN) for i in range(3)]
     for i, o in enumerate(okms):
         print(f"hop{i}.okm     =", o.hex())
     msg = relay_msg(0x80, b"vx0 onion test vector")
@@ -250,9 +258,14 @@ def vectors():
         print(f"{n:12} =", v)
     back = relay_msg(0x80, b"vx0 onion reply")
     print("bwd.msg      =", back.hex())
-    res = op_bwd(",".join(o.hex() for o in okms), "2", back.hex())
+    res = op_bwd(",".join(o.hex() for o in okms), "2", "d", back.hex())
     print("bwd.client   =", res[0])
-    print("bwd.from     =", res[1])
+    print("bwd.from     =", res[1], res[2])
+    ext = relay_msg(0x82, b"\0\x01\0\x40" + bytes(range(64)))
+    print("ctl.msg      =", ext.hex())
+    res = op_bwd(",".join(o.hex() for o in okms), "1", "c", ext.hex())
+    print("ctl.client   =", res[0])
+    print("ctl.from     =", res[1], res[2])
 
 
 if __name__ == "__main__":

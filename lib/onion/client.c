@@ -151,7 +151,7 @@ vx0_onion_circ_input(struct vx0_onion_circ *c, const uint8_t *cell, size_t len, 
 	const uint8_t *hdata;
 	size_t hlen;
 	unsigned int from;
-	int rc;
+	int rc, kind;
 
 	ev_reset(ev);
 	rc = vx0_onion_cell_hdr(cell, len, &h);
@@ -184,27 +184,27 @@ vx0_onion_circ_input(struct vx0_onion_circ *c, const uint8_t *cell, size_t len, 
 		return -EPROTO;
 	}
 	memcpy(c->rx, body, VX0_ONION_BODY_LEN);
-	rc = vx0_onion_client_open(c->hops, c->built, c->rx, &from);
-	if (rc == -EALREADY) {
+	kind = vx0_onion_client_open(c->hops, c->built, c->rx, &from);
+	if (kind == -EALREADY) {
 		c->dropped++;
-		return rc;
+		return kind;
 	}
-	if (rc < 0) /* altered on the way: the circuit cannot be trusted */
+	if (kind < 0) /* altered on the way: the circuit cannot be trusted */
 		return close_with(c, VX0_ONION_DESTROY_INTEGRITY, ev);
 	if (vx0_onion_relay_msg_parse(c->rx, VX0_ONION_BWD_CT_LEN, &m) < 0) {
 		c->dropped++;
 		return -EBADMSG;
 	}
-	if (m.cmd == VX0_ONION_RELAY_EXTENDED && c->state == VX0_ONION_CIRC_EXTENDING &&
-	    from == c->built - 1) {
+	if (m.cmd == VX0_ONION_RELAY_EXTENDED && kind == VX0_ONION_OPEN_CONTROL &&
+	    c->state == VX0_ONION_CIRC_EXTENDING && from == c->built - 1) {
 		if (vx0_onion_extended_parse(m.data, m.len, &hdata) < 0) {
 			c->dropped++;
 			return -EBADMSG;
 		}
 		return hop_ready(c, hdata, now, ev);
 	}
-	if (m.cmd == VX0_ONION_RELAY_DATA && c->state == VX0_ONION_CIRC_OPEN &&
-	    from == c->n_hops - 1) {
+	if (m.cmd == VX0_ONION_RELAY_DATA && kind == VX0_ONION_OPEN_DATA &&
+	    c->state == VX0_ONION_CIRC_OPEN && from == c->n_hops - 1) {
 		ev->type = VX0_ONION_EV_DATA;
 		ev->from_hop = from;
 		ev->data = m.data;

@@ -76,8 +76,10 @@ vx0_onion_keys_from_kdf(struct vx0_onion_hop_keys *k, const uint8_t okm[VX0_ONIO
 {
 	memcpy(k->kf, okm, 32);
 	memcpy(k->kb, okm + 32, 32);
+	memcpy(k->kc, okm + 64, 32);
 	/* two top bits clear: seq never reaches 2^63 (the "recognized" bit of
 	 * the plaintext's first byte) within a circuit's lifetime */
-	k->fseq_base = load_be64(okm + 64) & 0x3fffffffffffffffull;
-	k->bseq_base = load_be64(okm + 72) & 0x3fffffffffffffffull;
+	k->fseq_base = load_be64(okm + 96) & 0x3fffffffffffffffull;
+	k->bseq_base = load_be64(okm + 104) & 0x3fffffffffffffffull;
+	k->cseq_base = load_be64(okm + 112) & 0x3fffffffffffffffull;
 }

@@ -243,12 +243,12 @@ vx0_onion_layer_wrap_burst(const uint8_t kb[32], uint64_t *seq, uint8_t *const *
 }
 
 void
-vx0_onion_layer_originate(const uint8_t kb[32], uint64_t seq, uint8_t *body)
+vx0_onion_layer_originate(const uint8_t key[32], uint64_t seq, uint8_t *body)
 {
 	put_be64(body, seq);
 	/* the tail the relays will drop: keystream (block 0's spare bytes),
 	 * so that a cell that reaches the client unwrapped looks like any other */
-	seal_inplace(kb, seq, body + H, VX0_ONION_BWD_CT_LEN, body + 8,
+	seal_inplace(key, seq, body + H, VX0_ONION_BWD_CT_LEN, body + 8,
 		     body + H + VX0_ONION_BWD_CT_LEN, L - H - VX0_ONION_BWD_CT_LEN);
 }
 
@@ -258,6 +258,7 @@ vx0_onion_client_hop_init(struct vx0_onion_client_hop *h, const struct vx0_onion
 	h->k = *k;
 	h->fseq = k->fseq_base;
 	vx0_onion_replay_init(&h->bwin, k->bseq_base);
+	vx0_onion_replay_init(&h->cwin, k->cseq_base);
 }
 
 int
@@ -319,19 +320,27 @@ vx0_onion_client_open(struct vx0_onion_client_hop *hops, unsigned int n, uint8_t
 	for (i = 0; i < n; i++) {
 		uint64_t seq = get_be64(body);
 
+		int kind;
+
 		make_nonce(nonce, seq);
-		memcpy(tmp, body + H, sizeof(tmp));
-		if (open_inplace(hops[i].k.kb, seq, tmp, sizeof(tmp), body + 8, 1, NULL, 0) == 0) {
-			if (!replay_ok(&hops[i].bwin, seq)) {
+		/* sealed by hop i, with its data key or its control key? */
+		for (kind = VX0_ONION_OPEN_DATA; kind <= VX0_ONION_OPEN_CONTROL; kind++) {
+			struct vx0_onion_replay *w = kind ? &hops[i].cwin : &hops[i].bwin;
+
+			memcpy(tmp, body + H, sizeof(tmp));
+			if (open_inplace(kind ? hops[i].k.kc : hops[i].k.kb, seq, tmp, sizeof(tmp),
+					 body + 8, 1, NULL, 0) != 0)
+				continue;
+			if (!replay_ok(w, seq)) {
 				sodium_memzero(tmp, sizeof(tmp));
 				return -EALREADY;
 			}
-			replay_update(&hops[i].bwin, seq);
+			replay_update(w, seq);
 			memcpy(body, tmp, sizeof(tmp));
 			memset(body + sizeof(tmp), 0, L - sizeof(tmp));
 			sodium_memzero(tmp, sizeof(tmp));
 			*from = i;
-			return 0;
+			return kind;
 		}
 		/* not sealed by hop i: remove its stream layer */
 		crypto_stream_chacha20_ietf_xor_ic(body + 8, body + 8, L - 8, nonce, 1,

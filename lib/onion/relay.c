@@ -25,7 +25,7 @@ struct circ {
 	uint32_t in_link, in_circ, out_link, out_circ;
 	struct vx0_onion_hop_keys k;
 	struct vx0_onion_replay fwin;
-	uint64_t bseq;
+	uint64_t bseq, cseq; /* last backward data / control seq used */
 	uint64_t created_ms, deadline_ms, bytes;
 };
 
@@ -369,6 +369,7 @@ on_create(struct vx0_onion_relay *r, uint32_t link, uint32_t id, const uint8_t *
 	sodium_memzero(okm, sizeof(okm));
 	vx0_onion_replay_init(&c->fwin, c->k.fseq_base);
 	c->bseq = c->k.bseq_base;
+	c->cseq = c->k.cseq_base;
 	c->created_ms = now;
 	l->n_circ++;
 	vx0_onion_created_build(out, shs);
@@ -389,7 +390,9 @@ alloc_out_circ(struct vx0_onion_relay *r, uint32_t link)
 	return id;
 }
 
-/* a message sealed by this hop toward the client */
+/* A message sealed by this hop toward the client: DATA under kb (the
+ * counter the data plane owns once the circuit is installed), control
+ * messages under kc, whose counter only the slow path ever uses. */
 static void
 originate(struct vx0_onion_relay *r, struct circ *c, uint8_t cmd, const void *data, size_t len)
 {
@@ -397,7 +400,10 @@ originate(struct vx0_onion_relay *r, struct circ *c, uint8_t cmd, const void *da
 
 	memset(body, 0, sizeof(body));
 	vx0_onion_relay_msg_build(body + VX0_ONION_HOP_HDR_LEN, VX0_ONION_BWD_CT_LEN, cmd, data, len);
-	vx0_onion_layer_originate(c->k.kb, ++c->bseq, body);
+	if (cmd == VX0_ONION_RELAY_DATA)
+		vx0_onion_layer_originate(c->k.kb, ++c->bseq, body);
+	else
+		vx0_onion_layer_originate(c->k.kc, ++c->cseq, body);
 	send_cell(r, c->in_link, VX0_ONION_CMD_RELAY, VX0_ONION_F_BACKWARD, c->in_circ, body);
 	c->bytes += VX0_ONION_BODY_LEN;
 }
@@ -612,6 +618,22 @@ vx0_onion_relay_input(struct vx0_onion_relay *r, uint32_t link, const uint8_t *c
 	}
 	r->st.malformed++;
 	return -EBADMSG;
+}
+
+int
+vx0_onion_relay_terminal(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ,
+			 const uint8_t *pt, uint64_t now)
+{
+	struct circ *c = find_in(r, in_link, in_circ);
+
+	r->st.cells_in++;
+	if (c == NULL) {
+		r->st.unknown_circ++;
+		return -ENOENT;
+	}
+	if (QLEN - r->qlen < 4)
+		return -ENOBUFS;
+	return on_terminal(r, c, pt, now);
 }
 
 int

@@ -136,13 +136,15 @@ int vx0_onion_hkdf_expand(uint8_t *okm, size_t okm_len, const uint8_t prk[32],
 
 /* ---- per-hop keys (from ntor) ---- */
 struct vx0_onion_hop_keys {
-	uint8_t kf[VX0_ONION_KEY_LEN]; /* forward (toward the exit) */
-	uint8_t kb[VX0_ONION_KEY_LEN]; /* backward (toward the client) */
+	uint8_t kf[VX0_ONION_KEY_LEN]; /* forward (toward the exit): data plane */
+	uint8_t kb[VX0_ONION_KEY_LEN]; /* backward data (wrap, exit replies): data plane */
+	uint8_t kc[VX0_ONION_KEY_LEN]; /* backward control (EXTENDED): slow path */
 	uint64_t fseq_base;            /* first forward seq is base + 1 */
 	uint64_t bseq_base;
+	uint64_t cseq_base;
 };
-#define VX0_ONION_KDF_LEN 80
-/* Split 80 bytes of HKDF output into keys (doc/onion.md 4.3). */
+#define VX0_ONION_KDF_LEN 120
+/* Split 120 bytes of HKDF output into keys (doc/onion.md 4.1). */
 void vx0_onion_keys_from_kdf(struct vx0_onion_hop_keys *k, const uint8_t okm[VX0_ONION_KDF_LEN]);
 
 /* ---- ntor (ntor.c) ---- */
@@ -195,14 +197,16 @@ void vx0_onion_layer_wrap(const uint8_t kb[32], uint64_t seq, uint8_t *body);
 void vx0_onion_layer_wrap_burst(const uint8_t kb[32], uint64_t *seq, uint8_t *const *bodies,
 				unsigned int n);
 /* Relay, backward, originating: body[24 .. 24+VX0_ONION_BWD_CT_LEN) holds
- * the relay message; seals it under kb with seq. */
-void vx0_onion_layer_originate(const uint8_t kb[32], uint64_t seq, uint8_t *body);
+ * the relay message; seals it under key (kb for data, kc for control)
+ * with seq (from that key's counter). */
+void vx0_onion_layer_originate(const uint8_t key[32], uint64_t seq, uint8_t *body);
 
 /* Client: per-hop state of one circuit. */
 struct vx0_onion_client_hop {
 	struct vx0_onion_hop_keys k;
 	uint64_t fseq;                 /* last forward seq used */
-	struct vx0_onion_replay bwin;  /* backward replay window */
+	struct vx0_onion_replay bwin;  /* backward data replay window */
+	struct vx0_onion_replay cwin;  /* backward control replay window */
 };
 void vx0_onion_client_hop_init(struct vx0_onion_client_hop *h, const struct vx0_onion_hop_keys *k);
 /* Client, forward: msg (relay message area, VX0_ONION_FWD_PT_LEN bytes of
@@ -211,9 +215,11 @@ void vx0_onion_client_hop_init(struct vx0_onion_client_hop *h, const struct vx0_
 int vx0_onion_client_seal(struct vx0_onion_client_hop *hops, unsigned int target,
 			  const uint8_t *msg, size_t msg_len, uint8_t *body);
 /* Client, backward: remove layers of hops[0..n) from body in place; on
- * success *from = the originating hop and body[0..VX0_ONION_BWD_CT_LEN)
- * is its relay message. -EBADMSG when no hop authenticates, -EALREADY on
- * a replay. */
+ * success *from = the originating hop, body[0..VX0_ONION_BWD_CT_LEN) is
+ * its relay message, and the result says which key sealed it:
+ * VX0_ONION_OPEN_DATA (kb) or VX0_ONION_OPEN_CONTROL (kc). -EBADMSG when
+ * no hop authenticates, -EALREADY on a replay. */
+enum { VX0_ONION_OPEN_DATA = 0, VX0_ONION_OPEN_CONTROL = 1 };
 int vx0_onion_client_open(struct vx0_onion_client_hop *hops, unsigned int n,
 			  uint8_t *body, unsigned int *from);
 
@@ -328,6 +334,10 @@ uint32_t vx0_onion_relay_link(struct vx0_onion_relay *r, const struct vx0_onion_
  * for a dropped cell (also counted). */
 int vx0_onion_relay_input(struct vx0_onion_relay *r, uint32_t link, const uint8_t *cell,
 			  size_t len, uint64_t now_ms);
+/* A forward cell the data plane peeled and found terminal: pt is its
+ * VX0_ONION_FWD_PT_LEN-byte plaintext (doc/onion.md 6.3). */
+int vx0_onion_relay_terminal(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ,
+			     const uint8_t *pt, uint64_t now_ms);
 /* Exit: send an IP packet back on the circuit (in_link, in_circ). */
 int vx0_onion_relay_send_back(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ,
 			      const uint8_t *pkt, size_t len, uint64_t now_ms);
