@@ -400,7 +400,7 @@ originate(struct vx0_onion_relay *r, struct circ *c, uint8_t cmd, const void *da
 
 	memset(body, 0, sizeof(body));
 	vx0_onion_relay_msg_build(body + VX0_ONION_HOP_HDR_LEN, VX0_ONION_BWD_CT_LEN, cmd, data, len);
-	if (cmd == VX0_ONION_RELAY_DATA)
+	if (cmd == VX0_ONION_RELAY_DATA || cmd == VX0_ONION_RELAY_DROP)
 		vx0_onion_layer_originate(c->k.kb, ++c->bseq, body);
 	else
 		vx0_onion_layer_originate(c->k.kc, ++c->cseq, body);
