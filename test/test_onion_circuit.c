@@ -450,10 +450,18 @@ test_circuit_dataplane_handoff(void)
 static void
 test_circuit_tamper(void)
 {
-	static const size_t spots[] = { 0, 7, 63, 64, 65, 100, 191, 200, 1000, 5000, 8000,
-					10000, 10687, 10688, 10700, 10879, 10880 - 1 };
+	/* the edges of each field, then pseudo-random bits of the body */
+	static const size_t fixed[] = { 0, 7, 63, 64, 65, 100, 191, 192, 200, 1000, 5000, 8000,
+					10000, 10687, 10688, 10700, 10879 };
+	size_t spots[sizeof(fixed) / sizeof(fixed[0]) + 40];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
 	unsigned int i;
 
+	for (i = 0; i < sizeof(spots) / sizeof(spots[0]); i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		spots[i] = i < sizeof(fixed) / sizeof(fixed[0]) ? fixed[i]
+								: (size_t)(x % (VX0_ONION_BODY_LEN * 8));
+	}
 	for (i = 0; i < sizeof(spots) / sizeof(spots[0]); i++) {
 		uint8_t pkt[200];
 		size_t n;
