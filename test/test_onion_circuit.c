@@ -818,6 +818,54 @@ test_handshake_ratelimit(void)
 	sodium_memzero(&cfg, sizeof(cfg));
 }
 
+/* A full link table recycles the least recently seen idle link; links
+ * that carry circuits stay. */
+static void
+test_relay_link_table(void)
+{
+	struct vx0_onion_relay_config cfg;
+	struct vx0_onion_relay *r;
+	struct vx0_onion_action a;
+	struct vx0_onion_addr x;
+	uint32_t first, busy, id;
+	unsigned int i;
+	uint8_t B[32];
+
+	vx0_onion_relay_config_default(&cfg);
+	randombytes_buf(cfg.id, 32);
+	randombytes_buf(cfg.onion_sk, 32);
+	cfg.max_links = 4;
+	r = vx0_onion_relay_new(&cfg);
+	crypto_scalarmult_base(B, cfg.onion_sk);
+	addr4(&x, 1, 0, 1000);
+	first = vx0_onion_relay_link(r, &x);
+	addr4(&x, 2, 0, 1000);
+	busy = vx0_onion_relay_link(r, &x);
+	CHECK_EQ(create_on(r, &cfg, B, busy, 1, 0), 0); /* busy carries a circuit */
+	for (i = 3; i <= 4; i++) {
+		addr4(&x, (uint8_t)i, 0, 1000);
+		CHECK(vx0_onion_relay_link(r, &x) != 0);
+	}
+	/* the same address keeps its id */
+	addr4(&x, 1, 0, 1000);
+	CHECK_EQ(vx0_onion_relay_link(r, &x), first);
+	/* a fifth source evicts the least recently seen idle link (.3),
+	 * never the busy one */
+	addr4(&x, 5, 0, 1000);
+	id = vx0_onion_relay_link(r, &x);
+	CHECK(id != 0 && id != busy && id != first);
+	CHECK_EQ(vx0_onion_relay_next_action(r, &a), 1);
+	while (a.type != VX0_ONION_ACT_LINK_OPEN || a.addr.addr[3] != 5)
+		if (!vx0_onion_relay_next_action(r, &a))
+			break;
+	CHECK_EQ(a.type, VX0_ONION_ACT_LINK_OPEN);
+	CHECK_EQ(a.link, id);
+	addr4(&x, 2, 0, 1000);
+	CHECK_EQ(vx0_onion_relay_link(r, &x), busy);
+	vx0_onion_relay_free(r);
+	sodium_memzero(&cfg, sizeof(cfg));
+}
+
 static void
 test_cell_codec(void)
 {
@@ -1022,5 +1070,6 @@ main(void)
 	VX0_RUN(test_circuit_timeouts);
 	VX0_RUN(test_circuit_rotation);
 	VX0_RUN(test_handshake_ratelimit);
+	VX0_RUN(test_relay_link_table);
 	return vx0_test_done();
 }

@@ -30,10 +30,10 @@ struct circ {
 };
 
 struct link {
-	int used;
 	struct vx0_onion_addr addr;
 	struct vx0_onion_bucket bucket;
-	unsigned int n_circ; /* circuits established through this link */
+	unsigned int n_circ; /* circuits using this link (in, or out once extending) */
+	uint64_t used;       /* link clock at the last lookup, for eviction */
 };
 
 struct vx0_onion_relay {
@@ -46,6 +46,7 @@ struct vx0_onion_relay {
 	struct vx0_onion_action q[QLEN];
 	struct vx0_onion_action spare;
 	unsigned int qhead, qlen;
+	uint64_t link_clock;
 	uint8_t seen_x[SEEN_X][32];
 	unsigned int seen_pos, seen_n;
 };
@@ -161,24 +162,37 @@ vx0_onion_relay_next_action(struct vx0_onion_relay *r, struct vx0_onion_action *
 	return 1;
 }
 
+/* The id of a peer's link. When the table is full, the least recently
+ * seen link that carries no circuit is reused (its bucket goes with it),
+ * so a stream of one-off or spoofed sources cannot lock the table. */
 uint32_t
 vx0_onion_relay_link(struct vx0_onion_relay *r, const struct vx0_onion_addr *a)
 {
-	unsigned int i, fr = r->cfg.max_links;
+	unsigned int i, fr = r->cfg.max_links, lru = r->cfg.max_links;
 	struct vx0_onion_action *act;
 
 	if (a->family != 4 && a->family != 6)
 		return 0;
+	r->link_clock++;
 	for (i = 0; i < r->cfg.max_links; i++) {
-		if (r->links[i].used && vx0_onion_addr_equal(&r->links[i].addr, a))
+		struct link *l = &r->links[i];
+
+		if (l->used && vx0_onion_addr_equal(&l->addr, a)) {
+			l->used = r->link_clock;
 			return i + 1;
-		if (!r->links[i].used && fr == r->cfg.max_links)
+		}
+		if (!l->used && fr == r->cfg.max_links)
 			fr = i;
+		if (l->used && l->n_circ == 0 &&
+		    (lru == r->cfg.max_links || l->used < r->links[lru].used))
+			lru = i;
 	}
+	if (fr == r->cfg.max_links)
+		fr = lru;
 	if (fr == r->cfg.max_links || r->qlen == QLEN)
 		return 0;
 	memset(&r->links[fr], 0, sizeof(r->links[fr]));
-	r->links[fr].used = 1;
+	r->links[fr].used = r->link_clock;
 	r->links[fr].addr = *a;
 	act = push(r, VX0_ONION_ACT_LINK_OPEN);
 	act->link = fr + 1;
@@ -273,7 +287,8 @@ destroy(struct vx0_onion_relay *r, struct circ *c, int reason, int tell_in, int 
 	a->circ = a->entry.in_circ = c->in_circ;
 	if ((l = link_get(r, c->in_link)) != NULL && l->n_circ)
 		l->n_circ--;
-	if (c->state == C_EXTENDED && (l = link_get(r, c->out_link)) != NULL && l->n_circ)
+	if ((c->state == C_EXTENDING || c->state == C_EXTENDED) &&
+	    (l = link_get(r, c->out_link)) != NULL && l->n_circ)
 		l->n_circ--;
 	sodium_memzero(c, sizeof(*c));
 	r->st.destroyed++;
@@ -444,6 +459,7 @@ on_terminal(struct vx0_onion_relay *r, struct circ *c, const uint8_t *pt, uint64
 		c->out_link = lid;
 		c->out_circ = alloc_out_circ(r, lid);
 		c->state = C_EXTENDING;
+		link_get(r, lid)->n_circ++;
 		c->deadline_ms = now + r->cfg.extend_timeout_ms;
 		vx0_onion_create_build(body, hdata);
 		send_cell(r, lid, VX0_ONION_CMD_CREATE, 0, c->out_circ, body);
@@ -549,7 +565,6 @@ on_created(struct vx0_onion_relay *r, struct circ *c, const uint8_t *body)
 {
 	uint8_t ext[4 + VX0_ONION_NTOR_SERVER_LEN];
 	const uint8_t *hdata;
-	struct link *l;
 	size_t hlen;
 	int rc;
 
@@ -561,8 +576,6 @@ on_created(struct vx0_onion_relay *r, struct circ *c, const uint8_t *body)
 	vx0_onion_extended_build(ext, sizeof(ext), hdata);
 	originate(r, c, VX0_ONION_RELAY_EXTENDED, ext, sizeof(ext));
 	c->state = C_EXTENDED;
-	if ((l = link_get(r, c->out_link)) != NULL)
-		l->n_circ++;
 	install(r, c);
 	r->st.extended++;
 	return 0;
