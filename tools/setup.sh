@@ -6,10 +6,6 @@ set -eu
 PKGS="
  gcc clang meson ninja-build pkg-config python3-pyelftools
  libdpdk-dev dpdk dpdk-dev libsodium-dev libnuma-dev libpcap-dev libjansson-dev
- iproute2 iputils-ping procps ethtool tcpdump tshark
- python3 python3-pytest python3-scapy
- python3-cryptography
-"
 
 if [ "${1:-}" = "--print" ]; then echo $PKGS; exit 0; fi
 
