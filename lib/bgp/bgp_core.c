@@ -486,6 +486,22 @@ established(struct vx0_bgp *bgp, struct bgp_peer *p)
 	p->idle_hold_ms = IDLE_HOLD_MIN_MS;
 	p->maxpfx_warned = false;
 	snprintf(p->err_text, sizeof(p->err_text), "%s", "");
+	if (p->gr_stale && !p->gr) {
+		/* RFC 4724 4.2: the peer came back without graceful restart */
+		bgp_peer_flush_routes(bgp, p, true, 0);
+		p->gr_stale = false;
+		p->t_gr = 0;
+	}
+	if (p->gr_stale) {
+		/* wait for End-of-RIB of the families the new session carries */
+		p->gr_wait = (uint8_t)((p->v4 ? 1 : 0) | (p->v6 ? 2 : 0));
+		if (!p->v4)
+			bgp_peer_flush_routes(bgp, p, true, 4);
+		if (!p->v6)
+			bgp_peer_flush_routes(bgp, p, true, 6);
+		if (p->gr_wait == 0)
+			p->gr_stale = false;
+	}
 	/* initial table, then End-of-RIB per family (RFC 4724 2) */
 	bgp_export_all(bgp, p, 0);
 	bgp_peer_flush_out(bgp, p);
@@ -514,14 +530,10 @@ established(struct vx0_bgp *bgp, struct bgp_peer *p)
 static void
 gr_stale_done(struct vx0_bgp *bgp, struct bgp_peer *p, int family)
 {
+	/* RFC 4724 4.2: End-of-RIB of a family removes its routes still stale */
 	bgp_peer_flush_routes(bgp, p, true, family);
-	bool any_left = false;
-
-	if (family != 0) {
-		/* stale routes of the other family may wait for their own End-of-RIB */
-		any_left = (family == 4 && p->v6) || (family == 6 && p->v4);
-	}
-	if (!any_left) {
+	p->gr_wait &= (uint8_t)~(family == 4 ? 1 : 2);
+	if (p->gr_wait == 0) {
 		p->gr_stale = false;
 		p->t_gr = 0;
 	}

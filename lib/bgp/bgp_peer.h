@@ -36,6 +36,7 @@ struct bgp_peer {
 	bool err_sent;
 	char err_text[256];
 	bool gr_stale, maxpfx_warned;
+	uint8_t gr_wait; /* families (1: IPv4, 2: IPv6) whose End-of-RIB is awaited */
 	/* Adj-RIB-Out queue, flushed into UPDATEs */
 	struct bgp_out_item *outq;
 	size_t outq_n, outq_cap;

@@ -128,6 +128,7 @@ struct vx0_bgp_peer_config {
 	uint32_t max_prefix_restart_ms;
 	const struct vx0_bgp_policy *import, *export; /* NULL: accept all */
 	/* glue only: */
+	struct vx0_bgp_addr source; /* bind outgoing connections here; family 0 = any */
 	char md5_key[81];         /* TCP-MD5 (RFC 2385); "" = none */
 	uint8_t ttl_security;     /* GTSM (RFC 5082) hops; 0 = off */
 	char name[32];
