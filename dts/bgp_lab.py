@@ -64,7 +64,8 @@ class Lab:
 
     def spawn(self, ns, args, log):
         f = open(self.path(log), 'ab')
-        p = subprocess.Popen(['ip', 'netns', 'exec', ns] + list(args), stdout=f, stderr=f)
+        p = subprocess.Popen((['ip', 'netns', 'exec', ns] if ns else []) + list(args),
+                             stdout=f, stderr=f)
         self.procs.append(p)
         return p
 
@@ -102,6 +103,7 @@ class Speaker:
             json.dump(cfg, f)
         self.log = name + '.log'
         self.proc = lab.spawn(ns, [SPEAKER, self.cfg_path], self.log)
+        self.lab_ns = ns
         wait_for(lambda: os.path.exists(self.ctl_path), 10, what='speaker control socket')
 
     def ctl(self, cmd):
