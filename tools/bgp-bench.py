@@ -3,7 +3,7 @@
 to the vx0 bgp_speaker and to a BIRD receiver side by side; prints, for each
 receiver, the time from Established to the last route and the RSS.
 
-usage: tools/bgp-bench.py [-n 1000000] [--build build]
+usage: tools/bgp-bench.py [-n 1000000] [--build build] [--receiver both|vx0|bird]
 Topology: namespaces F (feeder BIRD), V (our speaker), R (BIRD receiver);
 veths F-V 198.51.100.0/30 and F-R 198.51.100.4/30. The feeder's routes are
 blackhole statics; nothing reaches a kernel FIB.
@@ -37,6 +37,8 @@ def main():
     ap.add_argument('-n', type=int, default=1000000)
     ap.add_argument('--build', default=os.path.join(os.path.dirname(__file__), '..', 'build'))
     ap.add_argument('--timeout', type=float, default=300)
+    ap.add_argument('--receiver', choices=('both', 'vx0', 'bird'), default='both',
+                    help='feed one receiver at a time for a feeder-independent time')
     args = ap.parse_args()
     speaker = os.path.join(args.build, 'test', 'bgp_speaker')
     tag = f'vx0bb{os.getpid() % 100000}'
@@ -64,6 +66,8 @@ def main():
             f.write('}\n')
             for name, peer, local, asn in (('vx0', '198.51.100.2', '198.51.100.1', 65001),
                                            ('rcv', '198.51.100.6', '198.51.100.5', 65003)):
+                if args.receiver not in ('both', 'vx0' if name == 'vx0' else 'bird'):
+                    continue
                 f.write(f'protocol bgp {name} {{ local {local} as 65002; neighbor {peer} as {asn};\n'
                         '  ipv4 { import none; export filter { bgp_path.prepend(64512);'
                         ' bgp_path.prepend(64513); accept; }; }; }\n')
@@ -99,6 +103,10 @@ def main():
         res = {}
         t_est = {}
         deadline = time.monotonic() + args.timeout
+        if args.receiver == 'bird':
+            res['vx0'] = None
+        if args.receiver == 'vx0':
+            res['bird'] = None
         while len(res) < 2 and time.monotonic() < deadline:
             now = time.monotonic()
             if 'vx0' not in res:
@@ -125,6 +133,8 @@ def main():
         print(f'feed: {args.n} IPv4 prefixes (BIRD static, AS path prepended in the filter); '
               f'feeder start to now {time.monotonic() - t_start:.1f} s')
         for k, v in res.items():
+            if v is None:
+                continue
             dt, rss, base = v
             print(f'{k:5s}: Established -> last route {dt:6.2f} s, RSS {rss / 1024:7.1f} MiB '
                   f'(base {base / 1024:.1f} MiB, {(rss - base) * 1024 / args.n:.0f} B/route)')
