@@ -22,6 +22,7 @@ protocol static s4 {
     ipv4;
     route 203.0.113.0/25 blackhole;
     route 203.0.113.128/26 blackhole;
+    route 203.0.113.160/27 blackhole;
 }
 protocol static s6 {
     ipv6;
@@ -36,7 +37,12 @@ protocol bgp vx0 {
     graceful restart on;
     ttl security on;
     enable extended messages on;
-    ipv4 { import all; export where proto = "s4"; };
+    ipv4 { import all; export filter {
+        if proto != "s4" then reject;
+        if net = 203.0.113.0/25 then bgp_community.add((65002, 7));
+        if net = 203.0.113.128/26 then bgp_large_community.add((65002, 8, 9));
+        accept;
+    }; };
     ipv6 { import all; export where proto = "s6"; next hop address 2001:db8:b9::2; };
 }
 protocol bgp vx0v6 {
@@ -59,7 +65,17 @@ def speaker_cfg():
         'peers': [
             {'name': 'bird4', 'address': '198.51.100.2', 'remote_as': 65002,
              'ipv4': True, 'ipv6': True, 'nexthop6': '2001:db8:b9::1',
-             'graceful_restart': True, 'ttl_security': 1},
+             'graceful_restart': True, 'ttl_security': 1,
+             'import': {'default': 'accept', 'terms': [
+                 {'prefixes': [{'prefix': '203.0.113.160/27', 'le': 32}], 'action': 'reject'},
+                 {'community': '65002:7', 'set_local_pref': 250, 'action': 'accept'},
+                 {'large_community': '65002:8:9', 'set_med': 33,
+                  'add_communities': ['65001:900'], 'action': 'accept'}]},
+             'export': {'default': 'reject', 'terms': [
+                 {'prefixes': [{'prefix': '203.0.113.0/24', 'le': 32},
+                               {'prefix': '2001:db8::/32', 'le': 64}],
+                  'add_communities': ['65001:42'], 'add_large': ['65001:1:2'], 'prepend': 1,
+                  'action': 'accept'}]}},
             {'name': 'bird6', 'address': '2001:db8:b9::2', 'remote_as': 65002,
              'ipv6': True, 'md5': 'vx0-md5-secret'},
         ],
@@ -105,7 +121,7 @@ def test_bgp_bird_ipv4_transport_routes_both_ways(lab):
     wait_for(lambda: lab.bird.has_route('2001:db8:200::/48', via='2001:db8:b9::1'), 20,
              what='our IPv6 route in BIRD')
     txt = lab.bird.route_text('203.0.113.192/26')
-    assert 'BGP.as_path: 65001' in txt
+    assert 'BGP.as_path: 65001 65001' in txt  # export policy prepends once
     assert lab.vx0.neighbor('bird4')['prefixes_advertised'] == 2
 
 
@@ -187,3 +203,25 @@ def test_bgp_bird_restart_survived(lab):
     assert rib['203.0.113.0/25']['stale'] is False
     wait_for(lambda: lab.bird.has_route('203.0.113.192/26', via='198.51.100.1'), 20,
              what='our route in the restarted BIRD')
+
+
+def test_bgp_bird_import_export_policy(lab):
+    up(lab)
+    rib = wait_for(lambda: (lambda r: r if {'203.0.113.0/25', '203.0.113.128/26'} <= r.keys()
+                            else None)(lab.vx0.rib()), 20, what='routes')
+    # community match sets local-pref; large-community match sets MED and tags
+    assert rib['203.0.113.0/25']['communities'] == ['65002:7']
+    assert rib['203.0.113.0/25']['local_pref'] == 250
+    assert rib['203.0.113.128/26']['large_communities'] == ['65002:8:9']
+    assert rib['203.0.113.128/26']['med'] == 33
+    assert rib['203.0.113.128/26']['communities'] == ['65001:900']
+    # the prefix-list reject keeps the path in the Adj-RIB-In, flagged, out of the Loc-RIB
+    assert '203.0.113.160/27' not in rib
+    look = lab.vx0.ctl('lookup 203.0.113.160/27')
+    assert look['paths'][0]['rejected'] and not look['paths'][0]['best']
+    n = lab.vx0.neighbor('bird4')
+    assert n['prefixes_received'] == n['prefixes_accepted'] + 1
+    # export: communities and large communities set by our policy reach BIRD
+    txt = lab.bird.route_text('203.0.113.192/26')
+    assert '(65001,42)' in txt
+    assert '(65001, 1, 2)' in txt
