@@ -876,15 +876,21 @@ test_fsm_connect_retry(void)
 	vx0_bgp_tcp_fail(b, id, now + 10);
 	vx0_bgp_neighbor_info(b, id, &ni);
 	CHECK_EQ(ni.state, VX0_BGP_ACTIVE);
-	CHECK_EQ(vx0_bgp_next_deadline(b), 5010);
-	vx0_bgp_timers(b, 5009);
+	/* ConnectRetry 5 s with jitter in [0.75, 1] (RFC 4271 10) */
+	uint64_t d = vx0_bgp_next_deadline(b);
+
+	CHECK(d >= 10 + 3750 && d <= 10 + 5000);
+	vx0_bgp_timers(b, d - 1);
 	CHECK_EQ(e.connects[0], 1);
-	vx0_bgp_timers(b, 5010);
+	vx0_bgp_timers(b, d);
 	CHECK_EQ(e.connects[0], 2);
 	vx0_bgp_neighbor_info(b, id, &ni);
 	CHECK_EQ(ni.state, VX0_BGP_CONNECT);
 	/* in Connect, ConnectRetry expiry drops the attempt and tries again */
-	vx0_bgp_timers(b, 10010);
+	uint64_t d2 = vx0_bgp_next_deadline(b);
+
+	CHECK(d2 >= d + 3750 && d2 <= d + 5000);
+	vx0_bgp_timers(b, d2);
 	CHECK_EQ(e.connects[0], 3);
 	CHECK_EQ(e.disconnects[0], 1);
 	/* a passive peer never connects */

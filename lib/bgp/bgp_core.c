@@ -140,6 +140,10 @@ vx0_bgp_peer_add(struct vx0_bgp *bgp, const struct vx0_bgp_peer_config *pc)
 		p->want_v6 = pc->addr.family == 6;
 	}
 	p->idle_hold_ms = IDLE_HOLD_MIN_MS;
+	p->jitter = bgp->cfg.router_id ^ (uint32_t)(pc->addr.a[3] | pc->addr.a[15] << 8) ^
+		    (uint32_t)p->id << 16;
+	if (p->jitter == 0)
+		p->jitter = 1;
 	bgp->peers[bgp->n_peers++] = p;
 	return p->id;
 }
@@ -163,6 +167,22 @@ vx0_bgp_peer_config(const struct vx0_bgp *bgp, int peer)
 	if (peer < 0 || peer >= bgp->n_peers)
 		return NULL;
 	return &bgp->peers[peer]->cfg;
+}
+
+/*
+ * ConnectRetryTime with jitter (RFC 4271 10: a factor in [0.75, 1]), from a
+ * per-peer xorshift state, so two speakers do not retry in lockstep.
+ */
+static uint64_t
+retry_ms(const struct vx0_bgp *bgp, struct bgp_peer *p)
+{
+	uint32_t x = p->jitter;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	p->jitter = x;
+	return bgp->cfg.connect_retry_ms - (uint64_t)bgp->cfg.connect_retry_ms * (x % 256) / 1024;
 }
 
 static struct bgp_peer *
@@ -300,7 +320,7 @@ static void
 do_start(struct vx0_bgp *bgp, struct bgp_peer *p)
 {
 	p->t_idle = 0;
-	p->t_connect = bgp->now + bgp->cfg.connect_retry_ms;
+	p->t_connect = bgp->now + retry_ms(bgp, p);
 	if (p->cfg.passive) {
 		set_state(bgp, p, VX0_BGP_ACTIVE);
 	} else {
@@ -398,7 +418,7 @@ vx0_bgp_tcp_fail(struct vx0_bgp *bgp, int peer, uint64_t now_ms)
 		/* RFC 4271 8.2.2: restart ConnectRetry and wait in Active */
 		p->t_delay = p->t_hold = p->t_keepalive = 0;
 		p->rx_len = 0;
-		p->t_connect = bgp->now + bgp->cfg.connect_retry_ms;
+		p->t_connect = bgp->now + retry_ms(bgp, p);
 		set_state(bgp, p, VX0_BGP_ACTIVE);
 		break;
 	case VX0_BGP_OPENCONFIRM:
@@ -831,7 +851,7 @@ vx0_bgp_timers(struct vx0_bgp *bgp, uint64_t now)
 				send_keepalive(bgp, p);
 		}
 		if (p->t_connect && now >= p->t_connect) {
-			p->t_connect = now + bgp->cfg.connect_retry_ms;
+			p->t_connect = now + retry_ms(bgp, p);
 			if (p->state == VX0_BGP_CONNECT) {
 				/* RFC 4271 8.2.2: drop the attempt, try again */
 				bgp->ops.disconnect(bgp->ctx, p->id);

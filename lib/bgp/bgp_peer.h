@@ -20,6 +20,7 @@ struct bgp_peer {
 	uint64_t t_connect, t_hold, t_keepalive, t_delay, t_idle, t_gr, t_maxpfx;
 	uint16_t hold_s, keepalive_s;
 	uint32_t idle_hold_ms;
+	uint32_t jitter; /* xorshift state for ConnectRetry jitter */
 	/* negotiated */
 	uint32_t remote_id, remote_as;
 	bool as4, v4, v6, rr, gr, ext;
