@@ -1032,6 +1032,45 @@ test_fsm_errors(void)
 	vx0_bgp_destroy(b);
 }
 
+static void
+test_fsm_collision(void)
+{
+	static struct env e;
+	struct vx0_bgp *b = mk(&e, 65001); /* router id 198.51.100.1 */
+	struct vx0_bgp_peer_config pc = pcfg(65002, 2);
+	int id = vx0_bgp_peer_add(b, &pc);
+	struct vx0_bgp_neighbor_info ni;
+	struct mb m;
+
+	now = 0;
+	CHECK_EQ(vx0_bgp_collision(b, id, 0xc6336402, now), -EINVAL); /* Idle */
+	vx0_bgp_peer_start(b, id, now);
+	vx0_bgp_tcp_up(b, id, NULL, now);
+	/* OpenSent, the other connection's OPEN has a lower id: keep ours */
+	CHECK_EQ(vx0_bgp_collision(b, id, 0x0a000001, now), 1);
+	vx0_bgp_neighbor_info(b, id, &ni);
+	CHECK_EQ(ni.state, VX0_BGP_OPENSENT);
+	/* OpenConfirm, a higher id: ours closes with Cease/7 (RFC 4271 6.8) */
+	peer_open(&m, 65002, 0xc6336402, 90, false, false);
+	vx0_bgp_input(b, id, m.b, m.n, now);
+	CHECK_EQ(vx0_bgp_collision(b, id, 0xc6336402, now), 0);
+	int nt = find_msg(&e, 0, BGP_NOTIFICATION, 0);
+
+	CHECK(nt >= 0 && e.msgs[0][nt].b[19] == 6 && e.msgs[0][nt].b[20] == 7);
+	CHECK_EQ(e.disconnects[0], 1);
+	vx0_bgp_neighbor_info(b, id, &ni);
+	CHECK_EQ(ni.state, VX0_BGP_ACTIVE);
+	/* the new connection then proceeds like any other */
+	CHECK_EQ(vx0_bgp_tcp_up(b, id, NULL, now), 0);
+	vx0_bgp_input(b, id, m.b, m.n, now);
+	keepalive(&m);
+	vx0_bgp_input(b, id, m.b, m.n, now);
+	vx0_bgp_neighbor_info(b, id, &ni);
+	CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+	CHECK_EQ(vx0_bgp_collision(b, id, 0xc6336402, now), -EINVAL);
+	vx0_bgp_destroy(b);
+}
+
 /* ---- routes, decision, export ---- */
 
 static void
@@ -1612,6 +1651,7 @@ main(void)
 	VX0_RUN(test_fsm_connect_retry);
 	VX0_RUN(test_fsm_delay_open);
 	VX0_RUN(test_fsm_errors);
+	VX0_RUN(test_fsm_collision);
 	VX0_RUN(test_decision);
 	VX0_RUN(test_fib_and_export);
 	VX0_RUN(test_interning);

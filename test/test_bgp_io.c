@@ -6,6 +6,7 @@
  * shutdown carries its RFC 8203 message across. Bounded by deadlines.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -177,10 +178,181 @@ test_loopback_session(void)
 	vx0_evloop_destroy(loop);
 }
 
+/* ---- connection collision (RFC 4271 6.8) against hand-driven sockets ---- */
+
+struct rawconn {
+	int fd;
+	uint8_t buf[8192];
+	size_t len;
+	bool eof;
+};
+
+static void
+raw_pump(struct rawconn *c)
+{
+	while (!c->eof && c->len < sizeof(c->buf)) {
+		ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+		if (r > 0)
+			c->len += (size_t)r;
+		else if (r == 0)
+			c->eof = true;
+		else
+			break;
+	}
+}
+
+/* Offset of the first message of type t in c (whole), or -1. */
+static int
+raw_find(struct rawconn *c, uint8_t t)
+{
+	size_t off = 0;
+
+	raw_pump(c);
+	while (off + 19 <= c->len) {
+		size_t ml = (size_t)(c->buf[off + 16] << 8 | c->buf[off + 17]);
+
+		if (ml < 19 || off + ml > c->len)
+			break;
+		if (c->buf[off + 18] == t)
+			return (int)off;
+		off += ml;
+	}
+	return -1;
+}
+
+struct want {
+	struct rawconn *c;
+	uint8_t type;
+	bool eof;
+};
+
+static bool
+got(void *arg)
+{
+	struct want *w = arg;
+
+	return raw_find(w->c, w->type) >= 0 && (!w->eof || w->c->eof);
+}
+
+static size_t
+raw_open(uint8_t *m, uint32_t id)
+{
+	static const uint8_t tmpl[] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0x00, 0x2d, 0x01, 0x04, 0xfd, 0xea, 0x00, 0x5a, 0, 0, 0, 0,
+		0x10, 0x02, 0x0e, 0x01, 0x04, 0x00, 0x01, 0x00, 0x01, 0x02, 0x00, 0x41, 0x04,
+		0x00, 0x00, 0xfd, 0xea,
+	};
+	memcpy(m, tmpl, sizeof(tmpl));
+	m[24] = (uint8_t)(id >> 24);
+	m[25] = (uint8_t)(id >> 16);
+	m[26] = (uint8_t)(id >> 8);
+	m[27] = (uint8_t)id;
+	return sizeof(tmpl);
+}
+
+static void
+collision_case(uint32_t remote_id, bool new_wins)
+{
+	struct vx0_evloop *loop = vx0_evloop_create();
+	uint16_t pa = free_port();
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	bind(lfd, (struct sockaddr *)&sa, sizeof(sa));
+	listen(lfd, 4);
+	getsockname(lfd, (struct sockaddr *)&sa, &sl);
+	/* speaker A (id 198.51.100.10) connects to our listener and listens on pa */
+	struct vx0_bgp_config c = {.local_as = 65001, .router_id = 0xc633640a, .hold_time = 90};
+	struct vx0_bgp_io_config ic = {.listen_port = pa, .n_listen = 1};
+	struct vx0_bgp_peer_config pc = {.remote_as = 65002, .port = ntohs(sa.sin_port)};
+
+	ic.listen[0].family = 4;
+	memcpy(ic.listen[0].a, "\x7f\x00\x00\x01", 4);
+	pc.addr = ic.listen[0];
+	A = vx0_bgp_io_create(loop, &c, &ic);
+	vx0_bgp_io_peer_add(A, &pc);
+	vx0_bgp_io_start(A);
+	struct rawconn c1 = {.fd = -1}, c2 = {.fd = -1};
+	uint64_t end = vx0_evloop_now_ms(loop) + 3000;
+
+	while (c1.fd < 0 && vx0_evloop_now_ms(loop) < end) {
+		vx0_evloop_run_once(loop, 20);
+		c1.fd = accept(lfd, NULL, NULL);
+	}
+	CHECK(c1.fd >= 0);
+	struct want w1 = {&c1, 1, false};
+
+	CHECK(run_until(loop, got, &w1, 3000)); /* A's OPEN; A waits in OpenSent */
+	/* the other side connects too and sends its OPEN */
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(pa),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	uint8_t m[64];
+	size_t n = raw_open(m, remote_id);
+
+	c2.fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(connect(c2.fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	CHECK_EQ(send(c2.fd, m, n, 0), (ssize_t)n);
+	struct want cease = {new_wins ? &c1 : &c2, 3, true};
+
+	CHECK(run_until(loop, got, &cease, 3000));
+	int off = raw_find(cease.c, 3);
+
+	CHECK(off >= 0);
+	if (off >= 0) {
+		CHECK_EQ(cease.c->buf[off + 19], 6); /* Cease */
+		CHECK_EQ(cease.c->buf[off + 20], 7); /* Connection Collision Resolution */
+	}
+	struct vx0_bgp_neighbor_info ni;
+
+	if (new_wins) {
+		/* A answers on the new connection: OPEN, KEEPALIVE; then Established */
+		struct want ka = {&c2, 4, false};
+
+		CHECK(run_until(loop, got, &ka, 3000));
+		CHECK(raw_find(&c2, 1) >= 0);
+		static const uint8_t k[19] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 19, 4};
+		send(c2.fd, k, sizeof(k), 0);
+		for (int i = 0; i < 50; i++)
+			vx0_evloop_run_once(loop, 10);
+		vx0_bgp_neighbor_info(vx0_bgp_io_core(A), 0, &ni);
+		CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+		CHECK_EQ(ni.remote_id, remote_id);
+	} else {
+		/* the first connection stays, still waiting for the peer's OPEN */
+		vx0_bgp_neighbor_info(vx0_bgp_io_core(A), 0, &ni);
+		CHECK_EQ(ni.state, VX0_BGP_OPENSENT);
+		raw_pump(&c1);
+		CHECK(!c1.eof);
+	}
+	close(c1.fd);
+	close(c2.fd);
+	close(lfd);
+	vx0_bgp_io_destroy(A);
+	vx0_evloop_destroy(loop);
+}
+
+static void
+test_collision_remote_higher_id(void)
+{
+	collision_case(0xc6336414, true);
+}
+
+static void
+test_collision_local_higher_id(void)
+{
+	collision_case(0xc6336405, false);
+}
+
 int
 main(void)
 {
 	vx0_log_set_level(VX0_LOG_ERR);
 	VX0_RUN(test_loopback_session);
+	VX0_RUN(test_collision_remote_higher_id);
+	VX0_RUN(test_collision_local_higher_id);
 	return vx0_test_done();
 }

@@ -403,6 +403,29 @@ vx0_bgp_tcp_up(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_addr *local,
 	return 0;
 }
 
+int
+vx0_bgp_collision(struct vx0_bgp *bgp, int peer, uint32_t remote_id, uint64_t now_ms)
+{
+	struct bgp_peer *p = get_peer(bgp, peer);
+
+	if (p == NULL)
+		return -ENOENT;
+	bgp->now = now_ms;
+	if (p->state != VX0_BGP_OPENSENT && p->state != VX0_BGP_OPENCONFIRM)
+		return -EINVAL;
+	/* the higher BGP Identifier keeps the connection it initiated */
+	if (bgp->cfg.router_id >= remote_id)
+		return 1;
+	notify(bgp, p, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0);
+	bgp->ops.disconnect(bgp->ctx, p->id);
+	p->t_hold = p->t_keepalive = p->t_delay = 0;
+	p->rx_len = 0;
+	p->t_connect = bgp->now + retry_ms(bgp, p);
+	set_state(bgp, p, VX0_BGP_ACTIVE);
+	finish(bgp);
+	return 0;
+}
+
 void
 vx0_bgp_tcp_fail(struct vx0_bgp *bgp, int peer, uint64_t now_ms)
 {

@@ -26,7 +26,11 @@ struct io_peer {
 	struct vx0_bgp_io *io;
 	int id;
 	int fd;
-	bool connecting;
+	bool connecting, outgoing;
+	/* a second connection from the peer, held until its OPEN (collision, RFC 4271 6.8) */
+	int pfd;
+	size_t plen;
+	uint8_t pbuf[4096];
 	uint8_t *out;
 	size_t out_len, out_cap;
 };
@@ -202,6 +206,19 @@ flush_out(struct io_peer *p)
 
 static void established_io(struct io_peer *p);
 
+/* Header of a would-be OPEN on a pending connection (RFC 4271 4.1, 4.2). */
+static int
+bgp_hdr_check_open(const uint8_t *b, uint16_t *mlen, uint8_t *type, uint8_t *sub)
+{
+	for (int i = 0; i < 16; i++)
+		if (b[i] != 0xff)
+			return -EBADMSG;
+	*mlen = (uint16_t)(b[16] << 8 | b[17]);
+	*type = b[18];
+	*sub = 0;
+	return (*type == 1 && *mlen >= 29 && *mlen <= 4096) ? 0 : -EBADMSG;
+}
+
 static void
 on_peer_fd(struct vx0_evloop *loop, int fd, uint32_t events, void *arg)
 {
@@ -342,6 +359,7 @@ op_connect(void *ctx, int peer)
 	}
 	p->fd = fd;
 	p->connecting = true;
+	p->outgoing = true;
 	if (vx0_evloop_add_fd(io->loop, fd, EPOLLOUT | EPOLLIN, on_peer_fd, p) < 0) {
 		close(fd);
 		p->fd = -1;
@@ -375,6 +393,93 @@ op_state(void *ctx, int peer, enum vx0_bgp_state from, enum vx0_bgp_state to)
 }
 
 static void
+pending_close(struct io_peer *p)
+{
+	if (p->pfd >= 0) {
+		vx0_evloop_del_fd(p->io->loop, p->pfd);
+		close(p->pfd);
+	}
+	p->pfd = -1;
+	p->plen = 0;
+}
+
+/* Makes fd the peer's connection and hands the transport to the core. */
+static bool
+adopt(struct io_peer *p, int fd)
+{
+	peer_close(p); /* a pending outgoing attempt gives way */
+	p->fd = fd;
+	p->outgoing = false;
+	if (vx0_evloop_add_fd(p->io->loop, fd, EPOLLIN, on_peer_fd, p) < 0) {
+		close(fd);
+		p->fd = -1;
+		return false;
+	}
+	established_io(p);
+	return p->fd == fd;
+}
+
+static void
+on_pending(struct vx0_evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct io_peer *p = arg;
+	struct vx0_bgp_io *io = p->io;
+	uint16_t mlen;
+	uint8_t type, sub;
+
+	(void)loop, (void)events;
+	ssize_t r = recv(fd, p->pbuf + p->plen, sizeof(p->pbuf) - p->plen, 0);
+
+	if (r <= 0) {
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		pending_close(p);
+		return;
+	}
+	p->plen += (size_t)r;
+	if (p->plen < 19)
+		return;
+	if (bgp_hdr_check_open(p->pbuf, &mlen, &type, &sub) < 0) {
+		pending_close(p);
+		return;
+	}
+	if (p->plen < mlen)
+		return;
+	/* a whole OPEN: its BGP Identifier decides (RFC 4271 6.8) */
+	uint32_t rid = (uint32_t)p->pbuf[24] << 24 | (uint32_t)p->pbuf[25] << 16 |
+		       (uint32_t)p->pbuf[26] << 8 | p->pbuf[27];
+	struct vx0_bgp_neighbor_info ni;
+	int keep_old = 1;
+
+	vx0_bgp_neighbor_info(io->core, p->id, &ni);
+	if (ni.state == VX0_BGP_CONNECT || ni.state == VX0_BGP_ACTIVE)
+		keep_old = 0; /* the first connection went away meanwhile */
+	else if (ni.state == VX0_BGP_OPENSENT || ni.state == VX0_BGP_OPENCONFIRM)
+		keep_old = vx0_bgp_collision(io->core, p->id, rid, now_ms(io));
+	if (keep_old != 0) {
+		static const uint8_t cease7[21] = {
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x15, 0x03, 0x06, 0x07,
+		};
+		if (send(fd, cease7, sizeof(cease7), MSG_NOSIGNAL) < 0)
+			vx0_log(VX0_LOG_DEBUG, "bgp", "peer %d: Cease/7 not sent", p->id);
+		pending_close(p);
+		rearm(io);
+		return;
+	}
+	uint8_t buf[sizeof(p->pbuf)];
+	size_t n = p->plen;
+
+	memcpy(buf, p->pbuf, n);
+	vx0_evloop_del_fd(io->loop, fd);
+	p->pfd = -1;
+	p->plen = 0;
+	if (adopt(p, fd))
+		vx0_bgp_input(io->core, p->id, buf, n, now_ms(io));
+	rearm(io);
+}
+
+static void
 on_accept(struct vx0_evloop *loop, int lfd, uint32_t events, void *arg)
 {
 	struct vx0_bgp_io *io = arg;
@@ -384,6 +489,7 @@ on_accept(struct vx0_evloop *loop, int lfd, uint32_t events, void *arg)
 
 	(void)loop, (void)events;
 	for (int i = 0; i < 8; i++) {
+		sl = sizeof(ss);
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
@@ -392,29 +498,25 @@ on_accept(struct vx0_evloop *loop, int lfd, uint32_t events, void *arg)
 		int id = vx0_bgp_peer_find(io->core, &a);
 		struct vx0_bgp_neighbor_info ni;
 
-		if (id < 0 || vx0_bgp_neighbor_info(io->core, id, &ni) < 0 ||
-		    (ni.state != VX0_BGP_CONNECT && ni.state != VX0_BGP_ACTIVE)) {
-			/*
-			 * Unknown address, stopped peer, or a session already past Active:
-			 * refuse (collision detection of RFC 4271 6.8 is not done).
-			 */
-			close(fd);
-			sl = sizeof(ss);
+		if (id < 0 || vx0_bgp_neighbor_info(io->core, id, &ni) < 0) {
+			close(fd); /* not a configured peer */
 			continue;
 		}
 		const struct vx0_bgp_peer_config *pc = vx0_bgp_peer_config(io->core, id);
 		struct io_peer *p = &io->peers[id];
 
 		set_gtsm(fd, a.family, pc->ttl_security);
-		peer_close(p); /* a pending outgoing attempt gives way */
-		p->fd = fd;
-		if (vx0_evloop_add_fd(io->loop, fd, EPOLLIN, on_peer_fd, p) < 0) {
-			close(fd);
-			p->fd = -1;
-			continue;
+		if (ni.state == VX0_BGP_CONNECT || ni.state == VX0_BGP_ACTIVE) {
+			adopt(p, fd);
+		} else if ((ni.state == VX0_BGP_OPENSENT || ni.state == VX0_BGP_OPENCONFIRM) &&
+			   p->outgoing && !p->connecting && p->pfd < 0 &&
+			   vx0_evloop_add_fd(io->loop, fd, EPOLLIN, on_pending, p) == 0) {
+			/* both sides connected: wait for this one's OPEN, then decide */
+			p->pfd = fd;
+			p->plen = 0;
+		} else {
+			close(fd); /* stopped, Established, or a collision already pending */
 		}
-		established_io(p);
-		sl = sizeof(ss);
 	}
 	rearm(io);
 }
@@ -443,6 +545,7 @@ vx0_bgp_io_create(struct vx0_evloop *loop, const struct vx0_bgp_config *cfg,
 		io->peers[i].io = io;
 		io->peers[i].id = i;
 		io->peers[i].fd = -1;
+		io->peers[i].pfd = -1;
 	}
 	vx0_timer_init(&io->timer, on_timer, io);
 	return io;
@@ -456,6 +559,7 @@ vx0_bgp_io_destroy(struct vx0_bgp_io *io)
 	vx0_timer_cancel(io->loop, &io->timer);
 	for (int i = 0; i < VX0_BGP_MAX_PEERS; i++) {
 		peer_close(&io->peers[i]);
+		pending_close(&io->peers[i]);
 		free(io->peers[i].out);
 	}
 	for (unsigned i = 0; i < io->n_lfd; i++) {

@@ -188,6 +188,16 @@ int vx0_bgp_peer_stop(struct vx0_bgp *bgp, int peer, const char *msg, uint64_t n
  */
 int vx0_bgp_tcp_up(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_addr *local,
 		   uint64_t now_ms);
+/*
+ * Connection collision (RFC 4271 6.8): a second connection from the peer
+ * brought an OPEN with BGP Identifier remote_id while the peer's session is
+ * in OpenSent or OpenConfirm. Returns 1 when the existing connection stays
+ * (the caller sends Cease/7 on the new one and closes it), 0 when the
+ * existing one was closed with Cease/7 and the peer waits in Active for the
+ * new one (the caller calls vx0_bgp_tcp_up, then feeds the OPEN), -EINVAL
+ * when the state leaves no collision to resolve.
+ */
+int vx0_bgp_collision(struct vx0_bgp *bgp, int peer, uint32_t remote_id, uint64_t now_ms);
 /* The connect failed or the connection closed. */
 void vx0_bgp_tcp_fail(struct vx0_bgp *bgp, int peer, uint64_t now_ms);
 /* Bytes received on the peer's connection (any split). */
