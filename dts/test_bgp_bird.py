@@ -1,7 +1,7 @@
 """Interop of the vx0 BGP speaker with BIRD 2 in network namespaces.
 
 Sessions: over IPv4 transport (IPv4 + IPv6 unicast, GTSM), and over IPv6
-transport (IPv6 unicast, TCP-MD5). Routes flow both ways, withdrawals and
+transport (IPv6 unicast, TCP-MD5 and GTSM). Routes flow both ways, withdrawals and
 route refresh propagate, an RFC 8203 shutdown message is logged, and a
 BIRD restart is survived (our graceful-restart helper keeps its routes).
 """
@@ -52,6 +52,7 @@ protocol bgp vx0v6 {
     connect retry time 2;
     error wait time 1, 5;
     password "vx0-md5-secret";
+    ttl security on;
     ipv6 { import all; export where proto = "s6"; };
 }
 """
@@ -77,7 +78,7 @@ def speaker_cfg():
                   'add_communities': ['65001:42'], 'add_large': ['65001:1:2'], 'prepend': 1,
                   'action': 'accept'}]}},
             {'name': 'bird6', 'address': '2001:db8:b9::2', 'remote_as': 65002,
-             'ipv6': True, 'md5': 'vx0-md5-secret'},
+             'ipv6': True, 'md5': 'vx0-md5-secret', 'ttl_security': 1},
         ],
     }
 
@@ -125,7 +126,7 @@ def test_bgp_bird_ipv4_transport_routes_both_ways(lab):
     assert lab.vx0.neighbor('bird4')['prefixes_advertised'] == 2
 
 
-def test_bgp_bird_ipv6_transport_md5(lab):
+def test_bgp_bird_ipv6_transport_md5_gtsm(lab):
     wait_for(lambda: lab.vx0.state('bird6') == 'Established', 30, what='bird6 Established')
     wait_for(lambda: lab.bird.established('vx0v6'), 10, what='BIRD vx0v6 Established')
     n = lab.vx0.neighbor('bird6')

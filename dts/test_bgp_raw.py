@@ -259,3 +259,36 @@ def test_bgp_raw_hold_timer_expiry_and_reconnect(env):
     raw.handshake(hold=3)
     wait_for(lambda: sp.state('raw') == 'Established', 10, what='reconnected')
     assert sp.neighbor('raw')['established_count'] == 2
+
+
+def test_bgp_raw_gtsm_drops_low_ttl(env):
+    """GTSM (RFC 5082): with ttl_security 1 our speaker takes only TTL 255 segments."""
+    d, raw = env
+    probe = socket.socket()
+    probe.bind(('127.0.0.1', 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    sp = Speaker(d, None, {
+        'local_as': 65001, 'router_id': '198.51.100.1', 'listen': ['127.0.0.1'],
+        'listen_port': port, 'log_level': 7,
+        'peers': [{'name': 'raw', 'address': raw.addr, 'remote_as': 65002, 'passive': True,
+                   'ttl_security': 1}]})
+    wait_for(lambda: sp.state('raw') == 'Active', 5, what='passive peer waiting')
+
+    def dial(ttl):
+        s = socket.socket()
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+        s.bind((raw.addr, 0))
+        s.settimeout(5)
+        s.connect(('127.0.0.1', port))
+        return s
+
+    low = dial(64)
+    wait_for(lambda: sp.state('raw') == 'OpenSent', 5, what='OpenSent')
+    low.sendall(open_msg(65002, 90, '198.51.100.2') + msg(4))
+    time.sleep(1.5)
+    assert sp.state('raw') == 'OpenSent'  # our OPEN went out, theirs was dropped (TTL 64)
+    # from now on the segments (TCP retransmits the OPEN) leave with TTL 255 and count
+    low.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+    wait_for(lambda: sp.state('raw') == 'Established', 15, what='Established with TTL 255')
+    low.close()
