@@ -124,6 +124,10 @@ def test_bgp_bird_ipv4_transport_routes_both_ways(lab):
     txt = lab.bird.route_text('203.0.113.192/26')
     assert 'BGP.as_path: 65001 65001' in txt  # export policy prepends once
     assert lab.vx0.neighbor('bird4')['prefixes_advertised'] == 2
+    r = lab.vx0.ctl('route 203.0.113.200')
+    assert r['prefix'] == '203.0.113.192/26' and r['paths'][0]['peer'] == 'local'
+    r = lab.vx0.ctl('route 203.0.113.130')
+    assert r['prefix'] == '203.0.113.128/26' and r['paths'][0]['peer'] == 'bird4'
 
 
 def test_bgp_bird_ipv6_transport_md5_gtsm(lab):

@@ -3,7 +3,7 @@
  * bgp_speaker: a lab BGP speaker over the vx0 BGP core and socket glue, for
  * interop tests (DPDK-free). Configured from a JSON file; answers one-line
  * commands on a UNIX stream socket with JSON:
- *   summary | neighbors | rib | lookup PFX | refresh PEER [4|6] |
+ *   summary | neighbors | rib | lookup PFX | route ADDR | refresh PEER [4|6] |
  *   stop PEER [message] | start PEER | originate PFX | withdraw PFX
  * SIGUSR1 writes the Loc-RIB to "dump_file"; SIGTERM/SIGINT exit.
  *
@@ -347,6 +347,25 @@ command(struct app *app, char *line)
 		for (int i = 0; i < n; i++)
 			json_array_append_new(arr, path_json(app, &pi[i]));
 		return json_pack("{s:o,s:s}", "paths", arr, "reason",
+				 n > 0 ? vx0_bgp_reason_name(reason) : "not found");
+	}
+	if (strcmp(cmd, "route") == 0 && arg) {
+		/* longest-prefix match of an address */
+		struct vx0_bgp_addr a;
+		struct vx0_bgp_path_info pi[8];
+		enum vx0_bgp_reason reason;
+		char ps[64] = "";
+
+		if (parse_addr(arg, &a) < 0)
+			return json_pack("{s:s}", "error", "bad address");
+		int n = vx0_bgp_rib_lookup_addr(app->bgp, &a, &pfx, pi, 8, &reason);
+		json_t *arr = json_array();
+
+		for (int i = 0; i < n; i++)
+			json_array_append_new(arr, path_json(app, &pi[i]));
+		if (n > 0)
+			vx0_bgp_prefix_format(&pfx, ps, sizeof(ps));
+		return json_pack("{s:s,s:o,s:s}", "prefix", ps, "paths", arr, "reason",
 				 n > 0 ? vx0_bgp_reason_name(reason) : "not found");
 	}
 	if ((strcmp(cmd, "originate") == 0 || strcmp(cmd, "withdraw") == 0) && arg &&

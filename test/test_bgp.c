@@ -1245,6 +1245,18 @@ test_fib_and_export(void)
 	CHECK_EQ(ni.prefixes_received, 1);
 	CHECK_EQ(ni.prefixes_accepted, 1);
 	CHECK_EQ(vx0_bgp_rib_count(b), 1);
+	{
+		/* longest-prefix match from an address */
+		struct vx0_bgp_addr a = {.family = 4, .a = {203, 0, 113, 77}};
+		struct vx0_bgp_prefix mp;
+		struct vx0_bgp_path_info pi[2];
+
+		CHECK_EQ(vx0_bgp_rib_lookup_addr(b, &a, &mp, pi, 2, NULL), 1);
+		CHECK(mp.len == 24 && mp.a[2] == 113 && mp.a[3] == 0);
+		CHECK(pi[0].best && pi[0].peer == 0);
+		a.a[2] = 114;
+		CHECK_EQ(vx0_bgp_rib_lookup_addr(b, &a, &mp, pi, 2, NULL), -ENOENT);
+	}
 	/* withdraw: FIB delete and a withdrawal to both */
 	update(&m, PFX24, 4, NULL, 0, NULL, 0);
 	vx0_bgp_input(b, 0, m.b, m.n, now);

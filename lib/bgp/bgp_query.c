@@ -138,6 +138,30 @@ vx0_bgp_rib_lookup(const struct vx0_bgp *bgp, const struct vx0_bgp_prefix *pfx,
 	return (int)n;
 }
 
+int
+vx0_bgp_rib_lookup_addr(const struct vx0_bgp *bgp, const struct vx0_bgp_addr *addr,
+			struct vx0_bgp_prefix *matched, struct vx0_bgp_path_info *paths,
+			unsigned max, enum vx0_bgp_reason *reason)
+{
+	struct vx0_bgp_prefix p = {.family = addr->family};
+	int maxlen = addr->family == 6 ? 128 : addr->family == 4 ? 32 : -1;
+
+	/* one exact lookup per length, longest first: at most 129 hash probes */
+	for (int l = maxlen; l >= 0; l--) {
+		memcpy(p.a, addr->a, 16);
+		p.len = (uint8_t)l;
+		bgp_prefix_mask(&p);
+		struct bgp_rib_entry *e = bgp_rib_get((struct bgp_rib *)&bgp->rib, &p, false);
+
+		if (e && e->has_best) {
+			if (matched)
+				*matched = p;
+			return vx0_bgp_rib_lookup(bgp, &p, paths, max, reason);
+		}
+	}
+	return -ENOENT;
+}
+
 struct walk_arg {
 	const struct vx0_bgp *bgp;
 	vx0_bgp_walk_cb cb;

@@ -279,6 +279,14 @@ int vx0_bgp_rib_lookup(const struct vx0_bgp *bgp, const struct vx0_bgp_prefix *p
 		       struct vx0_bgp_path_info *paths, unsigned max,
 		       enum vx0_bgp_reason *reason);
 
+/*
+ * Longest-prefix match of an address (family 4 or 6) over prefixes with a
+ * best path; *matched gets the covering prefix. Same returns as above.
+ */
+int vx0_bgp_rib_lookup_addr(const struct vx0_bgp *bgp, const struct vx0_bgp_addr *addr,
+			    struct vx0_bgp_prefix *matched, struct vx0_bgp_path_info *paths,
+			    unsigned max, enum vx0_bgp_reason *reason);
+
 /* Walk the Loc-RIB (best paths only); stop when cb returns non-zero. */
 typedef int (*vx0_bgp_walk_cb)(void *arg, const struct vx0_bgp_prefix *pfx,
 			       const struct vx0_bgp_path_info *best);
