@@ -310,7 +310,7 @@ bgp_shutdown_msg_parse(const uint8_t *data, size_t len, char *out, size_t outn)
 	if (l >= outn)
 		l = outn - 1;
 	for (size_t i = 0; i < l; i++)
-		out[i] = (data[1 + i] >= 0x20 || data[1 + i] >= 0x80) ? (char)data[1 + i] : '?';
+		out[i] = (data[1 + i] >= 0x20 && data[1 + i] != 0x7f) ? (char)data[1 + i] : '?'; /* no control characters in logs */
 	out[l] = '\0';
 	return (int)l;
 }
