@@ -145,7 +145,7 @@ pcfg(uint32_t as, uint8_t last)
 /* ---- message builders ---- */
 
 struct mb {
-	uint8_t b[4096];
+	uint8_t b[8192];
 	size_t n;
 };
 
@@ -193,6 +193,8 @@ fin(struct mb *m)
 	m->b[17] = m->n & 0xff;
 }
 
+static bool open_ext; /* peer_open adds the extended message capability */
+
 /* An OPEN as a peer would send it (RFC 4271 4.2, capabilities RFC 5492). */
 static void
 peer_open(struct mb *m, uint32_t as, uint32_t id, uint16_t hold, bool gr, bool v6)
@@ -213,6 +215,8 @@ peer_open(struct mb *m, uint32_t as, uint32_t id, uint16_t hold, bool gr, bool v
 	if (v6)
 		put(m, "\x01\x04\x00\x02\x00\x01", 6);
 	put(m, "\x02\x00", 2); /* route refresh */
+	if (open_ext)
+		put(m, "\x06\x00", 2); /* extended message, RFC 8654 */
 	put8(m, 65);
 	put8(m, 4);
 	put32(m, as);
@@ -1719,6 +1723,71 @@ test_ipv6_routes(void)
 }
 
 static void
+test_extended_messages(void)
+{
+	static struct env e;
+	struct vx0_bgp *b = mk(&e, 65001);
+	struct vx0_bgp_peer_config a = pcfg(65002, 2), c = pcfg(65003, 3), d = pcfg(65004, 4);
+	struct vx0_bgp_neighbor_info ni;
+	static struct mb m;
+
+	vx0_bgp_peer_add(b, &a);
+	vx0_bgp_peer_add(b, &c);
+	vx0_bgp_peer_add(b, &d);
+	now = 0;
+	open_ext = true;
+	establish(b, &e, 0, 65002, 0xc6336402, false);
+	establish(b, &e, 1, 65003, 0xc6336403, false);
+	open_ext = false;
+	establish(b, &e, 2, 65004, 0xc6336404, false);
+	vx0_bgp_neighbor_info(b, 0, &ni);
+	CHECK(ni.caps_ext);
+	vx0_bgp_neighbor_info(b, 2, &ni);
+	CHECK(!ni.caps_ext);
+	e.n[1] = e.n[2] = 0;
+	/* an UPDATE of 4.5 KB: 1100 communities (extended length attribute) */
+	uint8_t at[4600];
+	size_t al = std_attrs(at, (uint32_t[]){65002}, 1, NH1, -1, -1);
+
+	at[al++] = 0xd0;
+	at[al++] = 0x08;
+	at[al++] = (1100 * 4) >> 8;
+	at[al++] = (1100 * 4) & 0xff;
+	for (uint32_t i = 0; i < 1100; i++) {
+		at[al++] = 0xfd;
+		at[al++] = 0xea;
+		at[al++] = (uint8_t)(i >> 8);
+		at[al++] = (uint8_t)i;
+	}
+	hdr(&m, BGP_UPDATE);
+	put16(&m, 0);
+	put16(&m, (uint16_t)al);
+	put(&m, at, al);
+	put(&m, PFX24, 4);
+	fin(&m);
+	CHECK(m.n > 4096);
+	vx0_bgp_input(b, 0, m.b, m.n, now);
+	vx0_bgp_neighbor_info(b, 0, &ni);
+	CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+	CHECK_EQ(vx0_bgp_rib_count(b), 1);
+	/* to the peer with extended messages: one UPDATE over 4096 bytes */
+	CHECK_EQ(e.n[1], 1);
+	CHECK(e.msgs[1][0].len > 4096);
+	/* to the other: nothing, and nothing counted as advertised */
+	CHECK_EQ(e.n[2], 0);
+	vx0_bgp_neighbor_info(b, 2, &ni);
+	CHECK_EQ(ni.prefixes_advertised, 0);
+	vx0_bgp_neighbor_info(b, 1, &ni);
+	CHECK_EQ(ni.prefixes_advertised, 1);
+	/* a peer without the capability may not send more than 4096 bytes: 1/2 */
+	vx0_bgp_input(b, 2, m.b, m.n, now);
+	vx0_bgp_neighbor_info(b, 2, &ni);
+	CHECK_EQ(ni.state, VX0_BGP_IDLE);
+	CHECK(ni.last_error_code == 1 && ni.last_error_subcode == 2);
+	vx0_bgp_destroy(b);
+}
+
+static void
 test_prefix_text(void)
 {
 	struct vx0_bgp_prefix p;
@@ -1764,6 +1833,7 @@ main(void)
 	VX0_RUN(test_graceful_restart_helper);
 	VX0_RUN(test_route_refresh);
 	VX0_RUN(test_ipv6_routes);
+	VX0_RUN(test_extended_messages);
 	VX0_RUN(test_prefix_text);
 	bgp_attr_build_fini(&B);
 	return vx0_test_done();

@@ -60,7 +60,6 @@ struct vx0_bgp {
 };
 
 #define BGP_RX_CAP (BGP_EXT_MAX_LEN + 1)
-#define BGP_TX_CAP BGP_MAX_LEN
 
 /* bgp_route.c */
 void bgp_rib_set(struct vx0_bgp *bgp, uint16_t peer, const struct vx0_bgp_prefix *pfx,

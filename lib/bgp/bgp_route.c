@@ -365,7 +365,8 @@ bgp_peer_flush_out(struct vx0_bgp *bgp, struct bgp_peer *p)
 {
 	uint8_t *m = bgp->tx;
 	size_t i = 0, n = p->outq_n;
-	const size_t cap = BGP_TX_CAP;
+	/* RFC 8654: up to 65535 bytes once both sides announced extended messages */
+	const size_t cap = p->ext ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 
 	while (i < n && p->state == VX0_BGP_ESTABLISHED) {
 		const struct bgp_out_item *it = &p->outq[i];
@@ -418,9 +419,16 @@ bgp_peer_flush_out(struct vx0_bgp *bgp, struct bgp_peer *p)
 		int al = bgp_attrs_encode(a, p->as4, !p->ebgp, fam == 4, m + off, cap - off - 64);
 
 		if (al < 0) {
-			vx0_log(VX0_LOG_WARNING, "bgp", "attributes too long for one UPDATE; dropped");
-			bgp_attr_unref(&bgp->attrs, p->outq[i].attrs);
-			p->outq[i].attrs = NULL;
+			/* cannot be sent to this peer: not advertised after all */
+			struct bgp_rib_entry *e = bgp_rib_get(&bgp->rib, &p->outq[i].pfx, false);
+
+			vx0_log(VX0_LOG_WARNING, "bgp", "%s: attributes too long for one UPDATE",
+				p->cfg.name);
+			if (e && (e->adv & (1ull << p->id))) {
+				e->adv &= ~(1ull << p->id);
+				p->advertised--;
+				bgp_rib_remove_if_empty(&bgp->rib, e);
+			}
 			i++;
 			continue;
 		}
