@@ -6,7 +6,7 @@ set -eu
 PKGS="gcc clang meson ninja-build pkg-config python3-pyelftools
  libdpdk-dev dpdk dpdk-dev libsodium-dev libnuma-dev libpcap-dev libjansson-dev
  iproute2 procps tcpdump tshark python3 python3-pytest python3-scapy
- bird2 gobgpd"
+ bird2 gobgpd frr"
 
 if [ "${1:-}" = "--print" ]; then echo $PKGS; exit 0; fi
 
