@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -59,6 +60,8 @@ free_port(void)
 	return ntohs(sa.sin_port);
 }
 
+static const char *md5_key = "vx0-test-key";
+
 static struct vx0_bgp_io *
 mk(struct vx0_evloop *loop, uint32_t as, uint32_t rid, uint16_t port, uint16_t peer_port,
    uint32_t peer_as, bool passive)
@@ -72,7 +75,7 @@ mk(struct vx0_evloop *loop, uint32_t as, uint32_t rid, uint16_t port, uint16_t p
 	ic.listen[0].family = 4;
 	memcpy(ic.listen[0].a, "\x7f\x00\x00\x01", 4);
 	pc.addr = ic.listen[0];
-	strcpy(pc.md5_key, "vx0-test-key");
+	snprintf(pc.md5_key, sizeof(pc.md5_key), "%s", md5_key);
 	/* a loopback next hop is martian (RFC 4271 6.3): advertise a lab one */
 	pc.nexthop4.family = 4;
 	memcpy(pc.nexthop4.a, "\xc6\x33\x64\x01", 4);
@@ -173,6 +176,30 @@ test_loopback_session(void)
 	CHECK(run_until(loop, b_down_with_msg, NULL, 3000));
 	CHECK(run_until(loop, b_no_route, NULL, 1000));
 	CHECK_EQ(fb.dels, 1);
+	vx0_bgp_io_destroy(A);
+	vx0_bgp_io_destroy(B);
+	vx0_evloop_destroy(loop);
+}
+
+static void
+test_md5_mismatch(void)
+{
+	struct vx0_evloop *loop = vx0_evloop_create();
+	uint16_t pa = free_port(), pb = free_port();
+
+	/* RFC 2385: segments signed with another key are dropped, no session forms */
+	md5_key = "key-one";
+	A = mk(loop, 65001, 0x7f000001, pa, pb, 65002, false);
+	md5_key = "key-two";
+	B = mk(loop, 65002, 0x7f000002, pb, pa, 65001, true);
+	md5_key = "vx0-test-key";
+	vx0_bgp_io_start(B);
+	vx0_bgp_io_start(A);
+	CHECK(!run_until(loop, both_up, NULL, 1500));
+	struct vx0_bgp_neighbor_info b;
+
+	vx0_bgp_neighbor_info(vx0_bgp_io_core(B), 0, &b);
+	CHECK_EQ(b.state, VX0_BGP_ACTIVE); /* nothing accepted */
 	vx0_bgp_io_destroy(A);
 	vx0_bgp_io_destroy(B);
 	vx0_evloop_destroy(loop);
@@ -352,6 +379,7 @@ main(void)
 {
 	vx0_log_set_level(VX0_LOG_ERR);
 	VX0_RUN(test_loopback_session);
+	VX0_RUN(test_md5_mismatch);
 	VX0_RUN(test_collision_remote_higher_id);
 	VX0_RUN(test_collision_local_higher_id);
 	return vx0_test_done();
