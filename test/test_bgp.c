@@ -1352,6 +1352,10 @@ test_fib_and_export(void)
 		a.a[2] = 114;
 		CHECK_EQ(vx0_bgp_rib_lookup_addr(b, &a, &mp, pi, 2, NULL), -ENOENT);
 	}
+	/* the same announcement again changes nothing: no FIB call, no UPDATE */
+	send_update(b, 0, (uint32_t[]){65002, 65020}, 2, NH1, 77, -1, PFX24, 4);
+	CHECK_EQ(e.fib_adds, 1);
+	CHECK_EQ(e.n[1], 1);
 	/* withdraw: FIB delete and a withdrawal to both */
 	update(&m, PFX24, 4, NULL, 0, NULL, 0);
 	vx0_bgp_input(b, 0, m.b, m.n, now);

@@ -120,6 +120,11 @@ bgp_rib_set(struct vx0_bgp *bgp, uint16_t peer, const struct vx0_bgp_prefix *pfx
 			ob = (const struct bgp_path *)1; /* the best went away */
 			ob_attrs = NULL;
 		}
+	} else if (path && path->attrs == attrs &&
+		   path->flags == (rejected ? BGP_PATH_REJECTED : 0)) {
+		/* the same announcement again (a refresh): nothing changes */
+		bgp_attr_unref(&bgp->attrs, attrs);
+		return;
 	} else if (path) {
 		count_path(pr, path, -1);
 		bgp_attr_unref(&bgp->attrs, path->attrs);
