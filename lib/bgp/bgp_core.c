@@ -60,6 +60,8 @@ vx0_bgp_create(const struct vx0_bgp_config *cfg, const struct vx0_bgp_ops *ops, 
 	bgp->cfg = *cfg;
 	if (bgp->cfg.hold_time == 0)
 		bgp->cfg.hold_time = 90;
+	else if (bgp->cfg.hold_time < 3)
+		bgp->cfg.hold_time = 3; /* RFC 4271 4.2: zero or at least three seconds */
 	if (bgp->cfg.connect_retry_ms == 0)
 		bgp->cfg.connect_retry_ms = 5000;
 	if (bgp->cfg.gr_restart_time == 0)
@@ -127,6 +129,8 @@ vx0_bgp_peer_add(struct vx0_bgp *bgp, const struct vx0_bgp_peer_config *pc)
 		return -ENOMEM;
 	}
 	p->cfg = *pc;
+	if (p->cfg.hold_time == 1 || p->cfg.hold_time == 2)
+		p->cfg.hold_time = 3;
 	p->cfg.md5_key[sizeof(p->cfg.md5_key) - 1] = '\0';
 	p->cfg.name[sizeof(p->cfg.name) - 1] = '\0';
 	if (p->cfg.name[0] == '\0')
