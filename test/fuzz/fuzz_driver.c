@@ -17,6 +17,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_SEEDS 256
+#undef MAX_INPUT /* <limits.h> has one (255) with _GNU_SOURCE */
 #define MAX_INPUT 65536
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
