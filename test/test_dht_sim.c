@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Deterministic simulation: 1,000 sans-IO nodes on a virtual clock joined
+ * by an in-memory network with random 5-50 ms latency, no sockets. After
+ * the join, 20% of the nodes leave and as many new ones join; then lookups
+ * from random nodes must find the k closest live nodes (checked against a
+ * brute-force sort) in O(log N) hops, and BEP 44 put/get must work.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+
+#include "dht_table.h"
+#include "vx0_dht.h"
+#include "vx0_test.h"
+
+#define N_INIT 1000
+#define N_CHURN 200
+#define N_MAX (N_INIT + N_CHURN)
+#define K 8
+#define N_LOOKUPS 60
+
+struct pkt {
+	uint64_t t;
+	uint64_t seq;
+	unsigned int dst;
+	struct vx0_dht_addr from;
+	size_t len;
+	uint8_t data[];
+};
+
+struct simnode {
+	struct vx0_dht *dht;
+	bool alive;
+	struct vx0_dht_addr addr;
+	uint32_t want;              /* lookup id we wait for */
+	bool done;
+	struct vx0_dht_lookup_result res;
+};
+
+static struct simnode nodes[N_MAX];
+static unsigned int nnodes;
+static struct pkt **heap;
+static size_t nheap, capheap;
+static uint64_t now, pkt_seq, rng_state = 0x1234567887654321ull;
+static uint64_t delivered, dropped;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void
+sim_random(void *user, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	(void)user;
+	while (len--)
+		*p++ = (uint8_t)rng();
+}
+
+static bool
+pkt_less(const struct pkt *a, const struct pkt *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void
+heap_push(struct pkt *p)
+{
+	size_t i;
+
+	if (nheap == capheap) {
+		capheap = capheap ? capheap * 2 : 1024;
+		heap = realloc(heap, capheap * sizeof(*heap));
+	}
+	i = nheap++;
+	while (i && pkt_less(p, heap[(i - 1) / 2])) {
+		heap[i] = heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	heap[i] = p;
+}
+
+static struct pkt *
+heap_pop(void)
+{
+	struct pkt *top = heap[0], *last = heap[--nheap];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= nheap)
+			break;
+		if (c + 1 < nheap && pkt_less(heap[c + 1], heap[c]))
+			c++;
+		if (!pkt_less(heap[c], last))
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	if (nheap)
+		heap[i] = last;
+	return top;
+}
+
+static int
+addr_to_index(const struct vx0_dht_addr *a)
+{
+	unsigned int i;
+
+	if (a->family != 4 || a->ip[0] != 198 || a->port < 10000)
+		return -1;
+	i = (unsigned int)(a->port - 10000) * 256 + a->ip[3];
+	return i < nnodes ? (int)i : -1;
+}
+
+static void
+sim_send(void *user, const struct vx0_dht_addr *to, const uint8_t *buf, size_t len)
+{
+	struct simnode *src = user;
+	int dst = addr_to_index(to);
+	struct pkt *p;
+
+	if (dst < 0)
+		return;
+	p = malloc(sizeof(*p) + len);
+	p->t = now + 5 + rng() % 46;
+	p->seq = pkt_seq++;
+	p->dst = (unsigned int)dst;
+	p->from = src->addr;
+	p->len = len;
+	memcpy(p->data, buf, len);
+	heap_push(p);
+}
+
+static void
+sim_event(void *user, const struct vx0_dht_event *ev)
+{
+	struct simnode *n = user;
+
+	if (ev->type == VX0_DHT_EV_LOOKUP_DONE && ev->lookup->lookup_id == n->want) {
+		n->res = *ev->lookup;
+		n->done = true;
+	}
+}
+
+static void
+node_add(void)
+{
+	struct simnode *n = &nodes[nnodes];
+	struct vx0_dht_config cfg;
+	struct vx0_dht_ops ops = { sim_send, sim_event, sim_random };
+
+	vx0_dht_config_default(&cfg);
+	cfg.k = K;
+	cfg.max_transactions = 64;
+	cfg.max_lookups = 8;
+	memset(&n->addr, 0, sizeof(n->addr));
+	n->addr.family = 4;
+	n->addr.ip[0] = 198, n->addr.ip[1] = 51, n->addr.ip[2] = 100;
+	n->addr.ip[3] = (uint8_t)(nnodes % 256);
+	n->addr.port = (uint16_t)(10000 + nnodes / 256);
+	n->dht = vx0_dht_create(&cfg, &ops, n, now);
+	n->alive = n->dht != NULL;
+	nnodes++;
+}
+
+/* Run the network until `until` (virtual ms). */
+static void
+run_until(uint64_t until)
+{
+	uint64_t next_tick = now - now % 50 + 50;
+
+	while (now < until) {
+		uint64_t t = next_tick;
+
+		if (nheap && heap[0]->t < t)
+			t = heap[0]->t;
+		if (t > until)
+			t = until;
+		now = t;
+		while (nheap && heap[0]->t <= now) {
+			struct pkt *p = heap_pop();
+			struct simnode *d = &nodes[p->dst];
+
+			if (d->alive) {
+				vx0_dht_input(d->dht, now, &p->from, p->data, p->len);
+				delivered++;
+			} else {
+				dropped++;
+			}
+			free(p);
+		}
+		if (now >= next_tick) {
+			unsigned int i;
+
+			for (i = 0; i < nnodes; i++)
+				if (nodes[i].alive &&
+				    vx0_dht_next_deadline(nodes[i].dht, now) <= now)
+					vx0_dht_tick(nodes[i].dht, now);
+			next_tick += 50;
+		}
+	}
+}
+
+static unsigned int
+random_alive(void)
+{
+	for (;;) {
+		unsigned int i = (unsigned int)(rng() % nnodes);
+
+		if (nodes[i].alive)
+			return i;
+	}
+}
+
+static void
+join(unsigned int i)
+{
+	unsigned int s[3], j;
+	struct vx0_dht_addr seeds[3];
+
+	for (j = 0; j < 3; j++) {
+		do
+			s[j] = random_alive();
+		while (s[j] == i);
+		seeds[j] = nodes[s[j]].addr;
+	}
+	vx0_dht_bootstrap(nodes[i].dht, now, seeds, i == 1 ? 1 : 3);
+}
+
+struct dist_ix {
+	const uint8_t *target;
+	unsigned int i;
+};
+
+static const uint8_t *sort_target;
+static int
+cmp_ix(const void *a, const void *b)
+{
+	const unsigned int *x = a, *y = b;
+
+	return dht_xor_cmp(sort_target, vx0_dht_id(nodes[*x].dht), vx0_dht_id(nodes[*y].dht));
+}
+
+/* Brute force: the K closest live nodes to target, excluding `self`. */
+static unsigned int
+true_closest(const uint8_t *target, unsigned int self, unsigned int *out)
+{
+	static unsigned int ix[N_MAX];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nnodes; i++)
+		if (nodes[i].alive && i != self)
+			ix[n++] = i;
+	sort_target = target;
+	qsort(ix, n, sizeof(ix[0]), cmp_ix);
+	memcpy(out, ix, K * sizeof(*out));
+	return K;
+}
+
+static struct {
+	unsigned int exact, overlap_min, hops_max;
+	double hops_mean, queries_mean;
+	uint64_t ms;
+} stats;
+
+static void
+test_sim_join_churn_lookup(void)
+{
+	unsigned int i, j, victims = 0;
+	uint64_t sum_hops = 0, sum_q = 0;
+
+	nnodes = 0;
+	now = 1000;
+	node_add();
+	for (i = 1; i < N_INIT; i++) {
+		node_add();
+		join(i);
+		run_until(now + 20);
+	}
+	run_until(now + 20000);
+	{
+		struct vx0_dht_stats st;
+		unsigned long tot = 0;
+
+		for (i = 0; i < nnodes; i++) {
+			vx0_dht_get_stats(nodes[i].dht, &st);
+			tot += st.table_nodes;
+		}
+		fprintf(stderr, "# after join: mean table size %.1f, %llu packets\n",
+			(double)tot / nnodes, (unsigned long long)delivered);
+		CHECK(tot / nnodes >= 20);
+	}
+	/* churn: 20% leave, as many join */
+	while (victims < N_CHURN) {
+		i = (unsigned int)(rng() % nnodes);
+		if (!nodes[i].alive)
+			continue;
+		nodes[i].alive = false;
+		vx0_dht_destroy(nodes[i].dht);
+		nodes[i].dht = NULL;
+		victims++;
+	}
+	for (i = 0; i < N_CHURN; i++) {
+		node_add();
+		join(nnodes - 1);
+		run_until(now + 20);
+	}
+	run_until(now + 20000);
+
+	stats.overlap_min = K;
+	for (i = 0; i < N_LOOKUPS; i++) {
+		unsigned int from = random_alive(), truth[K], overlap = 0;
+		uint8_t target[20];
+		int id;
+
+		sim_random(NULL, target, sizeof(target));
+		nodes[from].done = false;
+		id = vx0_dht_find_node(nodes[from].dht, now, target);
+		CHECK(id > 0);
+		nodes[from].want = (uint32_t)id;
+		run_until(now + 30000);
+		CHECK(nodes[from].done);
+		if (!nodes[from].done)
+			continue;
+		true_closest(target, from, truth);
+		for (j = 0; j < nodes[from].res.nnodes; j++) {
+			unsigned int t;
+
+			for (t = 0; t < K; t++)
+				if (memcmp(nodes[from].res.nodes[j].id,
+					   vx0_dht_id(nodes[truth[t]].dht), 20) == 0)
+					overlap++;
+		}
+		if (overlap == K)
+			stats.exact++;
+		if (overlap < stats.overlap_min)
+			stats.overlap_min = overlap;
+		sum_hops += nodes[from].res.hops;
+		sum_q += nodes[from].res.queries;
+		if (nodes[from].res.hops > stats.hops_max)
+			stats.hops_max = nodes[from].res.hops;
+	}
+	stats.hops_mean = (double)sum_hops / N_LOOKUPS;
+	stats.queries_mean = (double)sum_q / N_LOOKUPS;
+	fprintf(stderr, "# %u nodes live: %u/%u lookups exact, min overlap %u/%u, "
+		"hops mean %.2f max %u, queries mean %.1f, dropped %llu\n",
+		N_INIT, stats.exact, N_LOOKUPS, stats.overlap_min, K, stats.hops_mean,
+		stats.hops_max, stats.queries_mean, (unsigned long long)dropped);
+	/* correctness against brute force */
+	CHECK(stats.exact >= N_LOOKUPS * 9 / 10);
+	CHECK(stats.overlap_min >= K - 2);
+	/* O(log N): log2(1000) ~ 10; Kademlia needs about log2(N)/log2(k)+c */
+	CHECK(stats.hops_mean <= 6.0);
+	CHECK(stats.hops_max <= 10);
+	CHECK(stats.queries_mean <= 60.0);
+}
+
+static void
+test_sim_put_get(void)
+{
+	uint8_t seed[32], target[20];
+	struct vx0_dht_key *key;
+	struct vx0_dht_item it;
+	unsigned int a = random_alive(), b, c, rounds;
+	int id;
+
+	memset(seed, 0x31, sizeof(seed));
+	key = vx0_dht_key_from_seed(seed);
+	CHECK(key != NULL);
+	if (!key)
+		return;
+	CHECK_EQ(vx0_dht_item_sign(&it, key, (const uint8_t *)"vx0", 3, 1,
+				   (const uint8_t *)"5:hello", 7), 0);
+	nodes[a].done = false;
+	id = vx0_dht_put_item(nodes[a].dht, now, &it, NULL);
+	CHECK(id > 0);
+	nodes[a].want = (uint32_t)id;
+	run_until(now + 30000);
+	CHECK(nodes[a].done);
+	CHECK(nodes[a].res.stored >= K - 1);
+
+	/* several other nodes read it back */
+	for (rounds = 0; rounds < 5; rounds++) {
+		b = random_alive();
+		nodes[b].done = false;
+		id = vx0_dht_get(nodes[b].dht, now, it.target, (const uint8_t *)"vx0", 3);
+		CHECK(id > 0);
+		nodes[b].want = (uint32_t)id;
+		run_until(now + 30000);
+		CHECK(nodes[b].done && nodes[b].res.have_item);
+		CHECK(nodes[b].res.item.seq == 1 && nodes[b].res.item.v_len == 7 &&
+		      memcmp(nodes[b].res.item.v, "5:hello", 7) == 0);
+	}
+
+	/* seq 2 replaces it; then a stale seq 1 put is refused with 302 */
+	CHECK_EQ(vx0_dht_item_sign(&it, key, (const uint8_t *)"vx0", 3, 2,
+				   (const uint8_t *)"5:world", 7), 0);
+	nodes[a].done = false;
+	nodes[a].want = (uint32_t)vx0_dht_put_item(nodes[a].dht, now, &it, NULL);
+	run_until(now + 30000);
+	CHECK(nodes[a].done && nodes[a].res.stored >= K - 1);
+	CHECK_EQ(vx0_dht_item_sign(&it, key, (const uint8_t *)"vx0", 3, 1,
+				   (const uint8_t *)"5:stale", 7), 0);
+	c = random_alive();
+	nodes[c].done = false;
+	nodes[c].want = (uint32_t)vx0_dht_put_item(nodes[c].dht, now, &it, NULL);
+	run_until(now + 30000);
+	CHECK(nodes[c].done);
+	CHECK_EQ(nodes[c].res.stored, 0);
+	CHECK(nodes[c].res.store_errors >= K - 1);
+	CHECK_EQ(nodes[c].res.last_error, 302);
+	CHECK(nodes[c].res.have_item && nodes[c].res.item.seq == 2);
+
+	b = random_alive();
+	nodes[b].done = false;
+	nodes[b].want = (uint32_t)vx0_dht_get(nodes[b].dht, now, it.target,
+					      (const uint8_t *)"vx0", 3);
+	run_until(now + 30000);
+	CHECK(nodes[b].done && nodes[b].res.have_item && nodes[b].res.item.seq == 2 &&
+	      memcmp(nodes[b].res.item.v, "5:world", 7) == 0);
+
+	/* immutable item */
+	nodes[a].done = false;
+	id = vx0_dht_put_immutable(nodes[a].dht, now, (const uint8_t *)"12:Hello World!", 15,
+				   target);
+	nodes[a].want = (uint32_t)id;
+	run_until(now + 30000);
+	CHECK(nodes[a].done && nodes[a].res.stored >= K - 1);
+	b = random_alive();
+	nodes[b].done = false;
+	nodes[b].want = (uint32_t)vx0_dht_get(nodes[b].dht, now, target, NULL, 0);
+	run_until(now + 30000);
+	CHECK(nodes[b].done && nodes[b].res.have_item && !nodes[b].res.item.is_mutable &&
+	      nodes[b].res.item.v_len == 15);
+
+	/* announce_peer / get_peers */
+	{
+		uint8_t ih[20];
+
+		memset(ih, 0xab, sizeof(ih));
+		nodes[a].done = false;
+		nodes[a].want = (uint32_t)vx0_dht_announce(nodes[a].dht, now, ih, 4242);
+		run_until(now + 30000);
+		CHECK(nodes[a].done && nodes[a].res.stored >= K - 1);
+		b = random_alive();
+		nodes[b].done = false;
+		nodes[b].want = (uint32_t)vx0_dht_get_peers(nodes[b].dht, now, ih);
+		run_until(now + 30000);
+		CHECK(nodes[b].done && nodes[b].res.npeers == 1);
+		CHECK(nodes[b].res.peers[0].port == 4242 &&
+		      memcmp(nodes[b].res.peers[0].ip, nodes[a].addr.ip, 4) == 0);
+	}
+	vx0_dht_key_free(key);
+}
+
+int
+main(void)
+{
+	unsigned int i;
+
+	if (sodium_init() < 0)
+		return 1;
+	VX0_RUN(test_sim_join_churn_lookup);
+	VX0_RUN(test_sim_put_get);
+	for (i = 0; i < nnodes; i++)
+		vx0_dht_destroy(nodes[i].dht);
+	while (nheap)
+		free(heap_pop());
+	free(heap);
+	return vx0_test_done();
+}
