@@ -274,8 +274,18 @@ dht_note_seen(struct vx0_dht *dht, uint64_t now, const uint8_t *id,
 	if (a->port == 0)
 		return;
 	dht_table_seen(&dht->table, now, id, a, how, &ping);
-	if (ping)
+	if (ping) {
 		ping_node(dht, now, ping);
+	} else if (how == DHT_SEEN_QUERY) {
+		/* a node that only queried us: verify it answers before we
+		 * hand it out as good (as mainline implementations do) */
+		struct dht_tnode *n = dht_table_find(&dht->table, id);
+
+		if (n && !n->ever_replied && !n->pinging && dht_addr_eq(&n->addr, a)) {
+			n->pinging = true;
+			ping_node(dht, now, n);
+		}
+	}
 }
 
 /* BEP 44 put: verify, then store. Returns 0 or an error code and text. */
