@@ -458,6 +458,11 @@ test_bep44_seed_key(void)
 		memset(v, 'x', sizeof(v));
 		CHECK_EQ(vx0_dht_item_sign(&it, key, NULL, 0, 1, v, sizeof(v)), -EINVAL);
 		CHECK_EQ(vx0_dht_item_sign(&it, key, v, VX0_DHT_MAX_SALT + 1, 1, v, 5), -EINVAL);
+		/* v must be one bencoded value (it is spliced into packets) */
+		CHECK_EQ(vx0_dht_item_sign(&it, key, NULL, 0, 1, (const uint8_t *)"14:abc", 6),
+			 -EINVAL);
+		CHECK_EQ(vx0_dht_item_sign(&it, key, NULL, 0, 1, (const uint8_t *)"3:abci1e", 8),
+			 -EINVAL);
 	}
 	sodium_memzero(sk, sizeof(sk));
 	vx0_dht_key_free(key);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dht_bencode.h"
 #include "dht_hash.h"
 #include "vx0_dht.h"
 
@@ -152,6 +153,15 @@ vx0_dht_signed_buffer(const uint8_t *salt, size_t salt_len, int64_t seq,
 	return (int)(n + v_len);
 }
 
+/* v must be exactly one bencoded value: it is spliced into packets raw. */
+static bool
+v_is_bencoded(const uint8_t *v, size_t len)
+{
+	struct vx0_bnode n[VX0_DHT_MAX_V / 2 + 1];
+
+	return vx0_bdecode(v, len, n, sizeof(n) / sizeof(n[0]), VX0_BENC_MAX_DEPTH) > 0;
+}
+
 int
 vx0_dht_item_sign(struct vx0_dht_item *item, const struct vx0_dht_key *key,
 		  const uint8_t *salt, size_t salt_len, int64_t seq,
@@ -160,7 +170,8 @@ vx0_dht_item_sign(struct vx0_dht_item *item, const struct vx0_dht_key *key,
 	uint8_t buf[VX0_DHT_MAX_V + VX0_DHT_MAX_SALT + 64];
 	int n;
 
-	if (v_len == 0 || v_len > VX0_DHT_MAX_V || salt_len > VX0_DHT_MAX_SALT)
+	if (v_len == 0 || v_len > VX0_DHT_MAX_V || salt_len > VX0_DHT_MAX_SALT ||
+	    !v_is_bencoded(v, v_len))
 		return -EINVAL;
 	memset(item, 0, sizeof(*item));
 	item->is_mutable = true;
@@ -186,7 +197,7 @@ vx0_dht_item_verify(const struct vx0_dht_item *item)
 	int n;
 
 	if (item->v_len == 0 || item->v_len > VX0_DHT_MAX_V ||
-	    item->salt_len > VX0_DHT_MAX_SALT)
+	    item->salt_len > VX0_DHT_MAX_SALT || !v_is_bencoded(item->v, item->v_len))
 		return false;
 	if (!item->is_mutable) {
 		vx0_dht_immutable_target(item->v, item->v_len, t);

@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Interop lab: our dht_node against a swarm of libtorrent DHT nodes
+(python3-libtorrent) on loopback. Run it inside a private network
+namespace so nothing can leave the machine:
+
+    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR
+
+It brings lo up, starts N libtorrent sessions on 127.0.0.2.. and our node
+on 127.0.0.1:7000, runs the scenario with deadlines, and prints one JSON
+object with what it observed (dts/test_dht_libtorrent.py asserts on it).
+"""
+import hashlib
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+
+import warnings
+
+import libtorrent as lt
+
+warnings.simplefilter('ignore', DeprecationWarning)
+
+N_LT = 8
+OUR = ('127.0.0.1', 7000)
+LT_PORT = 6881
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+class OurNode:
+    """dht_node over pipes: commands in, JSON lines out."""
+
+    def __init__(self, exe, bootstrap):
+        args = [exe, '--bind', '%s:%d' % OUR, '--k', '8']
+        for b in bootstrap:
+            args += ['--bootstrap', '%s:%d' % b]
+        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True, bufsize=1)
+        self.q = queue.Queue()
+        self.events = []
+        threading.Thread(target=self._read, daemon=True).start()
+        started = self._wait(lambda o: o.get('event') == 'started', 5)
+        self.id = started['id']
+
+    def _read(self):
+        for line in self.p.stdout:
+            try:
+                self.q.put(json.loads(line))
+            except ValueError:
+                log('bad line from dht_node:', line)
+
+    def _wait(self, pred, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for e in self.events:
+                if pred(e):
+                    self.events.remove(e)
+                    return e
+            try:
+                o = self.q.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if pred(o):
+                return o
+            self.events.append(o)
+        raise TimeoutError('dht_node: no answer')
+
+    def cmd(self, line, timeout=5):
+        name = line.split()[0]
+        self.p.stdin.write(line + '\n')
+        self.p.stdin.flush()
+        return self._wait(lambda o: o.get('cmd') == name, timeout)
+
+    def lookup(self, line, timeout=30):
+        r = self.cmd(line)
+        if not r.get('ok'):
+            return r
+        lid = r['lookup_id']
+        return self._wait(lambda o: o.get('event') == 'lookup_done' and
+                          o.get('lookup_id') == lid, timeout)
+
+    def close(self):
+        try:
+            self.cmd('quit', 2)
+        except Exception:
+            pass
+        try:
+            self.p.wait(3)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
+def lt_session(i):
+    return lt.session({
+        'listen_interfaces': '127.0.0.%d:%d' % (i, LT_PORT),
+        'enable_dht': True, 'enable_lsd': False, 'enable_upnp': False,
+        'enable_natpmp': False, 'dht_bootstrap_nodes': '',
+        'dht_restrict_routing_ips': False, 'dht_restrict_search_ips': False,
+        'dht_block_ratelimit': 100000, 'dht_upload_rate_limit': 1000000,
+        'alert_mask': lt.alert.category_t.all_categories,
+    })
+
+
+def lt_id(s):
+    st = s.dht_state()
+    return st[b'node-id'][0][:20]
+
+
+def pump(sessions, alerts):
+    for i, s in enumerate(sessions):
+        for a in s.pop_alerts():
+            if isinstance(a, (lt.dht_mutable_item_alert, lt.dht_put_alert,
+                              lt.dht_live_nodes_alert, lt.dht_immutable_item_alert,
+                              lt.dht_get_peers_reply_alert)):
+                alerts[i].append(a)
+
+
+def wait_alert(sessions, alerts, i, pred, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        pump(sessions, alerts)
+        for a in alerts[i]:
+            if pred(a):
+                alerts[i].remove(a)
+                return a
+        time.sleep(0.05)
+    return None
+
+
+def until(pred, timeout, step=0.2):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def main():
+    build = sys.argv[1]
+    subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+    res = {}
+    sessions = [lt_session(2 + i) for i in range(N_LT)]
+    alerts = [[] for _ in sessions]
+    for s in sessions:
+        for j in range(N_LT):
+            s.add_dht_node(('127.0.0.%d' % (2 + j), LT_PORT))
+    lt_eps = [('127.0.0.%d' % (2 + i), LT_PORT) for i in range(N_LT)]
+    until(lambda: all(len(s.dht_state().get(b'nodes', [])) >= 2 for s in sessions), 15)
+    ids = [lt_id(s) for s in sessions]
+    res['lt_ids'] = [i.hex() for i in ids]
+
+    node = OurNode(os.path.join(build, 'test', 'dht_node'), lt_eps[:2])
+    res['our_id'] = node.id
+    try:
+        # 1. we join: libtorrent nodes answer and fill our table
+        def our_lt_nodes():
+            d = node.cmd('dump')
+            return [n for n in d['table']['nodes'] if n['good'] and
+                    n['id'] in res['lt_ids']]
+        good = until(lambda: len(our_lt_nodes()) >= N_LT - 1 and our_lt_nodes(), 25)
+        res['our_table_lt_good'] = len(our_lt_nodes())
+
+        # 2. we appear in their routing tables (they verify us with get_peers)
+        def lt_with_us():
+            n = 0
+            for i, s in enumerate(sessions):
+                s.dht_live_nodes(lt.sha1_hash(ids[i]))
+                a = wait_alert(sessions, alerts, i,
+                               lambda a: isinstance(a, lt.dht_live_nodes_alert), 2)
+                if a is None:
+                    continue
+                for nn in a.nodes:
+                    nid = nn['nid'].to_bytes().hex()
+                    ep = nn['endpoint']
+                    if nid == node.id and tuple(ep) == OUR:
+                        n += 1
+            return n
+        res['lt_tables_with_us'] = until(lambda: lt_with_us() >= N_LT // 2 and lt_with_us(), 40, 1)
+        st = node.cmd('stats')
+        res['our_stats'] = st
+
+        # 3. we find nodes through them: a find_node lookup matches brute force
+        target = hashlib.sha1(b'vx0 interop target').digest()
+        r = node.lookup('find_node ' + target.hex())
+        got = [n['id'] for n in r['nodes']]
+        want = sorted(res['lt_ids'], key=lambda h: int(h, 16) ^ int(target.hex(), 16))
+        res['find_node'] = {'got': got, 'want': want, 'queries': r['queries'],
+                            'replies': r['replies'], 'hops': r['hops']}
+
+        # 4. a mutable item put by us is read by libtorrent
+        seed = hashlib.sha256(b'vx0 lab seed 1').hexdigest()
+        k = node.cmd('key %s vx0' % seed)
+        r = node.lookup('put_mutable %s vx0 1 13:from-vx0-node' % seed)
+        res['our_put'] = {'stored': r['stored'], 'errors': r['store_errors'],
+                          'target': r['target'], 'key_target': k['target']}
+        pk = bytes.fromhex(k['pk'])
+        sessions[3].dht_get_mutable_item(pk, b'vx0')
+        a = wait_alert(sessions, alerts, 3,
+                       lambda a: isinstance(a, lt.dht_mutable_item_alert) and a.authoritative, 30)
+        res['lt_read_ours'] = None if a is None else {
+            'value': a.item['value'].hex(), 'seq': a.seq, 'key': bytes(a.key).hex(),
+            'salt': (a.salt.encode() if isinstance(a.salt, str) else bytes(a.salt)).hex(),
+            'authoritative': a.authoritative}
+
+        # 5. a mutable item put by libtorrent is read by us
+        seed2 = hashlib.sha256(b'vx0 lab seed 2').hexdigest()
+        k2 = node.cmd('key %s lt' % seed2)
+        sk = bytes.fromhex(k2['sk_expanded'])
+        pk2 = bytes.fromhex(k2['pk'])
+        sessions[5].dht_put_mutable_item(sk, pk2, b'from-libtorrent', b'lt')
+        a = wait_alert(sessions, alerts, 5, lambda a: isinstance(a, lt.dht_put_alert), 30)
+        res['lt_put'] = None if a is None else {'num_success': a.num_success, 'seq': a.seq}
+        r = node.lookup('get %s lt' % k2['target'])
+        res['our_read_lt'] = r.get('item')
+
+        # 6. immutable both ways
+        r = node.lookup('put_immutable 9:immutable')
+        res['our_put_immutable'] = {'stored': r['stored'], 'target': r['target']}
+        sessions[6].dht_get_immutable_item(lt.sha1_hash(bytes.fromhex(r['target'])))
+        a = wait_alert(sessions, alerts, 6,
+                       lambda a: isinstance(a, lt.dht_immutable_item_alert), 30)
+        res['lt_read_immutable'] = None if a is None else a.item['value'].hex()
+        sessions[1].dht_put_immutable_item('lt-immutable')
+        a = wait_alert(sessions, alerts, 1, lambda a: isinstance(a, lt.dht_put_alert), 30)
+        tgt = hashlib.sha1(b'12:lt-immutable').hexdigest()
+        r = node.lookup('get ' + tgt)
+        res['our_read_lt_immutable'] = r.get('item')
+
+        # 7. our announce is seen by libtorrent's get_peers
+        ih = hashlib.sha1(b'vx0 announce').digest()
+        r = node.lookup('announce %s 4567' % ih.hex())
+        res['our_announce'] = {'stored': r['stored'], 'errors': r['store_errors']}
+        sessions[4].dht_get_peers(lt.sha1_hash(ih))
+        peers = set()
+        end = time.monotonic() + 20
+        while time.monotonic() < end and not peers:
+            a = wait_alert(sessions, alerts, 4,
+                           lambda a: isinstance(a, lt.dht_get_peers_reply_alert), 1)
+            if a:
+                peers |= {'%s:%d' % (p[0], p[1]) for p in a.peers()}
+        res['lt_get_peers'] = sorted(peers)
+        res['final_dump'] = node.cmd('dump')['stats']
+    finally:
+        node.close()
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == '__main__':
+    main()
