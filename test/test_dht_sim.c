@@ -462,6 +462,106 @@ test_sim_put_get(void)
 	vx0_dht_key_free(key);
 }
 
+
+/* vx0 descriptors: publish, collect a tier through the index, look one up
+ * by identity key, republish. */
+#define N_PUB 36
+static void
+test_sim_descriptors(void)
+{
+	static struct vx0_desc_publisher pub[N_PUB];
+	struct vx0_dht_key *keys[N_PUB];
+	unsigned int owner[N_PUB], i, j, nbackbone = 0, found = 0, client;
+	int64_t unix0 = 1700000000;
+	uint8_t idx[20], target[20];
+	struct vx0_desc d;
+	bool seen[N_PUB] = { false };
+
+	for (i = 0; i < N_PUB; i++) {
+		uint8_t seed[32];
+
+		memset(seed, (int)(i + 1), sizeof(seed));
+		keys[i] = vx0_dht_key_from_seed(seed);
+		owner[i] = random_alive();
+		memset(&pub[i], 0, sizeof(pub[i]));
+		pub[i].key = keys[i];
+		pub[i].lifetime = 3 * 3600;
+		pub[i].republish = 3600;
+		pub[i].desc.tier = (uint8_t)(i % 3 + 1);
+		pub[i].desc.naddrs = 1;
+		pub[i].desc.addrs[0] = nodes[owner[i]].addr;
+		memset(pub[i].desc.onion, (int)i, 32);
+		strcpy(pub[i].desc.exit_policy, i % 2 ? "reject *:*" : "accept *:80,443");
+		nbackbone += pub[i].desc.tier == VX0_TIER_BACKBONE;
+		CHECK(vx0_desc_publisher_tick(&pub[i], nodes[owner[i]].dht, now, unix0) > 0);
+		/* nothing to do again until the republish interval */
+		CHECK_EQ(vx0_desc_publisher_tick(&pub[i], nodes[owner[i]].dht, now, unix0 + 10), 0);
+	}
+	run_until(now + 20000);
+
+	/* a client collects the backbone tier: index -> DHT endpoints -> fetch */
+	client = random_alive();
+	vx0_desc_index_key(VX0_TIER_BACKBONE, (uint32_t)((unix0 + 60) / VX0_DESC_EPOCH), idx);
+	nodes[client].done = false;
+	nodes[client].want = (uint32_t)vx0_dht_get_peers(nodes[client].dht, now, idx);
+	run_until(now + 20000);
+	CHECK(nodes[client].done);
+	CHECK_EQ(nodes[client].res.npeers, nbackbone);
+	{
+		struct vx0_dht_lookup_result peers = nodes[client].res;
+
+		for (j = 0; j < peers.npeers; j++) {
+			nodes[client].done = false;
+			nodes[client].want = (uint32_t)vx0_dht_fetch(
+				nodes[client].dht, now, &peers.peers[j], 1, idx,
+				(const uint8_t *)VX0_DESC_SALT, strlen(VX0_DESC_SALT));
+			run_until(now + 3000);
+			if (!nodes[client].done || !nodes[client].res.have_item)
+				continue;
+			if (vx0_desc_from_item(&nodes[client].res.item, unix0 + 60, &d) != 0)
+				continue;
+			for (i = 0; i < N_PUB; i++)
+				if (memcmp(d.identity, vx0_dht_key_public(keys[i]), 32) == 0 &&
+				    !seen[i] && d.tier == VX0_TIER_BACKBONE &&
+				    dht_addr_eq(&d.addrs[0], &peers.peers[j])) {
+					seen[i] = true;
+					found++;
+				}
+		}
+	}
+	fprintf(stderr, "# descriptors: %u backbone published, %u collected via the index\n",
+		nbackbone, found);
+	CHECK_EQ(found, nbackbone);
+
+	/* lookup by identity key */
+	vx0_desc_target(vx0_dht_key_public(keys[4]), target);
+	nodes[client].done = false;
+	nodes[client].want = (uint32_t)vx0_dht_get(nodes[client].dht, now, target,
+						   (const uint8_t *)VX0_DESC_SALT,
+						   strlen(VX0_DESC_SALT));
+	run_until(now + 20000);
+	CHECK(nodes[client].done && nodes[client].res.have_item);
+	CHECK_EQ(vx0_desc_from_item(&nodes[client].res.item, unix0 + 60, &d), 0);
+	CHECK_EQ(d.tier, pub[4].desc.tier);
+	CHECK_EQ(d.valid_after, unix0);
+
+	/* an hour later it is republished with a higher seq (and a new epoch) */
+	CHECK(vx0_desc_publisher_tick(&pub[4], nodes[owner[4]].dht, now, unix0 + 3600) > 0);
+	run_until(now + 20000);
+	nodes[client].done = false;
+	nodes[client].want = (uint32_t)vx0_dht_get(nodes[client].dht, now, target,
+						   (const uint8_t *)VX0_DESC_SALT,
+						   strlen(VX0_DESC_SALT));
+	run_until(now + 20000);
+	CHECK(nodes[client].done && nodes[client].res.have_item);
+	CHECK_EQ(vx0_desc_from_item(&nodes[client].res.item, unix0 + 3700, &d), 0);
+	CHECK_EQ(d.valid_after, unix0 + 3600);
+	/* the first version has expired for a reader 3 h later */
+	CHECK_EQ(vx0_desc_from_item(&pub[5].item, unix0 + 3 * 3600, &d), -ESTALE);
+	for (i = 0; i < N_PUB; i++)
+		vx0_dht_key_free(keys[i]);
+}
+
 int
 main(void)
 {
@@ -471,6 +571,7 @@ main(void)
 		return 1;
 	VX0_RUN(test_sim_join_churn_lookup);
 	VX0_RUN(test_sim_put_get);
+	VX0_RUN(test_sim_descriptors);
 	for (i = 0; i < nnodes; i++)
 		vx0_dht_destroy(nodes[i].dht);
 	while (nheap)

@@ -98,6 +98,11 @@ struct vx0_dht {
 	unsigned int npeersets, peers_cap;
 
 	struct vx0_dht_stats st;
+
+	bool have_self;                     /* vx0 index: our own descriptor */
+	struct vx0_dht_item self_item;
+	uint8_t self_keys[4][VX0_DHT_ID_LEN];
+	unsigned int nself_keys;
 };
 
 void dht_random(struct vx0_dht *dht, void *buf, size_t len);

@@ -108,7 +108,8 @@ dht_lookup_start(struct vx0_dht *dht, uint64_t now, uint8_t kind, const uint8_t 
 	l->res.lookup_id = l->id;
 	l->res.kind = kind;
 	memcpy(l->res.target, target, VX0_DHT_ID_LEN);
-	n = dht_table_closest(&dht->table, target, 0, ni, dht->cfg.k);
+	n = kind == VX0_DHT_LOOKUP_FETCH ? 0 :
+		dht_table_closest(&dht->table, target, 0, ni, dht->cfg.k);
 	for (i = 0; i < n; i++)
 		cand_add(dht, l, ni[i].id, &ni[i].addr, 0);
 	for (i = 0; i < nseeds; i++) {
@@ -326,6 +327,8 @@ take_item(struct dht_lookup *l, struct dht_cand *c, const struct vx0_krpc_msg *m
 		return;
 	memset(&it, 0, sizeof(it));
 	memcpy(it.target, l->target, VX0_DHT_ID_LEN);
+	if (l->kind == VX0_DHT_LOOKUP_FETCH && !(m->has & VX0_KRPC_HAS_K))
+		return; /* the index serves signed items only */
 	memcpy(it.v, m->v, m->v_len);
 	it.v_len = m->v_len;
 	if (m->has & VX0_KRPC_HAS_K) {
@@ -340,6 +343,8 @@ take_item(struct dht_lookup *l, struct dht_cand *c, const struct vx0_krpc_msg *m
 		memcpy(it.salt, l->kind == VX0_DHT_LOOKUP_PUT ? l->put.salt : l->salt,
 		       VX0_DHT_MAX_SALT);
 		it.salt_len = l->kind == VX0_DHT_LOOKUP_PUT ? l->put.salt_len : l->salt_len;
+		if (l->kind == VX0_DHT_LOOKUP_FETCH)
+			vx0_dht_mutable_target(it.k, it.salt, it.salt_len, it.target);
 	}
 	if (!vx0_dht_item_verify(&it))
 		return; /* wrong target or signature: ignore (BEP 44) */
@@ -406,6 +411,11 @@ dht_lookup_reply(struct vx0_dht *dht, uint64_t now, struct dht_txn *tx,
 	if ((m->has & VX0_KRPC_HAS_TOKEN) && m->token_len <= VX0_KRPC_MAX_TOKEN) {
 		memcpy(c->token, m->token, m->token_len);
 		c->token_len = (uint8_t)m->token_len;
+	}
+	if (l->kind == VX0_DHT_LOOKUP_FETCH) {
+		take_item(l, c, m);
+		dht_lookup_pump(dht, now, l);
+		return;
 	}
 	if (m->has & VX0_KRPC_HAS_NODES)
 		parse_nodes(dht, l, m->nodes, m->nodes_len, 4, (uint8_t)(c->depth + 1));
@@ -608,4 +618,24 @@ vx0_dht_foreach_lookup(const struct vx0_dht *dht,
 				inflight++;
 		cb(arg, l->id, l->kind, l->target, inflight + l->stores_pending);
 	}
+}
+
+int
+vx0_dht_fetch(struct vx0_dht *dht, uint64_t now, const struct vx0_dht_addr *addrs,
+	      unsigned int n, const uint8_t *target, const uint8_t *salt, size_t salt_len)
+{
+	struct dht_lookup *t;
+	int rc;
+
+	if (salt_len > VX0_DHT_MAX_SALT || n == 0)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	if (salt_len)
+		memcpy(t->salt, salt, salt_len);
+	t->salt_len = salt_len;
+	rc = dht_lookup_start(dht, now, VX0_DHT_LOOKUP_FETCH, target, addrs, n, t);
+	free(t);
+	return rc;
 }

@@ -359,6 +359,7 @@ handle_query(struct vx0_dht *dht, uint64_t now, const struct vx0_dht_addr *from,
 {
 	uint8_t nodes[VX0_DHT_MAX_K * 38], ip[18], tok[DHT_TOKEN_LEN];
 	uint8_t vb[VX0_KRPC_MAX_VALUES][18];
+	struct dht_stored_item self;
 	const uint8_t *target = NULL;
 	struct vx0_krpc_msg r;
 	const char *why = NULL;
@@ -446,6 +447,15 @@ handle_query(struct vx0_dht *dht, uint64_t now, const struct vx0_dht_addr *from,
 		}
 		target = q->target;
 		s = dht_store_find(dht, q->target);
+		if (!s && dht->have_self) {
+			unsigned int i;
+
+			for (i = 0; i < dht->nself_keys; i++)
+				if (memcmp(dht->self_keys[i], q->target, VX0_DHT_ID_LEN) == 0) {
+					self.it = dht->self_item;
+					s = &self; /* r points into it: function scope */
+				}
+		}
 		if (s) {
 			nmax = 8; /* room for a 1000-byte value */
 			if (s->it.is_mutable) {
@@ -728,4 +738,21 @@ vx0_dht_find_item(const struct vx0_dht *dht, const uint8_t *target)
 	struct dht_stored_item *s = dht_store_find((struct vx0_dht *)dht, target);
 
 	return s ? &s->it : NULL;
+}
+
+int
+vx0_dht_set_self_item(struct vx0_dht *dht, const struct vx0_dht_item *item,
+		      const uint8_t (*keys)[VX0_DHT_ID_LEN], unsigned int nkeys)
+{
+	if (!item) {
+		dht->have_self = false;
+		return 0;
+	}
+	if (nkeys > 4 || !item->is_mutable || !vx0_dht_item_verify(item))
+		return -EINVAL;
+	dht->self_item = *item;
+	memcpy(dht->self_keys, keys, nkeys * VX0_DHT_ID_LEN);
+	dht->nself_keys = nkeys;
+	dht->have_self = true;
+	return 0;
 }

@@ -476,7 +476,8 @@ vx0_dht_json_items(const struct vx0_dht *dht)
 	return arr;
 }
 
-static const char *const kind_names[] = { "?", "find_node", "get_peers", "announce", "get", "put" };
+static const char *const kind_names[] = { "?", "find_node", "get_peers", "announce", "get", "put",
+					    "fetch" };
 
 static void
 json_lookup(void *arg, uint32_t id, uint8_t kind, const uint8_t *target, unsigned int inflight)
@@ -485,7 +486,7 @@ json_lookup(void *arg, uint32_t id, uint8_t kind, const uint8_t *target, unsigne
 
 	hex(target, 20, t);
 	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:i}", "id", (json_int_t)id,
-					     "kind", kind < 6 ? kind_names[kind] : "?",
+					     "kind", kind < 7 ? kind_names[kind] : "?",
 					     "target", t, "inflight", (int)inflight));
 }
 
@@ -540,7 +541,7 @@ vx0_dht_json_result(const struct vx0_dht_lookup_result *r)
 	hex(r->target, 20, t);
 	o = json_pack("{s:I, s:s, s:s, s:o, s:o, s:i, s:i, s:i, s:i, s:i, s:i, s:I}",
 		      "lookup_id", (json_int_t)r->lookup_id,
-		      "kind", r->kind < 6 ? kind_names[r->kind] : "?", "target", t,
+		      "kind", r->kind < 7 ? kind_names[r->kind] : "?", "target", t,
 		      "nodes", nodes, "peers", peers, "hops", (int)r->hops,
 		      "queries", (int)r->queries, "replies", (int)r->replies,
 		      "timeouts", (int)r->timeouts, "stored", (int)r->stored,

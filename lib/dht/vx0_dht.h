@@ -54,6 +54,7 @@ enum vx0_dht_lookup_kind {
 	VX0_DHT_LOOKUP_ANNOUNCE,   /* get_peers, then announce_peer */
 	VX0_DHT_LOOKUP_GET,        /* BEP 44 get */
 	VX0_DHT_LOOKUP_PUT,        /* BEP 44 get (tokens), then put */
+	VX0_DHT_LOOKUP_FETCH,      /* one get to given nodes, no walk (vx0 index) */
 };
 
 #define VX0_DHT_MAX_RESULT_PEERS 64
@@ -183,6 +184,21 @@ int vx0_dht_put_immutable(struct vx0_dht *dht, uint64_t now_ms,
 			  const uint8_t *v, size_t v_len,
 			  uint8_t *target_out);
 
+/*
+ * vx0 index support (doc/descriptor.md): ask the given nodes directly (no
+ * iterative walk) for target; a returned mutable item is accepted if its
+ * signature verifies under its own key and salt (its target is then
+ * SHA-1(k || salt), not the index key asked for).
+ */
+int vx0_dht_fetch(struct vx0_dht *dht, uint64_t now_ms,
+		  const struct vx0_dht_addr *addrs, unsigned int n,
+		  const uint8_t *target, const uint8_t *salt, size_t salt_len);
+/* The item this node serves for get queries on the index keys (e.g. its own
+ * descriptor); NULL clears it. At most 4 index keys. */
+int vx0_dht_set_self_item(struct vx0_dht *dht, const struct vx0_dht_item *item,
+			  const uint8_t (*index_keys)[VX0_DHT_ID_LEN],
+			  unsigned int nkeys);
+
 /* Introspection for telemetry and tests. */
 void vx0_dht_get_stats(const struct vx0_dht *dht, struct vx0_dht_stats *st);
 /* Calls cb for each node in the table (bucket index, good?). */
@@ -249,5 +265,63 @@ int vx0_dht_item_sign(struct vx0_dht_item *item,
 		      size_t v_len);
 /* Verify sig and target of a mutable item, or target of an immutable one. */
 bool vx0_dht_item_verify(const struct vx0_dht_item *item);
+
+/* ---- vx0 node descriptors (doc/descriptor.md) ---- */
+
+#define VX0_DESC_SALT "vx0/desc/1"
+#define VX0_DESC_VERSION 1
+#define VX0_DESC_MAX_ADDRS 8
+#define VX0_DESC_MAX_EXIT 96
+#define VX0_DESC_MAX_LIFETIME (48 * 3600)  /* seconds */
+#define VX0_DESC_EPOCH 3600                /* index epoch, seconds */
+
+enum vx0_tier { VX0_TIER_BACKBONE = 1, VX0_TIER_REGIONAL = 2, VX0_TIER_EDGE = 3 };
+
+struct vx0_desc {
+	uint8_t identity[32];      /* Ed25519: the BEP 44 key */
+	uint8_t onion[32];         /* X25519 */
+	struct vx0_dht_addr addrs[VX0_DESC_MAX_ADDRS];
+	unsigned int naddrs;
+	uint8_t tier;              /* enum vx0_tier */
+	char exit_policy[VX0_DESC_MAX_EXIT + 1];
+	int64_t valid_after;       /* unix seconds; also the BEP 44 seq */
+	int64_t valid_until;
+};
+
+/* The bencoded descriptor (the BEP 44 value). Length or -errno. */
+int vx0_desc_encode(const struct vx0_desc *d, uint8_t *out, size_t cap);
+/* Strict decode: every field present, typed and in bounds. */
+int vx0_desc_decode(const uint8_t *v, size_t len, struct vx0_desc *d);
+/* Sign d as a mutable item (k = identity, salt VX0_DESC_SALT,
+ * seq = valid_after). key must be d->identity's key. */
+int vx0_desc_sign(const struct vx0_desc *d, const struct vx0_dht_key *key,
+		  struct vx0_dht_item *item);
+/* Verify an item as a descriptor valid at now_unix: signature, salt,
+ * identity == k, seq == valid_after, validity window. */
+int vx0_desc_from_item(const struct vx0_dht_item *item, int64_t now_unix,
+		       struct vx0_desc *d);
+/* Where a node's descriptor lives: SHA-1(identity || VX0_DESC_SALT). */
+void vx0_desc_target(const uint8_t *identity, uint8_t *target);
+/* The index key of a tier in an epoch (floor(unix / VX0_DESC_EPOCH)). */
+void vx0_desc_index_key(uint8_t tier, uint32_t epoch, uint8_t *key);
+
+/*
+ * Publishing: signs the descriptor afresh (valid_after = now_unix,
+ * valid_until = now_unix + lifetime), puts it, announces the node under its
+ * tier's index key for the current epoch, and serves it for index fetches.
+ * vx0_desc_publisher_tick republishes every `republish` seconds and at each
+ * epoch change; it returns the put's lookup id when it published, else 0.
+ */
+struct vx0_desc_publisher {
+	struct vx0_desc desc;          /* template: keys, addrs, tier, policy */
+	const struct vx0_dht_key *key;
+	int64_t lifetime;              /* seconds, <= VX0_DESC_MAX_LIFETIME */
+	int64_t republish;             /* seconds, < lifetime */
+	int64_t last_published;        /* unix seconds, 0: never */
+	uint32_t last_epoch;
+	struct vx0_dht_item item;      /* the current signed descriptor */
+};
+int vx0_desc_publisher_tick(struct vx0_desc_publisher *p, struct vx0_dht *dht,
+			    uint64_t now_ms, int64_t now_unix);
 
 #endif
