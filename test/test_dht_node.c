@@ -442,6 +442,44 @@ test_reply_matching(void)
 	vx0_dht_destroy(d);
 }
 
+/* A bucket untouched for 15 minutes is refreshed with a find_node. */
+static void
+test_bucket_refresh(void)
+{
+	struct vx0_dht *d = mknode();
+	struct vx0_krpc_msg q, r;
+	uint8_t buf[200];
+	uint64_t t = 1000;
+	int n;
+
+	vx0_dht_ping(d, t, &peer);
+	CHECK_EQ(vx0_krpc_decode(lastq, lastq_len, &q), 0);
+	memset(&r, 0, sizeof(r));
+	r.y = 'r';
+	r.t = q.t;
+	r.tlen = q.tlen;
+	memset(r.id, 0x99, 20);
+	r.has = VX0_KRPC_HAS_ID;
+	n = vx0_krpc_encode(&r, buf, sizeof(buf));
+	CHECK_EQ(vx0_dht_input(d, t + 10, &peer, buf, (size_t)n), 0);
+	/* nothing to refresh before 15 minutes */
+	nsent = 0;
+	vx0_dht_tick(d, t + 14 * 60 * 1000);
+	CHECK_EQ(nsent, 0);
+	vx0_dht_tick(d, t + 15 * 60 * 1000 + 2000);
+	CHECK_EQ(nsent, 1);
+	CHECK_EQ(vx0_krpc_decode(last, last_len, &q), 0);
+	CHECK(q.y == 'q' && q.method == VX0_KRPC_FIND_NODE && (q.has & VX0_KRPC_HAS_TARGET));
+	CHECK(last_to.port == peer.port);
+	{
+		struct vx0_dht_stats st;
+
+		vx0_dht_get_stats(d, &st);
+		CHECK_EQ(st.lookups_active, 1);
+	}
+	vx0_dht_destroy(d);
+}
+
 int
 main(void)
 {
@@ -452,5 +490,6 @@ main(void)
 	VX0_RUN(test_bep44_put_get);
 	VX0_RUN(test_bad_input);
 	VX0_RUN(test_reply_matching);
+	VX0_RUN(test_bucket_refresh);
 	return vx0_test_done();
 }

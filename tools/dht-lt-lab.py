@@ -5,11 +5,13 @@ Interop lab: our dht_node against a swarm of libtorrent DHT nodes
 (python3-libtorrent) on loopback. Run it inside a private network
 namespace so nothing can leave the machine:
 
-    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR
+    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR [persist DIR]
 
 It brings lo up, starts N libtorrent sessions on 127.0.0.2.. and our node
 on 127.0.0.1:7000, runs the scenario with deadlines, and prints one JSON
 object with what it observed (dts/test_dht_libtorrent.py asserts on it).
+The "persist" scenario runs only our nodes: one saves its state (JSON
+config file, --state), quits, and rejoins from the saved nodes alone.
 """
 import hashlib
 import json
@@ -38,8 +40,8 @@ def log(*a):
 class OurNode:
     """dht_node over pipes: commands in, JSON lines out."""
 
-    def __init__(self, exe, bootstrap):
-        args = [exe, '--bind', '%s:%d' % OUR, '--k', '8']
+    def __init__(self, exe, bootstrap, bind=OUR, extra=()):
+        args = [exe, '--bind', '%s:%d' % bind, '--k', '8'] + list(extra)
         for b in bootstrap:
             args += ['--bootstrap', '%s:%d' % b]
         self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -256,5 +258,47 @@ def main():
     print(json.dumps(res, indent=1))
 
 
+def persist(build, d):
+    """Save, restart from the state file alone, rejoin."""
+    subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+    exe = os.path.join(build, 'test', 'dht_node')
+    state = os.path.join(d, 'b-state.json')
+    conf = os.path.join(d, 'b.json')
+    with open(conf, 'w') as f:
+        json.dump({'bind': '127.0.0.1:7101', 'k': 8, 'state': state,
+                   'bootstrap': ['127.0.0.1:7100']}, f)
+    res = {}
+    a = OurNode(exe, [], bind=('127.0.0.1', 7100))
+    c = OurNode(exe, [('127.0.0.1', 7100)], bind=('127.0.0.1', 7102))
+    b = OurNode(exe, [], extra=['--config', conf])
+    try:
+        res['ids'] = {'a': a.id, 'b': b.id, 'c': c.id}
+
+        def good(n):
+            return sorted(x['id'] for x in n.cmd('dump')['table']['nodes'] if x['good'])
+        res['b_good_before'] = until(lambda: len(good(b)) >= 2 and good(b), 10)
+        res['save'] = b.cmd('save')['ok']
+        with open(state) as f:
+            res['state'] = json.load(f)
+        res['state_mode'] = oct(os.stat(state).st_mode & 0o777)
+        b.close()
+        # restart without any bootstrap node: only the saved state
+        with open(conf, 'w') as f:
+            json.dump({'bind': '127.0.0.1:7101', 'k': 8, 'state': state}, f)
+        t0 = time.monotonic()
+        b = OurNode(exe, [], extra=['--config', conf])
+        res['b_id_after'] = b.id
+        res['b_good_after'] = until(lambda: len(good(b)) >= 2 and good(b), 10, 0.05)
+        res['rejoin_s'] = round(time.monotonic() - t0, 2)
+        res['leftovers'] = sorted(x for x in os.listdir(d) if '.tmp' in x)
+    finally:
+        for n in (a, b, c):
+            n.close()
+    print(json.dumps(res, indent=1))
+
+
 if __name__ == '__main__':
-    main()
+    if len(sys.argv) > 3 and sys.argv[2] == 'persist':
+        persist(sys.argv[1], sys.argv[3])
+    else:
+        main()
