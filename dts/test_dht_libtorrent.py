@@ -85,3 +85,12 @@ def test_dht_lt_immutable_both_ways(lab):
 def test_dht_lt_announce_seen_by_libtorrent(lab):
     assert lab['our_announce']['stored'] >= N_LT // 2
     assert '127.0.0.1:4567' in lab['lt_get_peers']
+
+
+def test_dht_lt_tshark_dissects_our_packets(lab):
+    # every datagram we sent is KRPC to tshark's bt-dht dissector, none malformed
+    t = lab['tshark']
+    assert t['from_us'] >= 20
+    assert t['from_us_bt_dht'] == t['from_us']
+    assert t['to_us_bt_dht'] >= 20
+    assert t['bad'] == 0

@@ -162,6 +162,15 @@ def main():
     ids = [lt_id(s) for s in sessions]
     res['lt_ids'] = [i.hex() for i in ids]
 
+    # capture our node's traffic: tshark must dissect all of it as bt-dht
+    pcap = os.path.join(build, 'dht-lt-lab.pcap')
+    cap = subprocess.Popen(['tshark', '-i', 'lo', '-f', 'udp port %d' % OUR[1], '-w', pcap],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        line = cap.stderr.readline()
+        if not line or 'Capturing on' in line:
+            break
     node = OurNode(os.path.join(build, 'test', 'dht_node'), lt_eps[:2])
     res['our_id'] = node.id
     try:
@@ -255,7 +264,29 @@ def main():
         res['final_dump'] = node.cmd('dump')['stats']
     finally:
         node.close()
+        time.sleep(0.5)
+        cap.terminate()
+        try:
+            cap.wait(5)
+        except subprocess.TimeoutExpired:
+            cap.kill()
+            cap.wait()
+    res['tshark'] = dissect(pcap)
     print(json.dumps(res, indent=1))
+
+
+def dissect(pcap):
+    def count(flt):
+        p = subprocess.run(['tshark', '-r', pcap, '-Y', flt, '-T', 'fields',
+                            '-e', 'frame.number'], capture_output=True, text=True, timeout=60)
+        return len([x for x in p.stdout.split('\n') if x.strip()])
+    return {
+        'from_us': count('udp.srcport == %d' % OUR[1]),
+        'from_us_bt_dht': count('udp.srcport == %d && bt-dht' % OUR[1]),
+        'to_us_bt_dht': count('udp.dstport == %d && bt-dht' % OUR[1]),
+        'bad': count('_ws.malformed || bt-dht.invalid_length || bt-dht.truncated_data '
+                     '|| bt-dht.invalid_string'),
+    }
 
 
 def persist(build, d):
