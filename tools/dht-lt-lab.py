@@ -5,7 +5,7 @@ Interop lab: our dht_node against a swarm of libtorrent DHT nodes
 (python3-libtorrent) on loopback. Run it inside a private network
 namespace so nothing can leave the machine:
 
-    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR [persist DIR]
+    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR [persist DIR | npm NODE_MODULES]
 
 It brings lo up, starts N libtorrent sessions on 127.0.0.2.. and our node
 on 127.0.0.1:7000, runs the scenario with deadlines, and prints one JSON
@@ -289,6 +289,101 @@ def dissect(pcap):
     }
 
 
+class JsonProc(OurNode):
+    """A process speaking JSON lines both ways (the npm peer)."""
+
+    def __init__(self, args):
+        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True, bufsize=1)
+        self.q = queue.Queue()
+        self.events = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.started = self._wait(lambda o: o.get('event') == 'started', 30)
+
+    def jcmd(self, obj, timeout=30):
+        self.p.stdin.write(json.dumps(obj) + '\n')
+        self.p.stdin.flush()
+        return self._wait(lambda o: o.get('cmd') == obj['cmd'], timeout)
+
+    def close(self):
+        try:
+            self.jcmd({'cmd': 'quit'}, 3)
+        except Exception:
+            pass
+        try:
+            self.p.wait(3)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
+N_NPM = 5
+
+
+def npm(build, modules):
+    """Our node against npm bittorrent-dht nodes (they do send find_node)."""
+    subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+    res = {}
+    node = OurNode(os.path.join(build, 'test', 'dht_node'), [])
+    peer = None
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        peer = JsonProc(['node', os.path.join(here, 'dht-npm-lab.mjs'), modules,
+                         '%s:%d' % OUR, str(N_NPM)])
+        ids = peer.started['ids']
+        res['npm_ids'] = ids
+        res['our_id'] = node.id
+
+        def our_good():
+            return [n['id'] for n in node.cmd('dump')['table']['nodes']
+                    if n['good'] and n['id'] in ids]
+        res['our_table_npm_good'] = len(until(lambda: len(our_good()) >= N_NPM and
+                                              our_good(), 20) or [])
+
+        def npm_with_us():
+            st = peer.jcmd({'cmd': 'state'})
+            return sum(1 for tab in st['nodes']
+                       if any(n['host'] == OUR[0] and n['port'] == OUR[1] for n in tab))
+        res['npm_tables_with_us'] = until(lambda: npm_with_us() >= N_NPM - 1 and
+                                          npm_with_us(), 20)
+        st = node.cmd('stats')
+        res['our_stats'] = st
+
+        target = hashlib.sha1(b'vx0 npm target').digest()
+        r = node.lookup('find_node ' + target.hex())
+        res['find_node'] = {
+            'got': [n['id'] for n in r['nodes']],
+            'want': sorted(ids, key=lambda h: int(h, 16) ^ int(target.hex(), 16)),
+            'replies': r['replies']}
+
+        ih = hashlib.sha1(b'vx0 npm announce').hexdigest()
+        r = node.lookup('announce %s 4568' % ih)
+        res['our_announce_stored'] = r['stored']
+        r = peer.jcmd({'cmd': 'lookup', 'node': 2, 'target': ih})
+        res['npm_lookup'] = r
+
+        seed = hashlib.sha256(b'vx0 npm seed 1').hexdigest()
+        r = node.lookup('put_mutable %s vx0 3 8:from-vx0' % seed)
+        res['our_put'] = {'stored': r['stored'], 'target': r['target']}
+        r = peer.jcmd({'cmd': 'get', 'node': 3, 'target': res['our_put']['target'],
+                       'salt': 'vx0'})
+        res['npm_read_ours'] = r
+
+        seed2 = hashlib.sha256(b'vx0 npm seed 2').hexdigest()
+        r = peer.jcmd({'cmd': 'put_mutable', 'node': 4, 'seed': seed2, 'salt': 'npm',
+                       'seq': 7, 'v': 'from-npm'})
+        res['npm_put'] = r
+        k2 = node.cmd('key %s npm' % seed2)
+        r = node.lookup('get %s npm' % k2['target'])
+        res['our_read_npm'] = r.get('item')
+        res['final_stats'] = node.cmd('stats')
+    finally:
+        if peer:
+            peer.close()
+        node.close()
+    print(json.dumps(res, indent=1))
+
+
 def persist(build, d):
     """Save, restart from the state file alone, rejoin."""
     subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
@@ -331,5 +426,7 @@ def persist(build, d):
 if __name__ == '__main__':
     if len(sys.argv) > 3 and sys.argv[2] == 'persist':
         persist(sys.argv[1], sys.argv[3])
+    elif len(sys.argv) > 3 and sys.argv[2] == 'npm':
+        npm(sys.argv[1], sys.argv[3])
     else:
         main()
