@@ -364,7 +364,7 @@ handle_query(struct vx0_dht *dht, uint64_t now, const struct vx0_dht_addr *from,
 	struct vx0_krpc_msg r;
 	const char *why = NULL;
 	int64_t code;
-	unsigned int nmax = dht->cfg.k < 16 ? dht->cfg.k : 16;
+	unsigned int nmax = dht->cfg.k; /* k nodes: a lookup needs the k closest */
 
 	dht->st.rx_queries++;
 	if (!(q->has & VX0_KRPC_HAS_RO) || q->ro == 0)
