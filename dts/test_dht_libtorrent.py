@@ -94,3 +94,10 @@ def test_dht_lt_tshark_dissects_our_packets(lab):
     assert t['from_us_bt_dht'] == t['from_us']
     assert t['to_us_bt_dht'] >= 20
     assert t['bad'] == 0
+
+
+def test_dht_lt_external_address_voted(lab):
+    # BEP 42: libtorrent's replies tell us where they see us
+    st = lab['final_dump']
+    assert st.get('external_addr') == '127.0.0.1:7000'
+    assert st.get('bep42_id_ok') is True  # loopback is exempt

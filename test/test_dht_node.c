@@ -480,6 +480,53 @@ test_bucket_refresh(void)
 	vx0_dht_destroy(d);
 }
 
+/* BEP 42: three responders agree on our external address. */
+static void
+test_external_addr_votes(void)
+{
+	struct vx0_dht *d = mknode();
+	struct vx0_dht_addr ext;
+	unsigned int i;
+	bool ok = true;
+
+	for (i = 0; i < 4; i++) {
+		struct vx0_dht_addr p = peer;
+		struct vx0_krpc_msg q, r;
+		uint8_t buf[200];
+		int n;
+
+		p.ip[3] = (uint8_t)(30 + (i == 3 ? 0 : i)); /* the 4th repeats the 1st */
+		vx0_dht_ping(d, 1000, &p);
+		CHECK_EQ(vx0_krpc_decode(lastq, lastq_len, &q), 0);
+		memset(&r, 0, sizeof(r));
+		r.y = 'r';
+		r.t = q.t;
+		r.tlen = q.tlen;
+		memset(r.id, 0x60 + (int)i, 20);
+		/* 124.31.75.21:6881, the address of BEP 42's first example */
+		r.ip = (const uint8_t *)"\x7c\x1f\x4b\x15\x1a\xe1";
+		r.ip_len = 6;
+		r.has = VX0_KRPC_HAS_ID | VX0_KRPC_HAS_IP;
+		n = vx0_krpc_encode(&r, buf, sizeof(buf));
+		CHECK_EQ(vx0_dht_input(d, 1001, &p, buf, (size_t)n), 0);
+		if (i == 1)
+			CHECK_EQ(vx0_dht_external_addr(d, &ext, &ok), -EAGAIN);
+	}
+	/* votes from 3 distinct IPs (a repeated voter counts once) */
+	CHECK_EQ(vx0_dht_external_addr(d, &ext, &ok), 0);
+	CHECK(ext.family == 4 && ext.port == 6881 && ext.ip[0] == 124 && ext.ip[3] == 21);
+	CHECK(!ok); /* our id 0x11.. is not valid for it */
+	{
+		uint8_t rnd[20], id[20];
+
+		memset(rnd, 0, sizeof(rnd));
+		vx0_dht_bep42_id(&ext, 1, rnd, id);
+		CHECK(vx0_dht_bep42_check(id, &ext));
+		CHECK(id[0] == 0x5f && id[1] == 0xbf && (id[2] & 0xf8) == 0xb8);
+	}
+	vx0_dht_destroy(d);
+}
+
 int
 main(void)
 {
@@ -491,5 +538,6 @@ main(void)
 	VX0_RUN(test_bad_input);
 	VX0_RUN(test_reply_matching);
 	VX0_RUN(test_bucket_refresh);
+	VX0_RUN(test_external_addr_votes);
 	return vx0_test_done();
 }

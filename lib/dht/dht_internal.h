@@ -11,6 +11,9 @@
 #define DHT_LOOKUP_MAX_CAND 128
 #define DHT_TOKEN_LEN 8
 #define DHT_TID_LEN 4
+#define DHT_EXT_CANDIDATES 4
+#define DHT_EXT_VOTERS 8
+#define DHT_EXT_QUORUM 3
 
 enum dht_txn_kind { DHT_TXN_LOOKUP = 1, DHT_TXN_PING, DHT_TXN_STORE };
 
@@ -98,6 +101,13 @@ struct vx0_dht {
 	unsigned int npeersets, peers_cap;
 
 	struct vx0_dht_stats st;
+
+	struct {                            /* BEP 42 external address votes */
+		struct vx0_dht_addr addr;
+		unsigned int nvoters;
+		struct vx0_dht_addr voters[DHT_EXT_VOTERS];
+	} ext[DHT_EXT_CANDIDATES];
+	unsigned int next_ext;
 
 	bool have_self;                     /* vx0 index: our own descriptor */
 	struct vx0_dht_item self_item;

@@ -509,6 +509,58 @@ handle_query(struct vx0_dht *dht, uint64_t now, const struct vx0_dht_addr *from,
 	dht_send_msg(dht, from, &r);
 }
 
+/* BEP 42: tally the address responders see us at, one vote per responder
+ * IP and candidate address. */
+static void
+ext_vote(struct vx0_dht *dht, const struct vx0_krpc_msg *m, const struct vx0_dht_addr *from)
+{
+	struct vx0_dht_addr a;
+	unsigned int i, j, slot = DHT_EXT_CANDIDATES;
+	size_t n = m->ip_len == 18 ? 16 : 4;
+
+	memset(&a, 0, sizeof(a));
+	a.family = n == 16 ? 6 : 4;
+	memcpy(a.ip, m->ip, n);
+	a.port = (uint16_t)(m->ip[n] << 8 | m->ip[n + 1]);
+	for (i = 0; i < DHT_EXT_CANDIDATES; i++)
+		if (dht->ext[i].nvoters && dht_addr_eq(&dht->ext[i].addr, &a))
+			slot = i;
+	if (slot == DHT_EXT_CANDIDATES) {
+		slot = dht->next_ext++ % DHT_EXT_CANDIDATES;
+		memset(&dht->ext[slot], 0, sizeof(dht->ext[slot]));
+		dht->ext[slot].addr = a;
+	}
+	for (j = 0; j < dht->ext[slot].nvoters; j++)
+		if (dht->ext[slot].voters[j].family == from->family &&
+		    memcmp(dht->ext[slot].voters[j].ip, from->ip, 16) == 0)
+			return;
+	if (dht->ext[slot].nvoters < DHT_EXT_VOTERS) {
+		struct vx0_dht_addr v;
+
+		memset(&v, 0, sizeof(v));
+		v.family = from->family;
+		memcpy(v.ip, from->ip, 16);
+		dht->ext[slot].voters[dht->ext[slot].nvoters++] = v;
+	}
+}
+
+int
+vx0_dht_external_addr(const struct vx0_dht *dht, struct vx0_dht_addr *out, bool *id_ok)
+{
+	unsigned int i, best = DHT_EXT_CANDIDATES;
+
+	for (i = 0; i < DHT_EXT_CANDIDATES; i++)
+		if (dht->ext[i].nvoters >= DHT_EXT_QUORUM &&
+		    (best == DHT_EXT_CANDIDATES || dht->ext[i].nvoters > dht->ext[best].nvoters))
+			best = i;
+	if (best == DHT_EXT_CANDIDATES)
+		return -EAGAIN;
+	*out = dht->ext[best].addr;
+	if (id_ok)
+		*id_ok = vx0_dht_bep42_check(dht->id, out);
+	return 0;
+}
+
 static struct dht_txn *
 txn_match(struct vx0_dht *dht, const struct vx0_krpc_msg *m,
 	  const struct vx0_dht_addr *from)
@@ -580,6 +632,8 @@ vx0_dht_input(struct vx0_dht *dht, uint64_t now, const struct vx0_dht_addr *from
 			copy.id_known = false;
 		}
 		dht_note_seen(dht, now, m.id, from, DHT_SEEN_REPLY);
+		if (m.has & VX0_KRPC_HAS_IP)
+			ext_vote(dht, &m, from);
 	} else {
 		dht->st.rx_errors++;
 	}

@@ -503,9 +503,12 @@ json_t *
 vx0_dht_json_stats(const struct vx0_dht *dht)
 {
 	struct vx0_dht_stats st;
+	struct vx0_dht_addr ext;
+	bool id_ok = false;
+	json_t *o;
 
 	vx0_dht_get_stats(dht, &st);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
 			 "rx_packets", (json_int_t)st.rx_packets,
 			 "tx_packets", (json_int_t)st.tx_packets,
 			 "rx_dropped", (json_int_t)st.rx_dropped,
@@ -520,6 +523,14 @@ vx0_dht_json_stats(const struct vx0_dht *dht)
 			 "lookups_active", (int)st.lookups_active,
 			 "transactions_active", (int)st.transactions_active,
 			 "items", (int)st.items, "infohashes", (int)st.infohashes);
+	if (o && vx0_dht_external_addr(dht, &ext, &id_ok) == 0) {
+		char a[64];
+
+		vx0_dht_addr_format(&ext, a, sizeof(a));
+		json_object_set_new(o, "external_addr", json_string(a));
+		json_object_set_new(o, "bep42_id_ok", json_boolean(id_ok));
+	}
+	return o;
 }
 
 json_t *

@@ -234,6 +234,15 @@ void vx0_dht_bep42_id(const struct vx0_dht_addr *ext, uint8_t r,
 bool vx0_dht_bep42_check(const uint8_t *id,
 			 const struct vx0_dht_addr *addr);
 
+/*
+ * Our external address as voted by the "ip" field of replies (BEP 42): 0
+ * once at least 3 distinct responders agree, -EAGAIN before. *id_ok tells
+ * whether our node id is valid for it (if not, the owner may restart with
+ * vx0_dht_bep42_id of that address).
+ */
+int vx0_dht_external_addr(const struct vx0_dht *dht, struct vx0_dht_addr *out,
+			  bool *id_ok);
+
 /* ---- BEP 44 ---- */
 /* Ed25519 key as libtorrent uses it: the 64-byte expanded secret
  * (SHA-512 of the seed, clamped) and the public key. Held in
