@@ -6,10 +6,16 @@
  *   dht_node --bind IP:PORT [--bootstrap IP:PORT]... [--k N] [--state FILE]
  *            [--bep42] [--config FILE.json]
  *
+ *            [--identity FILE --tier N [--exit POLICY]]
+ *
  * Commands: dump | save | stats | bootstrap ADDR... | ping ADDR |
  *   find_node HEX | get_peers HEX | announce HEX PORT | get HEX [SALT] |
  *   put_immutable BENC | put_mutable SEEDHEX SALT|- SEQ BENC |
- *   key SEEDHEX [SALT] | quit
+ *   key SEEDHEX [SALT] | publish | collect TIER | descriptor IDHEX | quit
+ * With --identity (a seed file, created 0600 if missing; the onion key's
+ * seed lives in FILE.onion) the node publishes its vx0 descriptor at start
+ * and republishes it from a timer; "collect" gathers a tier's descriptors
+ * through the index (doc/descriptor.md) and "descriptor" looks one up.
  * Lookups answer {"cmd":..,"lookup_id":N} at once and
  * {"event":"lookup_done",...} when finished.
  */
@@ -20,17 +26,98 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vx0_dht_sock.h"
 #include "vx0_evloop.h"
+
+#define MAX_FETCH 64
 
 struct app {
 	struct vx0_evloop *loop;
 	struct vx0_dht_sock *sock;
 	char line[8192];
 	size_t llen;
+	/* descriptors */
+	struct vx0_dht_key *identity;
+	struct vx0_desc_publisher pub;
+	struct vx0_timer pub_timer;
+	uint32_t collect_id;            /* get_peers of a collection */
+	uint8_t collect_tier;
+	uint8_t collect_key[20];
+	uint32_t fetch_ids[MAX_FETCH];
+	unsigned int nfetch;
+	json_t *collected;
+	uint32_t desc_get_id;
 };
+
+static void emit(json_t *o);
+
+static json_t *
+desc_json(const struct vx0_desc *d)
+{
+	json_t *o = json_object(), *addrs = json_array();
+	char hx[65], a[64];
+	unsigned int i;
+
+	sodium_bin2hex(hx, sizeof(hx), d->identity, 32);
+	json_object_set_new(o, "identity", json_string(hx));
+	sodium_bin2hex(hx, sizeof(hx), d->onion, 32);
+	json_object_set_new(o, "onion", json_string(hx));
+	for (i = 0; i < d->naddrs; i++) {
+		vx0_dht_addr_format(&d->addrs[i], a, sizeof(a));
+		json_array_append_new(addrs, json_string(a));
+	}
+	json_object_set_new(o, "addrs", addrs);
+	json_object_set_new(o, "tier", json_integer(d->tier));
+	json_object_set_new(o, "exit", json_string(d->exit_policy));
+	json_object_set_new(o, "valid_after", json_integer(d->valid_after));
+	json_object_set_new(o, "valid_until", json_integer(d->valid_until));
+	return o;
+}
+
+static void
+collect_step(struct app *a, const struct vx0_dht_lookup_result *r)
+{
+	struct vx0_dht *dht = vx0_dht_sock_dht(a->sock);
+	uint64_t now = vx0_dht_sock_now(a->sock);
+	unsigned int i;
+
+	if (r->lookup_id == a->collect_id) {
+		/* the index gave DHT endpoints: ask each for its descriptor */
+		a->collect_id = 0;
+		for (i = 0; i < r->npeers && a->nfetch < MAX_FETCH; i++) {
+			int id = vx0_dht_fetch(dht, now, &r->peers[i], 1, a->collect_key,
+					       (const uint8_t *)VX0_DESC_SALT,
+					       strlen(VX0_DESC_SALT));
+
+			if (id > 0)
+				a->fetch_ids[a->nfetch++] = (uint32_t)id;
+		}
+	} else {
+		for (i = 0; i < a->nfetch; i++) {
+			struct vx0_desc d;
+
+			if (a->fetch_ids[i] != r->lookup_id)
+				continue;
+			a->fetch_ids[i] = a->fetch_ids[--a->nfetch];
+			if (r->have_item && vx0_desc_from_item(&r->item, time(NULL), &d) == 0 &&
+			    d.tier == a->collect_tier)
+				json_array_append_new(a->collected, desc_json(&d));
+			break;
+		}
+	}
+	if (a->collect_id == 0 && a->nfetch == 0 && a->collected) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "event", json_string("collected"));
+		json_object_set_new(o, "tier", json_integer(a->collect_tier));
+		json_object_set_new(o, "descriptors", a->collected);
+		a->collected = NULL;
+		emit(o);
+	}
+}
 
 static void
 emit(json_t *o)
@@ -60,14 +147,54 @@ reply(const char *cmd, int rc, json_t *extra)
 static void
 on_event(void *arg, const struct vx0_dht_event *ev)
 {
+	struct app *a = arg;
 	json_t *o;
+	unsigned int i;
 
-	(void)arg;
 	if (ev->type != VX0_DHT_EV_LOOKUP_DONE)
 		return;
 	o = vx0_dht_json_result(ev->lookup);
 	json_object_set_new(o, "event", json_string("lookup_done"));
 	emit(o);
+	if (a->desc_get_id && ev->lookup->lookup_id == a->desc_get_id) {
+		struct vx0_desc d;
+		int rc = ev->lookup->have_item ?
+			vx0_desc_from_item(&ev->lookup->item, time(NULL), &d) : -ENOENT;
+
+		a->desc_get_id = 0;
+		o = rc == 0 ? desc_json(&d) : json_object();
+		json_object_set_new(o, "event", json_string("descriptor"));
+		json_object_set_new(o, "ok", json_boolean(rc == 0));
+		emit(o);
+	}
+	if (a->collected) {
+		bool mine = ev->lookup->lookup_id == a->collect_id;
+
+		for (i = 0; i < a->nfetch; i++)
+			mine |= a->fetch_ids[i] == ev->lookup->lookup_id;
+		if (mine)
+			collect_step(a, ev->lookup);
+	}
+}
+
+/* Publish or republish (every minute the publisher decides). */
+static int
+publish(struct app *a)
+{
+	return vx0_desc_publisher_tick(&a->pub, vx0_dht_sock_dht(a->sock),
+				       vx0_dht_sock_now(a->sock), time(NULL));
+}
+
+static void
+on_pub_timer(struct vx0_evloop *loop, struct vx0_timer *t, void *arg)
+{
+	struct app *a = arg;
+
+	/* before the node knows anyone the put fails: try again soon */
+	int rc = publish(a);
+
+	vx0_dht_sock_kick(a->sock);
+	vx0_timer_arm(loop, t, rc < 0 ? 5000 : 60000);
 }
 
 static int
@@ -201,6 +328,32 @@ command(struct app *a, char *line)
 		vx0_dht_key_free(key);
 		sodium_free(seed);
 		reply(argv[0], rc, o);
+	} else if (!strcmp(argv[0], "publish") && a->identity) {
+		a->pub.last_published = 0; /* now, whatever the schedule says */
+		lookup_reply("publish", publish(a));
+	} else if (!strcmp(argv[0], "collect") && argc == 2 && !a->collected) {
+		uint8_t tier = (uint8_t)atoi(argv[1]);
+
+		vx0_desc_index_key(tier, (uint32_t)(time(NULL) / VX0_DESC_EPOCH), a->collect_key);
+		rc = vx0_dht_get_peers(dht, now, a->collect_key);
+		if (rc > 0) {
+			a->collect_id = (uint32_t)rc;
+			a->collect_tier = tier;
+			a->nfetch = 0;
+			a->collected = json_array();
+		}
+		lookup_reply("collect", rc);
+	} else if (!strcmp(argv[0], "descriptor") && argc == 2) {
+		uint8_t idk[32];
+
+		if (unhex(argv[1], idk, 32, &len) == 0 && len == 32) {
+			vx0_desc_target(idk, target);
+			rc = vx0_dht_get(dht, now, target, (const uint8_t *)VX0_DESC_SALT,
+					 strlen(VX0_DESC_SALT));
+			if (rc > 0)
+				a->desc_get_id = (uint32_t)rc;
+		}
+		lookup_reply("descriptor", rc);
 	} else {
 		reply(argv[0], -EINVAL, NULL);
 	}
@@ -274,12 +427,15 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ "bep42", no_argument, NULL, '4' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "tier", required_argument, NULL, 't' },
+		{ "exit", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vx0_dht_sock_config cfg;
 	struct app a;
-	char *state = NULL;
-	int c, rc = 0;
+	char *state = NULL, *identity = NULL, *exit_policy = NULL;
+	int c, rc = 0, tier = VX0_TIER_BACKBONE;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -312,6 +468,15 @@ main(int argc, char **argv)
 			if (load_config(optarg, &cfg, &state))
 				goto usage;
 			break;
+		case 'i':
+			identity = optarg;
+			break;
+		case 't':
+			tier = atoi(optarg);
+			break;
+		case 'e':
+			exit_policy = optarg;
+			break;
 		default:
 			goto usage;
 		}
@@ -325,24 +490,58 @@ main(int argc, char **argv)
 		fprintf(stderr, "dht_node: cannot start\n");
 		return 1;
 	}
+	if (identity) {
+		char opath[4096];
+		uint8_t *seed = NULL, *oseed = NULL;
+
+		snprintf(opath, sizeof(opath), "%s.onion", identity);
+		if (vx0_dht_seed_load_or_create(identity, &seed) != 0 ||
+		    vx0_dht_seed_load_or_create(opath, &oseed) != 0) {
+			fprintf(stderr, "dht_node: cannot read or create %s\n", identity);
+			return 1;
+		}
+		a.identity = vx0_dht_key_from_seed(seed);
+		crypto_scalarmult_base(a.pub.desc.onion, oseed); /* X25519 public */
+		sodium_free(seed);
+		sodium_free(oseed);
+		a.pub.key = a.identity;
+		a.pub.lifetime = 3 * 3600;
+		a.pub.republish = 3600;
+		a.pub.desc.tier = (uint8_t)tier;
+		a.pub.desc.naddrs = 1;
+		a.pub.desc.addrs[0] = cfg.bind;
+		snprintf(a.pub.desc.exit_policy, sizeof(a.pub.desc.exit_policy), "%s",
+			 exit_policy ? exit_policy : "reject *:*");
+		vx0_timer_init(&a.pub_timer, on_pub_timer, &a);
+		vx0_timer_arm(a.loop, &a.pub_timer, 5000);
+	}
 	{
-		char hx[41];
+		char hx[65];
 		json_t *o = json_object();
 
 		sodium_bin2hex(hx, sizeof(hx), vx0_dht_id(vx0_dht_sock_dht(a.sock)), 20);
 		json_object_set_new(o, "event", json_string("started"));
 		json_object_set_new(o, "id", json_string(hx));
+		if (a.identity) {
+			sodium_bin2hex(hx, sizeof(hx), vx0_dht_key_public(a.identity), 32);
+			json_object_set_new(o, "identity", json_string(hx));
+		}
 		emit(o);
 	}
 	vx0_evloop_add_fd(a.loop, 0, EPOLLIN, on_stdin, &a);
 	rc = vx0_evloop_run(a.loop, 0);
+	if (a.identity)
+		vx0_timer_cancel(a.loop, &a.pub_timer);
+	json_decref(a.collected);
+	vx0_dht_key_free(a.identity);
 	vx0_dht_sock_destroy(a.sock);
 	vx0_evloop_destroy(a.loop);
 	free(state);
 	return rc < 0 ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: dht_node --bind IP:PORT [--bootstrap IP:PORT]... [--k N] "
-			"[--state FILE] [--bep42] [--config FILE]\n");
+			"[--state FILE] [--bep42] [--config FILE] [--identity FILE [--tier N] "
+			"[--exit POLICY]]\n");
 	free(state);
 	return 2;
 }

@@ -5,7 +5,7 @@ Interop lab: our dht_node against a swarm of libtorrent DHT nodes
 (python3-libtorrent) on loopback. Run it inside a private network
 namespace so nothing can leave the machine:
 
-    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR [persist DIR | npm NODE_MODULES]
+    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR [persist DIR | desc DIR | npm NODE_MODULES]
 
 It brings lo up, starts N libtorrent sessions on 127.0.0.2.. and our node
 on 127.0.0.1:7000, runs the scenario with deadlines, and prints one JSON
@@ -51,6 +51,7 @@ class OurNode:
         threading.Thread(target=self._read, daemon=True).start()
         started = self._wait(lambda o: o.get('event') == 'started', 5)
         self.id = started['id']
+        self.identity = started.get('identity')
 
     def _read(self):
         for line in self.p.stdout:
@@ -384,6 +385,56 @@ def npm(build, modules):
     print(json.dumps(res, indent=1))
 
 
+def desc(build, d):
+    """vx0 descriptors over a libtorrent swarm: publish, collect, look up."""
+    subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+    exe = os.path.join(build, 'test', 'dht_node')
+    res = {}
+    sessions = [lt_session(2 + i) for i in range(N_LT)]
+    for s in sessions:
+        for j in range(N_LT):
+            s.add_dht_node(('127.0.0.%d' % (2 + j), LT_PORT))
+    lt_eps = [('127.0.0.%d' % (2 + i), LT_PORT) for i in range(N_LT)]
+    until(lambda: all(len(s.dht_state().get(b'nodes', [])) >= 2 for s in sessions), 15)
+    tiers = [1, 1, 2, 3]
+    pubs, client = [], None
+
+    def start_pub(i):
+        return OurNode(exe, lt_eps[:2], bind=('127.0.0.1', 7200 + i),
+                       extra=['--identity', os.path.join(d, 'id%d' % i),
+                              '--tier', str(tiers[i]),
+                              '--exit', 'accept *:443' if i == 0 else 'reject *:*'])
+    try:
+        for i in range(len(tiers)):
+            pubs.append(start_pub(i))
+        client = OurNode(exe, lt_eps[:2], bind=('127.0.0.1', 7300))
+        for n in pubs + [client]:
+            until(lambda: sum(1 for x in n.cmd('dump')['table']['nodes'] if x['good']) >= 4, 20)
+        for i, n in enumerate(pubs):
+            r = n.lookup('publish')
+            res.setdefault('published', []).append({'stored': r['stored'],
+                                                     'errors': r['store_errors']})
+        res['pub_identity'] = [n.identity for n in pubs]
+
+        def collect(tier):
+            r = client.cmd('collect %d' % tier)
+            if not r.get('ok'):
+                return r
+            return client._wait(lambda o: o.get('event') == 'collected', 60)
+        res['collect1'] = collect(1)
+        res['collect2'] = collect(2)
+        client.cmd('descriptor ' + pubs[3].identity)
+        res['descriptor3'] = client._wait(lambda o: o.get('event') == 'descriptor', 30)
+        # the identity key survives a restart (seed file)
+        pubs[0].close()
+        pubs[0] = start_pub(0)
+        res['identity0_after_restart'] = pubs[0].identity
+    finally:
+        for n in pubs + ([client] if client else []):
+            n.close()
+    print(json.dumps(res, indent=1))
+
+
 def persist(build, d):
     """Save, restart from the state file alone, rejoin."""
     subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
@@ -426,6 +477,8 @@ def persist(build, d):
 if __name__ == '__main__':
     if len(sys.argv) > 3 and sys.argv[2] == 'persist':
         persist(sys.argv[1], sys.argv[3])
+    elif len(sys.argv) > 3 and sys.argv[2] == 'desc':
+        desc(sys.argv[1], sys.argv[3])
     elif len(sys.argv) > 3 and sys.argv[2] == 'npm':
         npm(sys.argv[1], sys.argv[3])
     else:
