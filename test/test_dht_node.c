@@ -480,6 +480,50 @@ test_bucket_refresh(void)
 	vx0_dht_destroy(d);
 }
 
+/* 60 IPv6 peers: the get_peers reply (values + nodes6) stays one datagram. */
+static void
+test_ipv6_values_fit(void)
+{
+	struct vx0_dht *d = mknode();
+	struct vx0_krpc_msg q, r;
+	struct vx0_dht_addr p6 = { .family = 6, .port = 7000,
+				   .ip = { 0x20, 0x01, 0x0d, 0xb8 } };
+	unsigned int i;
+
+	for (i = 0; i < 60; i++) {
+		uint8_t tok[64];
+		size_t tl;
+
+		p6.ip[14] = (uint8_t)(i + 1);
+		memset(&q, 0, sizeof(q));
+		q.method = VX0_KRPC_GET_PEERS;
+		memset(q.info_hash, 0x66, 20);
+		q.has = VX0_KRPC_HAS_INFO_HASH;
+		CHECK_EQ(ask(d, &p6, &q, &r), 0);
+		tl = r.token_len;
+		memcpy(tok, r.token, tl);
+		q.method = VX0_KRPC_ANNOUNCE_PEER;
+		q.port = 6000 + i;
+		q.token = tok;
+		q.token_len = tl;
+		q.has |= VX0_KRPC_HAS_PORT | VX0_KRPC_HAS_TOKEN;
+		CHECK_EQ(ask(d, &p6, &q, &r), 0);
+		CHECK_EQ(r.y, 'r');
+	}
+	p6.ip[14] = 0xee;
+	memset(&q, 0, sizeof(q));
+	q.method = VX0_KRPC_GET_PEERS;
+	memset(q.info_hash, 0x66, 20);
+	q.has = VX0_KRPC_HAS_INFO_HASH;
+	CHECK_EQ(ask(d, &p6, &q, &r), 0);
+	CHECK(last_len <= VX0_KRPC_MAX_PACKET);
+	CHECK(r.nvalues >= 30 && r.nvalues <= 34);
+	CHECK(r.values_len[0] == 18);
+	CHECK((r.has & VX0_KRPC_HAS_NODES6) && r.nodes6_len >= 38 && r.nodes6_len % 38 == 0);
+	CHECK(!(r.has & VX0_KRPC_HAS_NODES));
+	vx0_dht_destroy(d);
+}
+
 /* BEP 42: three responders agree on our external address. */
 static void
 test_external_addr_votes(void)
@@ -539,5 +583,6 @@ main(void)
 	VX0_RUN(test_reply_matching);
 	VX0_RUN(test_bucket_refresh);
 	VX0_RUN(test_external_addr_votes);
+	VX0_RUN(test_ipv6_values_fit);
 	return vx0_test_done();
 }

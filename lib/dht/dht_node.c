@@ -400,9 +400,14 @@ handle_query(struct vx0_dht *dht, uint64_t now, const struct vx0_dht_addr *from,
 		target = q->info_hash;
 		ps = dht_store_peers(dht, q->info_hash);
 		if (ps && ps->n) {
+			size_t bytes = 0;
+
 			r.has |= VX0_KRPC_HAS_VALUES;
+			/* at most 50 peers and 700 bytes of them (IPv6 peers are
+			 * 21 bytes encoded), so the reply stays one datagram */
 			for (i = 0; i < ps->n && r.nvalues < VX0_KRPC_MAX_VALUES &&
-				    r.nvalues < 50; i++) {
+				    r.nvalues < 50 && bytes < 700; i++) {
+				bytes += ps->p[i].addr.family == 6 ? 21 : 9;
 				r.values_len[r.nvalues] =
 					(uint8_t)compact_addr(&ps->p[i].addr, vb[r.nvalues]);
 				r.values[r.nvalues] = vb[r.nvalues];
