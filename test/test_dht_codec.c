@@ -147,6 +147,19 @@ static const char *const bep5_msgs[] = {
 	"d1:rd2:id20:abcdefghij01234567895:nodes9:def456...5:token8:aoeusnthe1:t2:aa1:y1:re",
 	"d1:ad2:id20:abcdefghij012345678912:implied_porti1e9:info_hash20:mnopqrstuvwxyz1234564:porti6881e5:token8:aoeusnthe1:q13:announce_peer1:t2:aa1:y1:qe",
 	"d1:eli201e23:A Generic Error Ocurrede1:t2:aa1:y1:ee",
+	/* BEP 44 messages (bep_0044.rst: get, put, their replies and errors) */
+	"d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456e1:q3:get1:t2:aa1:y1:qe",
+	"d1:ad2:id20:abcdefghij01234567893:seqi4e6:target20:mnopqrstuvwxyz123456e1:q3:get1:t2:aa1:y1:qe",
+	"d1:ad2:id20:abcdefghij01234567895:token8:aoeusnth1:v12:Hello World!e1:q3:put1:t2:aa1:y1:qe",
+	"d1:rd2:id20:mnopqrstuvwxyz1234565:nodes0:5:token8:aoeusnth1:v12:Hello World!e1:t2:aa1:y1:re",
+	"d1:eli302e33:sequence number less than currente1:t2:aa1:y1:ee",
+	"d1:eli205e25:message (v field) too bige1:t2:aa1:y1:ee",
+	/* BEP 42 "ip" and a client version, as libtorrent sends them */
+	"d2:ip6:\x7f\0\0\x01\x1b\x58" "1:rd2:id20:mnopqrstuvwxyz123456e1:t4:\0\0\0\x01" "1:v4:LT201:y1:re",
+	/* announce_peer with an explicit port, get_peers with values and nodes */
+	"d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz1234564:porti6881e5:token8:aoeusnthe1:q13:announce_peer1:t2:aa1:y1:qe",
+	"d1:rd2:id20:abcdefghij01234567895:nodes26:ABCDEFGHIJKLMNOPQRST\xc6" "3d\x01\x1a\xe1"
+	"5:token4:tttt6:valuesl6:\xc6" "3d\x02\x1a\xe1" "ee1:t2:aa1:y1:re",
 };
 
 static void
@@ -157,7 +170,7 @@ test_krpc_bep5_roundtrip(void)
 	for (i = 0; i < sizeof(bep5_msgs) / sizeof(bep5_msgs[0]); i++) {
 		struct vx0_krpc_msg m;
 		uint8_t out[512];
-		size_t len = strlen(bep5_msgs[i]);
+		size_t len = i == 15 ? 70 : strlen(bep5_msgs[i]); /* that one holds NULs */
 		int rc = vx0_krpc_decode((const uint8_t *)bep5_msgs[i], len, &m);
 		int n;
 
