@@ -5,7 +5,7 @@ Interop lab: our dht_node against a swarm of libtorrent DHT nodes
 (python3-libtorrent) on loopback. Run it inside a private network
 namespace so nothing can leave the machine:
 
-    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR [persist DIR | desc DIR | npm NODE_MODULES]
+    unshare -n /usr/bin/python3 tools/dht-lt-lab.py BUILD_DIR [v6 | persist DIR | desc DIR | npm NODE_MODULES]
 
 It brings lo up, starts N libtorrent sessions on 127.0.0.2.. and our node
 on 127.0.0.1:7000, runs the scenario with deadlines, and prints one JSON
@@ -102,9 +102,9 @@ class OurNode:
             self.p.wait()
 
 
-def lt_session(i):
+def lt_session(i, listen=None):
     return lt.session({
-        'listen_interfaces': '127.0.0.%d:%d' % (i, LT_PORT),
+        'listen_interfaces': listen or '127.0.0.%d:%d' % (i, LT_PORT),
         'enable_dht': True, 'enable_lsd': False, 'enable_upnp': False,
         'enable_natpmp': False, 'dht_bootstrap_nodes': '',
         'dht_restrict_routing_ips': False, 'dht_restrict_search_ips': False,
@@ -435,6 +435,55 @@ def desc(build, d):
     print(json.dumps(res, indent=1))
 
 
+N_V6 = 4
+
+
+def v6(build):
+    """The same over IPv6 (::1): nodes6, 18-byte compact addresses, BEP 44."""
+    subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+    res = {}
+    sessions = [lt_session(0, '[::1]:%d' % (6881 + i)) for i in range(N_V6)]
+    alerts = [[] for _ in sessions]
+    for s in sessions:
+        for j in range(N_V6):
+            s.add_dht_node(('::1', 6881 + j))
+    until(lambda: all(len(s.dht_state().get(b'nodes', [])) >= 2 for s in sessions), 15)
+    ids = [lt_id(s).hex() for s in sessions]
+    res['lt_ids'] = ids
+    node = OurNode(os.path.join(build, 'test', 'dht_node'), [], bind=('[::1]', 7000),
+                   extra=['--bootstrap', '[::1]:6881'])
+    try:
+        def good():
+            return [n for n in node.cmd('dump')['table']['nodes']
+                    if n['good'] and n['id'] in ids]
+        g = until(lambda: len(good()) >= N_V6 and good(), 20) or []
+        res['our_table'] = sorted(n['addr'] for n in g)
+        target = hashlib.sha1(b'vx0 v6 target').digest()
+        r = node.lookup('find_node ' + target.hex())
+        res['find_node'] = {'got': [n['id'] for n in r['nodes']],
+                            'want': sorted(ids, key=lambda h: int(h, 16) ^ int(target.hex(), 16))}
+        seed = hashlib.sha256(b'vx0 v6 seed').hexdigest()
+        k = node.cmd('key %s v6' % seed)
+        r = node.lookup('put_mutable %s v6 1 7:over-v6' % seed)
+        res['our_put_stored'] = r['stored']
+        sessions[2].dht_get_mutable_item(bytes.fromhex(k['pk']), b'v6')
+        a = wait_alert(sessions, alerts, 2,
+                       lambda a: isinstance(a, lt.dht_mutable_item_alert) and a.authoritative, 20)
+        res['lt_read_ours'] = None if a is None else a.item['value'].hex()
+        seed2 = hashlib.sha256(b'vx0 v6 seed 2').hexdigest()
+        k2 = node.cmd('key %s lt6' % seed2)
+        sessions[1].dht_put_mutable_item(bytes.fromhex(k2['sk_expanded']),
+                                         bytes.fromhex(k2['pk']), b'lt-over-v6', b'lt6')
+        a = wait_alert(sessions, alerts, 1, lambda a: isinstance(a, lt.dht_put_alert), 20)
+        res['lt_put'] = None if a is None else a.num_success
+        r = node.lookup('get %s lt6' % k2['target'])
+        res['our_read_lt'] = r.get('item')
+        res['stats'] = node.cmd('stats')
+    finally:
+        node.close()
+    print(json.dumps(res, indent=1))
+
+
 def persist(build, d):
     """Save, restart from the state file alone, rejoin."""
     subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
@@ -477,6 +526,8 @@ def persist(build, d):
 if __name__ == '__main__':
     if len(sys.argv) > 3 and sys.argv[2] == 'persist':
         persist(sys.argv[1], sys.argv[3])
+    elif len(sys.argv) > 2 and sys.argv[2] == 'v6':
+        v6(sys.argv[1])
     elif len(sys.argv) > 3 and sys.argv[2] == 'desc':
         desc(sys.argv[1], sys.argv[3])
     elif len(sys.argv) > 3 and sys.argv[2] == 'npm':
