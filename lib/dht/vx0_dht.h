@@ -225,11 +225,11 @@ const struct vx0_dht_item *vx0_dht_find_item(const struct vx0_dht *dht,
 					     const uint8_t *target);
 
 /* ---- BEP 42 ---- */
-/* A node id for an external address: prefix from CRC32C of the masked
- * address, r in the last byte; rnd (20 bytes) fills the rest. */
-void vx0_dht_bep42_id(const struct vx0_dht_addr *ext, uint8_t r,
-		      const uint8_t *rnd,
-		      uint8_t *id);
+/* A node id for an external address: the top 21 bits from CRC32C of the
+ * masked address with r = rand & 7 mixed in, `rand` as the last byte, and
+ * rnd (20 bytes) for the rest (BEP 42's example code). */
+void vx0_dht_bep42_id(const struct vx0_dht_addr *ext, uint8_t rand,
+		      const uint8_t *rnd, uint8_t *id);
 /* Whether id is valid for addr (local/loopback addresses are exempt). */
 bool vx0_dht_bep42_check(const uint8_t *id,
 			 const struct vx0_dht_addr *addr);
