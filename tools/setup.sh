@@ -11,6 +11,7 @@ PKGS="
  python3-cryptography
  python3-nacl
  bird2 gobgpd frr
+ python3-libtorrent
 "
 
 if [ "${1:-}" = "--print" ]; then echo $PKGS; exit 0; fi
