@@ -213,6 +213,15 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	rc = vx0_ctl_start_protocols(&node, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "vx0d: %s\n", err[0] ? err : strerror(-rc));
+		vx0_node_stop_ports(&node);
+		vx0_node_destroy(&node);
+		vx0_conf_free(&conf);
+		rte_eal_cleanup();
+		return 1;
+	}
 	if (vx0_telemetry_register(&node) < 0)
 		fprintf(stderr, "vx0d: telemetry commands not registered\n");
 	node.start_tsc = rte_rdtsc();

@@ -423,12 +423,137 @@ parse_neighbours(struct ctx *c, json_t *a, struct vx0_conf *conf)
 }
 
 static int
+parse_bgp(struct ctx *c, json_t *b, struct vx0_conf *conf)
+{
+	static const char *const keys[] = { "as", "router_id", "hold_time", "connect_retry_ms",
+					    "peers", "originate", NULL };
+	static const char *const pkeys[] = { "name", "address", "as", "passive", "families",
+					     "hold_time", "max_prefix", "md5_key", "ttl_security",
+					     "graceful_restart", "nexthop6", NULL };
+	struct vx0_conf_bgp *g = &conf->bgp;
+	struct vx0_conf_prefix p;
+	uint32_t v;
+	size_t i, j;
+	json_t *x, *pe;
+	char path[64], sub[160];
+	int rc;
+
+	if (!json_is_object(b))
+		return fail(c, "bgp", "must be an object");
+	if ((rc = check_keys(c, "bgp", b, keys)) < 0)
+		return rc;
+	if (json_object_get(b, "as") == NULL)
+		return fail(c, "bgp", "missing \"as\" (the local AS number)");
+	if ((rc = get_uint(c, "bgp", b, "as", &g->local_as, 0, 1, UINT32_MAX)) < 0 ||
+	    (rc = get_uint(c, "bgp", b, "hold_time", &v, 90, 0, 65535)) < 0)
+		return rc;
+	if (v == 1 || v == 2)
+		return fail(c, "bgp.hold_time", "must be 0 or at least 3 (RFC 4271 4.2)");
+	g->hold_time = (uint16_t)v;
+	if ((rc = get_uint(c, "bgp", b, "connect_retry_ms", &g->connect_retry_ms, 5000, 100, 600000)) < 0)
+		return rc;
+	x = json_object_get(b, "router_id");
+	if (!json_is_string(x) || parse_prefix(json_string_value(x), &p, false, false) < 0 ||
+	    p.family != AF_INET || p.len != 32)
+		return fail(c, x ? "bgp.router_id" : "bgp", "\"router_id\" must be an IPv4 address");
+	g->router_id = ntohl(*(uint32_t *)(void *)p.addr);
+	if (g->router_id == 0)
+		return fail(c, "bgp.router_id", "must not be 0.0.0.0");
+	x = json_object_get(b, "peers");
+	if (x && (!json_is_array(x) || json_array_size(x) > VX0_CONF_MAX_BGP_PEERS))
+		return fail(c, "bgp.peers", "must be an array of at most %d peers", VX0_CONF_MAX_BGP_PEERS);
+	json_array_foreach(x, i, pe) {
+		struct vx0_conf_bgp_peer *bp = &g->peers[i];
+		json_t *y;
+
+		snprintf(path, sizeof(path), "bgp.peers[%zu]", i);
+		if (!json_is_object(pe))
+			return fail(c, path, "must be an object");
+		if ((rc = check_keys(c, path, pe, pkeys)) < 0)
+			return rc;
+		y = json_object_get(pe, "address");
+		snprintf(sub, sizeof(sub), "%s.address", path);
+		if (!json_is_string(y) || parse_prefix(json_string_value(y), &p, false, false) < 0 ||
+		    p.len != (p.family == AF_INET ? 32 : 128))
+			return fail(c, y ? sub : path, "\"address\" must be the peer's IPv4 or IPv6 address");
+		bp->family = p.family;
+		memcpy(bp->addr, p.addr, 16);
+		for (j = 0; j < i; j++)
+			if (g->peers[j].family == bp->family && memcmp(g->peers[j].addr, bp->addr, 16) == 0)
+				return fail(c, sub, "peer listed twice");
+		if (json_object_get(pe, "as") == NULL)
+			return fail(c, path, "missing \"as\"");
+		if ((rc = get_uint(c, path, pe, "as", &bp->remote_as, 0, 1, UINT32_MAX)) < 0 ||
+		    (rc = get_uint(c, path, pe, "hold_time", &v, 0, 0, 65535)) < 0)
+			return rc;
+		bp->hold_time = (uint16_t)v;
+		if ((rc = get_uint(c, path, pe, "max_prefix", &bp->max_prefix, 0, 0, UINT32_MAX)) < 0 ||
+		    (rc = get_uint(c, path, pe, "ttl_security", &v, 0, 0, 254)) < 0)
+			return rc;
+		bp->ttl_security = (uint8_t)v;
+		y = json_object_get(pe, "name");
+		if (y && (!json_is_string(y) || strlen(json_string_value(y)) >= sizeof(bp->name))) {
+			snprintf(sub, sizeof(sub), "%s.name", path);
+			return fail(c, sub, "must be a string of at most %zu characters", sizeof(bp->name) - 1);
+		}
+		snprintf(bp->name, sizeof(bp->name), "%s", y ? json_string_value(y) : "");
+		y = json_object_get(pe, "md5_key");
+		if (y && (!json_is_string(y) || strlen(json_string_value(y)) > 80)) {
+			snprintf(sub, sizeof(sub), "%s.md5_key", path);
+			return fail(c, sub, "must be a string of at most 80 characters (RFC 2385)");
+		}
+		snprintf(bp->md5_key, sizeof(bp->md5_key), "%s", y ? json_string_value(y) : "");
+		y = json_object_get(pe, "passive");
+		bp->passive = json_is_true(y);
+		y = json_object_get(pe, "graceful_restart");
+		bp->graceful_restart = json_is_true(y);
+		y = json_object_get(pe, "families");
+		if (y) {
+			json_t *f;
+
+			snprintf(sub, sizeof(sub), "%s.families", path);
+			if (!json_is_array(y))
+				return fail(c, sub, "must be an array of \"ipv4\", \"ipv6\"");
+			json_array_foreach(y, j, f) {
+				const char *fs = json_string_value(f);
+
+				if (fs && strcmp(fs, "ipv4") == 0)
+					bp->ipv4 = true;
+				else if (fs && strcmp(fs, "ipv6") == 0)
+					bp->ipv6 = true;
+				else
+					return fail(c, sub, "unknown family (ipv4, ipv6)");
+			}
+		}
+		y = json_object_get(pe, "nexthop6");
+		if (y) {
+			snprintf(sub, sizeof(sub), "%s.nexthop6", path);
+			if (!json_is_string(y) || parse_prefix(json_string_value(y), &bp->nexthop6, false, false) < 0 ||
+			    bp->nexthop6.family != AF_INET6)
+				return fail(c, sub, "must be an IPv6 address");
+		}
+	}
+	g->n_peers = x ? json_array_size(x) : 0;
+	x = json_object_get(b, "originate");
+	if (x && (!json_is_array(x) || json_array_size(x) > VX0_CONF_MAX_ORIGINATE))
+		return fail(c, "bgp.originate", "must be an array of at most %d prefixes", VX0_CONF_MAX_ORIGINATE);
+	json_array_foreach(x, i, pe) {
+		snprintf(sub, sizeof(sub), "bgp.originate[%zu]", i);
+		if (!json_is_string(pe) || parse_prefix(json_string_value(pe), &g->originate[i], true, true) < 0)
+			return fail(c, sub, "must be a prefix like \"203.0.113.0/24\"");
+	}
+	g->n_originate = x ? json_array_size(x) : 0;
+	g->enabled = true;
+	return 0;
+}
+
+static int
 parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 {
 	static const char *const keys[] = {
 		"eal", "profile", "lcores", "ports", "routes", "neighbours",
 		"exception_path", "icmp_rate_pps", "mbufs", "ring_size", "fib",
-		"stop_after_idle_ms", "stats_json", "comment", NULL };
+		"stop_after_idle_ms", "stats_json", "comment", "bgp", NULL };
 	static const char *const ep_keys[] = { "tap", "rate_pps", "burst", NULL };
 	static const char *const fib_keys[] = { "max_routes4", "max_routes6", "max_next_hops", NULL };
 	json_t *x;
@@ -462,6 +587,8 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 	if ((x = json_object_get(root, "routes")) && (rc = parse_routes(c, x, conf)) < 0)
 		return rc;
 	if ((x = json_object_get(root, "neighbours")) && (rc = parse_neighbours(c, x, conf)) < 0)
+		return rc;
+	if ((x = json_object_get(root, "bgp")) && (rc = parse_bgp(c, x, conf)) < 0)
 		return rc;
 	conf->punt_tap = true;
 	conf->punt_rate_pps = 10000;

@@ -69,6 +69,36 @@ struct vx0_conf_lcore {
 	uint32_t roles; /* enum vx0_role bits */
 };
 
+#define VX0_CONF_MAX_BGP_PEERS 32
+#define VX0_CONF_MAX_ORIGINATE 64
+
+struct vx0_conf_bgp_peer {
+	char name[32];
+	int family;
+	uint8_t addr[16];
+	uint32_t remote_as;
+	bool passive;
+	bool ipv4, ipv6;          /* address families; both false: the transport's */
+	uint16_t hold_time;       /* 0: the speaker's */
+	uint32_t max_prefix;      /* 0: no limit */
+	char md5_key[81];         /* "" = none; secret: never logged */
+	uint8_t ttl_security;     /* GTSM hops, 0 = off */
+	bool graceful_restart;
+	struct vx0_conf_prefix nexthop6; /* IPv6 next hop to announce over an IPv4 session */
+};
+
+struct vx0_conf_bgp {
+	bool enabled;
+	uint32_t local_as;
+	uint32_t router_id;       /* host order */
+	uint16_t hold_time;
+	uint32_t connect_retry_ms;
+	struct vx0_conf_bgp_peer peers[VX0_CONF_MAX_BGP_PEERS];
+	unsigned int n_peers;
+	struct vx0_conf_prefix originate[VX0_CONF_MAX_ORIGINATE];
+	unsigned int n_originate;
+};
+
 struct vx0_conf {
 	char *eal_argv[VX0_CONF_MAX_EAL_ARGS];
 	int eal_argc;
@@ -93,6 +123,7 @@ struct vx0_conf {
 	/* stop when every RX port has been idle this long (capture replay), 0: never */
 	uint32_t stop_after_idle_ms;
 	char stats_json[256];    /* write final stats here at exit (optional) */
+	struct vx0_conf_bgp bgp;
 };
 
 /* Parse and validate; on error returns -EINVAL with a message in err. */

@@ -17,6 +17,7 @@
 #include <rte_lcore.h>
 #include <rte_telemetry.h>
 
+#include "vx0_bgp.h"
 #include "vx0_ctl.h"
 
 /* The 22.11 telemetry callbacks take no user argument: the node registered
@@ -303,6 +304,159 @@ tel_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static void
+bgp_addr_str(const struct vx0_bgp_addr *a, char *buf, size_t n)
+{
+	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, buf, n) == NULL)
+		snprintf(buf, n, "?");
+}
+
+static int
+tel_bgp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_ctl *ctl = tel_node->ctl;
+	const struct vx0_conf_bgp *g = &tel_node->conf->bgp;
+	uint64_t ins, rem, unres;
+	struct vx0_bgp *bgp;
+	char rid[INET_ADDRSTRLEN];
+	uint32_t r = htonl(g->router_id);
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&ctl->lock);
+	bgp = vx0_ctl_bgp_core(ctl);
+	rte_tel_data_add_dict_string(d, "enabled", bgp ? "yes" : "no");
+	if (bgp) {
+		inet_ntop(AF_INET, &r, rid, sizeof(rid));
+		rte_tel_data_add_dict_u64(d, "local_as", g->local_as);
+		rte_tel_data_add_dict_string(d, "router_id", rid);
+		rte_tel_data_add_dict_u64(d, "peers", (uint64_t)vx0_bgp_peer_count(bgp));
+		rte_tel_data_add_dict_u64(d, "rib_prefixes", vx0_bgp_rib_count(bgp));
+		rte_tel_data_add_dict_u64(d, "attribute_sets", vx0_bgp_attr_count(bgp));
+		vx0_ctl_bgp_fib_stats(ctl, &ins, &rem, &unres);
+		rte_tel_data_add_dict_u64(d, "fib_installs", ins);
+		rte_tel_data_add_dict_u64(d, "fib_removals", rem);
+		rte_tel_data_add_dict_u64(d, "fib_unresolved_next_hop", unres);
+	}
+	pthread_mutex_unlock(&ctl->lock);
+	return 0;
+}
+
+static int
+tel_bgp_neighbors(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_ctl *ctl = tel_node->ctl;
+	struct vx0_bgp *bgp;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&ctl->lock);
+	bgp = vx0_ctl_bgp_core(ctl);
+	for (int i = 0; bgp && i < vx0_bgp_peer_count(bgp); i++) {
+		struct vx0_bgp_neighbor_info ni;
+		struct rte_tel_data *c;
+		char a[INET6_ADDRSTRLEN], key[16], num[32];
+
+		if (vx0_bgp_neighbor_info(bgp, i, &ni) < 0 || (c = rte_tel_data_alloc()) == NULL)
+			continue;
+		/* [address, state, remote AS, up seconds, received, accepted,
+		 *  advertised, last error] under "p<id>" */
+		rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+		bgp_addr_str(&ni.addr, a, sizeof(a));
+		rte_tel_data_add_array_string(c, a);
+		rte_tel_data_add_array_string(c, vx0_bgp_state_name(ni.state));
+		snprintf(num, sizeof(num), "%u", ni.remote_as);
+		rte_tel_data_add_array_string(c, num);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)
+			 (ni.state == VX0_BGP_ESTABLISHED && ni.established_ms ?
+			  (ctl->now_ms - RTE_MIN(ctl->now_ms, ni.established_ms)) / 1000 : 0));
+		rte_tel_data_add_array_string(c, num);
+		snprintf(num, sizeof(num), "%u", ni.prefixes_received);
+		rte_tel_data_add_array_string(c, num);
+		snprintf(num, sizeof(num), "%u", ni.prefixes_accepted);
+		rte_tel_data_add_array_string(c, num);
+		snprintf(num, sizeof(num), "%u", ni.prefixes_advertised);
+		rte_tel_data_add_array_string(c, num);
+		rte_tel_data_add_array_string(c, ni.last_error[0] ? ni.last_error : "none");
+		snprintf(key, sizeof(key), "p%d", i);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+	pthread_mutex_unlock(&ctl->lock);
+	return 0;
+}
+
+static int
+tel_bgp_route(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_ctl *ctl = tel_node->ctl;
+	struct vx0_bgp_path_info paths[8];
+	struct vx0_bgp_prefix pfx, matched;
+	enum vx0_bgp_reason reason;
+	struct vx0_bgp *bgp;
+	char buf[512], a[INET6_ADDRSTRLEN];
+	int n;
+
+	(void)cmd;
+	if (params == NULL || vx0_bgp_prefix_parse(params, &pfx) < 0)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&ctl->lock);
+	bgp = vx0_ctl_bgp_core(ctl);
+	if (bgp == NULL) {
+		pthread_mutex_unlock(&ctl->lock);
+		rte_tel_data_add_dict_string(d, "result", "bgp not configured");
+		return 0;
+	}
+	if (strchr(params, '/')) {
+		n = vx0_bgp_rib_lookup(bgp, &pfx, paths, RTE_DIM(paths), &reason);
+		matched = pfx;
+	} else {
+		struct vx0_bgp_addr ad = { .family = pfx.family };
+
+		memcpy(ad.a, pfx.a, 16);
+		n = vx0_bgp_rib_lookup_addr(bgp, &ad, &matched, paths, RTE_DIM(paths), &reason);
+	}
+	if (n < 0) {
+		pthread_mutex_unlock(&ctl->lock);
+		rte_tel_data_add_dict_string(d, "result", "not in the RIB");
+		return 0;
+	}
+	vx0_bgp_prefix_format(&matched, buf, sizeof(buf));
+	rte_tel_data_add_dict_string(d, "prefix", buf);
+	rte_tel_data_add_dict_u64(d, "paths", (uint64_t)n);
+	rte_tel_data_add_dict_string(d, "best_because", vx0_bgp_reason_name(reason));
+	for (int i = 0; i < n && i < (int)RTE_DIM(paths); i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		size_t l = 0;
+		char key[16];
+
+		if (c == NULL)
+			break;
+		rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+		bgp_addr_str(&paths[i].nexthop, a, sizeof(a));
+		rte_tel_data_add_array_string(c, paths[i].best ? "best" :
+					      paths[i].rejected ? "rejected" : "candidate");
+		rte_tel_data_add_array_string(c, a);
+		buf[0] = 0;
+		for (unsigned int k = 0; k < paths[i].as_path_n && k < 64 && l + 12 < 120; k++)
+			l += (size_t)snprintf(buf + l, sizeof(buf) - l, "%s%u", k ? " " : "",
+					      paths[i].as_path[k]);
+		rte_tel_data_add_array_string(c, buf[0] ? buf : "(empty)");
+		snprintf(buf, sizeof(buf), "local_pref %u med %u origin %u",
+			 paths[i].has_local_pref ? paths[i].local_pref : 100,
+			 paths[i].has_med ? paths[i].med : 0, paths[i].origin);
+		rte_tel_data_add_array_string(c, buf);
+		snprintf(key, sizeof(key), "path%d", i);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+	pthread_mutex_unlock(&ctl->lock);
+	return 0;
+}
+
 int
 vx0_telemetry_register(struct vx0_node *node)
 {
@@ -320,6 +474,11 @@ vx0_telemetry_register(struct vx0_node *node)
 			"One lcore's roles and loop counters. Parameters: lcore id") ||
 	    rte_telemetry_register_cmd("/vx0/fib", tel_fib,
 			"Route counts; with an address: the FIB lookup. Parameters: address") ||
+	    rte_telemetry_register_cmd("/vx0/bgp", tel_bgp, "BGP speaker summary") ||
+	    rte_telemetry_register_cmd("/vx0/bgp/neighbors", tel_bgp_neighbors,
+			"p<id>: [address, state, remote AS, up s, received, accepted, advertised, last error]") ||
+	    rte_telemetry_register_cmd("/vx0/bgp/route", tel_bgp_route,
+			"RIB paths for a prefix (exact) or an address (longest match). Parameters: prefix or address") ||
 	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]"))
 		return -EINVAL;
 	return 0;

@@ -49,7 +49,14 @@ vx0_ctl_create(struct vx0_node *node, char *err, size_t errlen)
 	if (ctl == NULL)
 		return -ENOMEM;
 	ctl->node = node;
-	pthread_mutex_init(&ctl->lock, NULL);
+	{
+		pthread_mutexattr_t ma;
+
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&ctl->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	ctl->lc = node->lc[node->ctl_lcore];
 	ctl->loop = vx0_evloop_create();
 	if (ctl->loop == NULL) {
@@ -71,6 +78,7 @@ vx0_ctl_destroy(struct vx0_node *node)
 
 	if (ctl == NULL)
 		return;
+	vx0_ctl_bgp_stop(ctl);
 	vx0_ctl_neigh_destroy(ctl);
 	vx0_evloop_destroy(ctl->loop);
 	rte_free(ctl);
@@ -389,12 +397,27 @@ vx0_ctl_run(struct vx0_node *node, volatile int *stop_requested)
 
 		/* the ctl lcore may have data-plane roles too (small setups) */
 		work += vx0_lcore_poll(lc);
+		/* protocols' sockets and timers: at least once a millisecond */
+		if (ctl->now_ms != ctl->evloop_ms) {
+			ctl->evloop_ms = ctl->now_ms;
+			pthread_mutex_lock(&ctl->lock); /* telemetry reads protocol state */
+			work += (unsigned int)RTE_MAX(vx0_evloop_run_once(ctl->loop, 0), 0);
+			pthread_mutex_unlock(&ctl->lock);
+		}
 		if (state == VX0_RUNNING) {
 			if (*stop_requested ||
 			    (node->conf->stop_after_idle_ms &&
 			     rx_idle_for(node, node->conf->stop_after_idle_ms) && rings_empty(node))) {
-				__atomic_store_n(&node->run_state, VX0_STOP_RX, __ATOMIC_RELEASE);
-				node->stop_tsc = rte_rdtsc();
+				/* say goodbye to the peers while the data plane
+				 * still carries it, then stop */
+				if (ctl->stop_grace_ms == 0) {
+					ctl->stop_grace_ms = ctl->now_ms + (ctl->bgp ? 300 : 0);
+					vx0_ctl_bgp_shutdown(ctl, ctl->now_ms);
+				}
+				if (ctl->now_ms >= ctl->stop_grace_ms) {
+					__atomic_store_n(&node->run_state, VX0_STOP_RX, __ATOMIC_RELEASE);
+					node->stop_tsc = rte_rdtsc();
+				}
 			}
 		} else if (state == VX0_STOP_RX) {
 			/* drained when every RX has stopped and three passes
@@ -411,8 +434,11 @@ vx0_ctl_run(struct vx0_node *node, volatile int *stop_requested)
 			idle = 0;
 			continue;
 		}
-		if (++idle > 256)
+		if (++idle > 256) {
+			pthread_mutex_lock(&ctl->lock);
 			vx0_evloop_run_once(ctl->loop, 1);
+			pthread_mutex_unlock(&ctl->lock);
+		}
 	}
 	__atomic_store_n(&node->run_state, VX0_EXIT, __ATOMIC_RELEASE);
 	return 0;
@@ -430,4 +456,10 @@ vx0_ctl_drain(struct vx0_node *node)
 		free_ring(ctl, node->crypto_ring[i]);
 	for (unsigned int i = 0; i < node->n_onion; i++)
 		free_ring(ctl, node->onion_ring[i]);
+}
+
+int
+vx0_ctl_start_protocols(struct vx0_node *node, char *err, size_t errlen)
+{
+	return vx0_ctl_bgp_start(node->ctl, err, errlen);
 }

@@ -10,6 +10,8 @@
 
 struct vx0_neigh;
 struct vx0_evloop;
+struct vx0_ctl_bgp;
+struct vx0_bgp;
 
 /* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
 struct vx0_ctl_adj {
@@ -34,8 +36,19 @@ struct vx0_ctl {
 	uint64_t neigh_tick_ms;
 	/* held by the ctl lcore while it changes tables, and by telemetry
 	 * (another thread) while it reads them; never by data-plane lcores */
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;      /* recursive: FIB batches nest in polls */
+	struct vx0_ctl_bgp *bgp;   /* NULL: no BGP configured */
+	uint64_t evloop_ms;        /* last time the event loop was served */
+	uint64_t stop_grace_ms;    /* when a requested stop proceeds (0: not yet) */
 };
+
+/* ctl_bgp.c */
+int vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_bgp_shutdown(struct vx0_ctl *ctl, uint64_t now_ms);
+void vx0_ctl_bgp_stop(struct vx0_ctl *ctl);
+struct vx0_bgp *vx0_ctl_bgp_core(struct vx0_ctl *ctl);
+void vx0_ctl_bgp_fib_stats(struct vx0_ctl *ctl, uint64_t *installed, uint64_t *removed,
+			   uint64_t *unresolved);
 
 /* ctl_neigh.c: telemetry's view of the neighbour table */
 void vx0_ctl_neigh_dump(struct vx0_ctl *ctl, void (*fn)(void *arg, uint16_t port,

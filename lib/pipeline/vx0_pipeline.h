@@ -231,6 +231,8 @@ unsigned int vx0_lcore_poll(struct vx0_lcore_ctx *lc);
 
 int vx0_ctl_create(struct vx0_node *node, char *err, size_t errlen);
 void vx0_ctl_destroy(struct vx0_node *node);
+/* Start the control protocols configured (BGP) on the ctl event loop. */
+int vx0_ctl_start_protocols(struct vx0_node *node, char *err, size_t errlen);
 /* One pass: punted packets, TAP input, neighbour timers. Returns the work. */
 unsigned int vx0_ctl_poll(struct vx0_node *node, uint64_t now_ms);
 /* The ctl lcore's loop until shutdown (runs the other roles it has too). */

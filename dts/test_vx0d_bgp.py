@@ -1,0 +1,163 @@
+"""Lab: vx0d's own BGP speaker peers with BIRD 2 over the exception path,
+programs the FIB from what it learns, and real packets follow the routes.
+
+  host A (nsA) ── port a [ vx0d, AS 65001 ] port b ── nsB: BIRD, AS 65002
+  198.51.100.2          198.51.100.1 | 203.0.113.1      203.0.113.2
+                                                         lo: 203.0.113.130, 2001:db8:100::1
+BIRD announces 203.0.113.128/26 and 2001:db8:100::/48; vx0d announces 198.51.100.0/24.
+"""
+import os
+
+import pytest
+
+from bgp_lab import Bird
+from vx0lab import Netns, Vx0d, wait_for
+
+BIRD_CONF = """
+router id 203.0.113.2;
+log stderr all;
+protocol device {}
+protocol static s4 { ipv4; route 203.0.113.128/26 blackhole; }
+protocol static s6 { ipv6; route 2001:db8:100::/48 blackhole; }
+protocol bgp vx0 {
+    local 203.0.113.2 as 65002;
+    neighbor 203.0.113.1 as 65001;
+    hold time 9;
+    connect retry time 1;
+    error wait time 1, 3;
+    ipv4 { import all; export where proto = "s4"; };
+    ipv6 { import all; export where proto = "s6"; next hop address 2001:db8:b::2; };
+}
+"""
+
+
+class _BirdLab:
+    """The minimum of bgp_lab.Lab that Bird needs: a folder and spawn/stop."""
+
+    def __init__(self, d):
+        import subprocess
+        self.dir, self.procs, self._sp = d, [], subprocess
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def spawn(self, ns, args, log):
+        f = open(self.path(log), "ab")
+        p = self._sp.Popen(["ip", "netns", "exec", ns] + list(args), stdout=f, stderr=f)
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except self._sp.TimeoutExpired:
+                    p.kill()
+                    p.wait(5)
+
+
+@pytest.fixture(scope="module")
+def lab():
+    net = Netns("g")
+    node = blab = None
+    try:
+        nsn, nsa, nsb = net.ns("N"), net.ns("A"), net.ns("B")
+        p = net.prefix[-8:]
+        ha, na, hb, nb = f"h{p}a", f"n{p}a", f"h{p}b", f"n{p}b"
+        net.veth(nsa, ha, nsn, na)
+        net.veth(nsb, hb, nsn, nb)
+        for ns, ifn, a4, g4, a6, g6 in ((nsa, ha, "198.51.100.2/24", "198.51.100.1",
+                                         "2001:db8:a::2/64", "2001:db8:a::1"),
+                                        (nsb, hb, "203.0.113.2/25", "203.0.113.1",
+                                         "2001:db8:b::2/64", "2001:db8:b::1")):
+            net.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
+            net.run(ns, "ip", "addr", "add", a4, "dev", ifn)
+            net.run(ns, "ip", "addr", "add", a6, "dev", ifn, "nodad")
+            net.run(ns, "ip", "route", "add", "default", "via", g4)
+            net.run(ns, "ip", "-6", "route", "add", "default", "via", g6)
+        net.run(nsb, "ip", "addr", "add", "203.0.113.130/32", "dev", "lo")
+        net.run(nsb, "ip", "addr", "add", "2001:db8:100::1/128", "dev", "lo")
+        for ifn in (na, nb):
+            net.run(nsn, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
+        conf = {
+            "lcores": [{"id": 0, "roles": ["ctl"]}, {"id": 1, "roles": ["rx", "tx"]}],
+            "ports": [
+                {"name": "a", "device": f"net_af_packet0,iface={na}",
+                 "addresses": ["198.51.100.1/24", "2001:db8:a::1/64"]},
+                {"name": "b", "device": f"net_af_packet1,iface={nb}",
+                 "addresses": ["203.0.113.1/25", "2001:db8:b::1/64"]},
+            ],
+            "bgp": {"as": 65001, "router_id": "203.0.113.1", "hold_time": 9,
+                    "connect_retry_ms": 1000,
+                    "peers": [{"name": "bird", "address": "203.0.113.2", "as": 65002,
+                               "families": ["ipv4", "ipv6"], "nexthop6": "2001:db8:b::1"}],
+                    "originate": ["198.51.100.0/24"]},
+        }
+        node = Vx0d(net, nsn, conf, "g")
+        blab = _BirdLab(node.dir)
+        bird = Bird(blab, nsb, BIRD_CONF)
+        wait_for(lambda: bird.established("vx0"), 30, what="BIRD session Established")
+        yield {"net": net, "node": node, "bird": bird, "A": nsa, "B": nsb}
+    finally:
+        if node is not None:
+            node.stop()
+        if blab is not None:
+            blab.close()
+        net.close()
+
+
+def ping(lab, addr, count=2):
+    six = ["-6"] if ":" in addr else []
+    r = lab["net"].run(lab["A"], "ping", *six, "-c", str(count), "-i", "0.2", "-W", "2", addr,
+                       check=False)
+    return r.returncode, r.stdout
+
+
+def fib(lab, addr):
+    return lab["node"].telemetry(f"/vx0/fib,{addr}")[0]
+
+
+def test_session_up_both_sides(lab):
+    s, nbrs = lab["node"].telemetry("/vx0/bgp", "/vx0/bgp/neighbors")
+    assert s["enabled"] == "yes" and s["local_as"] == 65001
+    addr, state, asn = nbrs["p0"][:3]
+    assert (addr, state, asn) == ("203.0.113.2", "Established", "65002")
+    # BIRD learned our own prefix
+    wait_for(lambda: lab["bird"].has_route("198.51.100.0/24", "203.0.113.1"), 15,
+             what="198.51.100.0/24 at BIRD")
+
+
+def test_learned_routes_in_fib_and_forwarding(lab):
+    wait_for(lambda: fib(lab, "203.0.113.130").get("result") == "forward", 15,
+             what="BGP route in the FIB")
+    wait_for(lambda: fib(lab, "2001:db8:100::1").get("result") == "forward", 15,
+             what="BGP IPv6 route in the FIB")
+    assert fib(lab, "203.0.113.130")["via"] == "203.0.113.2"
+    assert fib(lab, "2001:db8:100::1")["via"] == "2001:db8:b::2"
+    r = lab["node"].telemetry("/vx0/bgp/route,203.0.113.128/26")[0]
+    assert r["paths"] == 1 and r["path0"][:3] == ["best", "203.0.113.2", "65002"]
+    for addr in ("203.0.113.130", "2001:db8:100::1"):
+        rc, out = ping(lab, addr)
+        assert rc == 0, out
+
+
+def test_withdraw_removes_route_and_traffic_stops(lab):
+    lab["bird"].cmd("disable", "s4")
+    wait_for(lambda: fib(lab, "203.0.113.130").get("result") == "no route", 15,
+             what="withdrawal in the FIB")
+    rc, out = ping(lab, "203.0.113.130", count=1)
+    assert rc != 0
+    lab["bird"].cmd("enable", "s4")
+    wait_for(lambda: fib(lab, "203.0.113.130").get("result") == "forward", 15,
+             what="route back")
+    rc, out = ping(lab, "203.0.113.130")
+    assert rc == 0, out
+
+
+def test_zz_shutdown_sends_cease_with_message(lab):
+    rc, stats = lab["node"].stop()
+    assert rc == 0 and stats["mbufs_in_use"] == 0
+    wait_for(lambda: "vx0d is shutting down" in lab["bird"].cmd("show", "protocols", "all", "vx0"),
+             10, what="BIRD to log our RFC 8203 message")
