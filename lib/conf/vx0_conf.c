@@ -325,7 +325,7 @@ parse_ports(struct ctx *c, json_t *a, struct vx0_conf *conf)
 static int
 parse_routes(struct ctx *c, json_t *a, struct vx0_conf *conf)
 {
-	static const char *const keys[] = { "prefix", "via", "port", "drop", NULL };
+	static const char *const keys[] = { "prefix", "via", "port", "drop", "sa", NULL };
 	size_t i;
 	json_t *v, *x;
 	char path[64], sub[160];
@@ -355,6 +355,23 @@ parse_routes(struct ctx *c, json_t *a, struct vx0_conf *conf)
 			snprintf(sub, sizeof(sub), "%s.port", path);
 			if (!json_is_string(x) || (r->port = vx0_conf_port_index(conf, json_string_value(x))) < 0)
 				return fail(c, sub, "names no configured port");
+		}
+		x = json_object_get(v, "sa");
+		if (x) {
+			const char *t = json_string_value(x);
+			char *end;
+			unsigned long spi;
+
+			snprintf(sub, sizeof(sub), "%s.sa", path);
+			if (t == NULL || (spi = strtoul(t, &end, 0), *end != 0) || spi == 0 ||
+			    spi > UINT32_MAX)
+				return fail(c, sub, "must name an outbound SA by its SPI, like \"0x1001\"");
+			if (json_object_get(v, "via") || json_object_get(v, "drop"))
+				return fail(c, path, "a tunnel route has \"sa\" only");
+			r->type = VX0_ROUTE_TUNNEL;
+			r->sa_spi = (uint32_t)spi;
+			conf->n_routes++;
+			continue;
 		}
 		x = json_object_get(v, "drop");
 		if (json_is_true(x)) {
@@ -548,12 +565,144 @@ parse_bgp(struct ctx *c, json_t *b, struct vx0_conf *conf)
 }
 
 static int
+hexbytes(const char *s, uint8_t *out, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int
+parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
+{
+	static const char *const keys[] = { "spi", "direction", "alg", "key", "local", "remote",
+					    "esn", "replay_window", "udp_encap", "lifetime", NULL };
+	static const char *const lkeys[] = { "soft_bytes", "hard_bytes", "soft_packets",
+					     "hard_packets", "soft_seconds", "hard_seconds", NULL };
+	size_t i;
+	json_t *v, *x;
+	char path[64], sub[160];
+	int rc;
+
+	if (!json_is_array(a) || json_array_size(a) > VX0_CONF_MAX_SAS)
+		return fail(c, "sas", "must be an array of at most %d SAs", VX0_CONF_MAX_SAS);
+	conf->sas = calloc(json_array_size(a) + 1, sizeof(*conf->sas));
+	if (conf->sas == NULL)
+		return -ENOMEM;
+	json_array_foreach(a, i, v) {
+		struct vx0_conf_sa *sa = &conf->sas[i];
+		struct vx0_conf_prefix l, r;
+		const char *t;
+		char *end;
+		unsigned long spi;
+
+		snprintf(path, sizeof(path), "sas[%zu]", i);
+		if (!json_is_object(v))
+			return fail(c, path, "must be an object");
+		if ((rc = check_keys(c, path, v, keys)) < 0)
+			return rc;
+		x = json_object_get(v, "spi");
+		snprintf(sub, sizeof(sub), "%s.spi", path);
+		t = json_string_value(x);
+		if (t == NULL || (spi = strtoul(t, &end, 0), *end != 0) || spi < 256 || spi > UINT32_MAX)
+			return fail(c, x ? sub : path, "\"spi\" must be a string like \"0x1001\" (256 .. 2^32-1; RFC 4303 2.1)");
+		sa->spi = (uint32_t)spi;
+		x = json_object_get(v, "direction");
+		t = json_string_value(x);
+		snprintf(sub, sizeof(sub), "%s.direction", path);
+		if (t == NULL || (strcmp(t, "in") != 0 && strcmp(t, "out") != 0))
+			return fail(c, x ? sub : path, "\"direction\" must be \"in\" or \"out\"");
+		sa->outbound = strcmp(t, "out") == 0;
+		for (size_t k = 0; k < i; k++)
+			if (conf->sas[k].spi == sa->spi && conf->sas[k].outbound == sa->outbound)
+				return fail(c, path, "SPI 0x%x is used twice in that direction", sa->spi);
+		x = json_object_get(v, "alg");
+		t = json_string_value(x);
+		snprintf(sub, sizeof(sub), "%s.alg", path);
+		if (t && (strcmp(t, "chacha20poly1305") == 0 || strcmp(t, "chacha20-poly1305") == 0))
+			sa->alg = 1;
+		else if (t && (strcmp(t, "aes256gcm16") == 0 || strcmp(t, "aes-256-gcm") == 0))
+			sa->alg = 2;
+		else
+			return fail(c, x ? sub : path, "\"alg\" must be \"chacha20poly1305\" or \"aes256gcm16\"");
+		x = json_object_get(v, "key");
+		snprintf(sub, sizeof(sub), "%s.key", path);
+		if (!json_is_string(x) || hexbytes(json_string_value(x), sa->key, sizeof(sa->key)) < 0)
+			return fail(c, x ? sub : path, "\"key\" must be 72 hex digits: the 32-byte key and the 4-byte salt");
+		x = json_object_get(v, "local");
+		snprintf(sub, sizeof(sub), "%s.local", path);
+		if (!json_is_string(x) || parse_prefix(json_string_value(x), &l, false, false) < 0 ||
+		    l.len != (l.family == AF_INET ? 32 : 128))
+			return fail(c, x ? sub : path, "\"local\" must be our tunnel address");
+		x = json_object_get(v, "remote");
+		snprintf(sub, sizeof(sub), "%s.remote", path);
+		if (!json_is_string(x) || parse_prefix(json_string_value(x), &r, false, false) < 0 ||
+		    r.len != (r.family == AF_INET ? 32 : 128) || r.family != l.family)
+			return fail(c, x ? sub : path, "\"remote\" must be the peer's tunnel address, of local's family");
+		sa->family = l.family;
+		memcpy(sa->local, l.addr, 16);
+		memcpy(sa->remote, r.addr, 16);
+		sa->esn = json_is_true(json_object_get(v, "esn"));
+		if ((rc = get_uint(c, path, v, "replay_window", &sa->replay_window, 1024, 64, 4096)) < 0)
+			return rc;
+		if (sa->replay_window & (sa->replay_window - 1)) {
+			snprintf(sub, sizeof(sub), "%s.replay_window", path);
+			return fail(c, sub, "must be a power of two");
+		}
+		x = json_object_get(v, "udp_encap");
+		if (x) {
+			unsigned int sp, dp;
+			char tail;
+
+			snprintf(sub, sizeof(sub), "%s.udp_encap", path);
+			if (!json_is_string(x) || sscanf(json_string_value(x), "%u:%u%c", &sp, &dp, &tail) != 2 ||
+			    sp == 0 || dp == 0 || sp > 65535 || dp > 65535)
+				return fail(c, sub, "must be \"SPORT:DPORT\", like \"4500:4500\"");
+			sa->udp_sport = (uint16_t)sp;
+			sa->udp_dport = (uint16_t)dp;
+		}
+		x = json_object_get(v, "lifetime");
+		if (x) {
+			uint64_t *f[] = { &sa->soft_bytes, &sa->hard_bytes, &sa->soft_packets,
+					  &sa->hard_packets, &sa->soft_seconds, &sa->hard_seconds };
+
+			snprintf(sub, sizeof(sub), "%s.lifetime", path);
+			if (!json_is_object(x))
+				return fail(c, sub, "must be an object");
+			if ((rc = check_keys(c, sub, x, lkeys)) < 0)
+				return rc;
+			for (int k = 0; k < 6; k++) {
+				json_t *y = json_object_get(x, lkeys[k]);
+
+				if (y && (!json_is_integer(y) || json_integer_value(y) < 0)) {
+					char s2[200];
+
+					snprintf(s2, sizeof(s2), "%s.%s", sub, lkeys[k]);
+					return fail(c, s2, "must be a non-negative integer");
+				}
+				*f[k] = y ? (uint64_t)json_integer_value(y) : 0;
+			}
+		}
+		conf->n_sas++;
+	}
+	return 0;
+}
+
+static int
 parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 {
 	static const char *const keys[] = {
 		"eal", "profile", "lcores", "ports", "routes", "neighbours",
 		"exception_path", "icmp_rate_pps", "mbufs", "ring_size", "fib",
-		"stop_after_idle_ms", "stats_json", "comment", "bgp", NULL };
+		"stop_after_idle_ms", "stats_json", "comment", "bgp", "crypto", "sas", NULL };
 	static const char *const ep_keys[] = { "tap", "rate_pps", "burst", NULL };
 	static const char *const fib_keys[] = { "max_routes4", "max_routes6", "max_next_hops", NULL };
 	json_t *x;
@@ -590,6 +739,45 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		return rc;
 	if ((x = json_object_get(root, "bgp")) && (rc = parse_bgp(c, x, conf)) < 0)
 		return rc;
+	snprintf(conf->crypto_engine, sizeof(conf->crypto_engine), "sodium");
+	x = json_object_get(root, "crypto");
+	if (x) {
+		static const char *const ck[] = { "engine", "args", NULL };
+		json_t *e;
+
+		if (!json_is_object(x))
+			return fail(c, "crypto", "must be an object");
+		if ((rc = check_keys(c, "crypto", x, ck)) < 0)
+			return rc;
+		e = json_object_get(x, "engine");
+		if (e && (!json_is_string(e) || strlen(json_string_value(e)) >= sizeof(conf->crypto_engine)))
+			return fail(c, "crypto.engine", "must be an engine name (\"sodium\", \"cryptodev\")");
+		if (e)
+			snprintf(conf->crypto_engine, sizeof(conf->crypto_engine), "%s", json_string_value(e));
+		e = json_object_get(x, "args");
+		if (e && (!json_is_string(e) || strlen(json_string_value(e)) >= sizeof(conf->crypto_args)))
+			return fail(c, "crypto.args", "must be a string of at most %zu characters",
+				    sizeof(conf->crypto_args) - 1);
+		if (e)
+			snprintf(conf->crypto_args, sizeof(conf->crypto_args), "%s", json_string_value(e));
+	}
+	if ((x = json_object_get(root, "sas")) && (rc = parse_sas(c, x, conf)) < 0)
+		return rc;
+	for (unsigned int i = 0; i < conf->n_routes; i++) {
+		const struct vx0_conf_route *r = &conf->routes[i];
+		unsigned int k;
+		char path[64];
+
+		if (r->type != VX0_ROUTE_TUNNEL)
+			continue;
+		for (k = 0; k < conf->n_sas; k++)
+			if (conf->sas[k].outbound && conf->sas[k].spi == r->sa_spi)
+				break;
+		if (k == conf->n_sas) {
+			snprintf(path, sizeof(path), "routes[%u].sa", i);
+			return fail(c, path, "no outbound SA with SPI 0x%x in \"sas\"", r->sa_spi);
+		}
+	}
 	conf->punt_tap = true;
 	conf->punt_rate_pps = 10000;
 	conf->punt_burst = 256;
@@ -729,5 +917,8 @@ vx0_conf_free(struct vx0_conf *conf)
 		free(conf->eal_argv[i]);
 	free(conf->routes);
 	free(conf->neighbours);
+	if (conf->sas)
+		explicit_bzero(conf->sas, sizeof(*conf->sas) * conf->n_sas); /* keys */
+	free(conf->sas);
 	memset(conf, 0, sizeof(*conf));
 }

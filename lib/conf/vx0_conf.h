@@ -48,11 +48,29 @@ struct vx0_conf_port {
 	unsigned int n_addrs;
 };
 
-enum vx0_conf_route_type { VX0_ROUTE_VIA = 0, VX0_ROUTE_DROP, VX0_ROUTE_CONNECTED };
+enum vx0_conf_route_type { VX0_ROUTE_VIA = 0, VX0_ROUTE_DROP, VX0_ROUTE_CONNECTED, VX0_ROUTE_TUNNEL };
+
+#define VX0_CONF_MAX_SAS 256
+
+/* A manually keyed ESP SA (RFC 4303 tunnel mode). The key is a secret:
+ * the config file should be readable by root only; it is never logged. */
+struct vx0_conf_sa {
+	uint32_t spi;
+	bool outbound;
+	int alg;                  /* enum vx0_crypto_alg values: 1 chacha20-poly1305, 2 aes-256-gcm */
+	uint8_t key[36];          /* key || salt */
+	int family;               /* tunnel endpoints */
+	uint8_t local[16], remote[16];
+	bool esn;
+	uint32_t replay_window;
+	uint16_t udp_sport, udp_dport; /* RFC 3948, 0 = plain ESP */
+	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets, soft_seconds, hard_seconds;
+};
 
 struct vx0_conf_route {
 	struct vx0_conf_prefix dst;
 	int type;
+	uint32_t sa_spi;  /* VX0_ROUTE_TUNNEL: the outbound SA */
 	uint8_t via[16];  /* gateway, same family as dst */
 	int port;         /* port index; -1: find it from the connected subnets */
 };
@@ -124,6 +142,10 @@ struct vx0_conf {
 	uint32_t stop_after_idle_ms;
 	char stats_json[256];    /* write final stats here at exit (optional) */
 	struct vx0_conf_bgp bgp;
+	char crypto_engine[32];   /* "sodium" (default) or "cryptodev" */
+	char crypto_args[128];
+	struct vx0_conf_sa *sas;
+	unsigned int n_sas;
 };
 
 /* Parse and validate; on error returns -EINVAL with a message in err. */
