@@ -17,7 +17,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_SEEDS 256
-#define MAX_INPUT 65536
+#define FUZZ_MAX_INPUT 65536
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -85,9 +85,9 @@ mutate(uint8_t *buf, size_t len, size_t cap)
 int
 main(int argc, char **argv)
 {
-	static uint8_t seeds[MAX_SEEDS][MAX_INPUT];
+	static uint8_t seeds[MAX_SEEDS][FUZZ_MAX_INPUT];
 	static size_t seed_len[MAX_SEEDS];
-	static uint8_t buf[MAX_INPUT];
+	static uint8_t buf[FUZZ_MAX_INPUT];
 	size_t nseeds = 0, i;
 	long iters = argc > 2 ? atol(argv[2]) : 20000;
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -106,7 +106,7 @@ main(int argc, char **argv)
 			f = fopen(path, "rb");
 			if (!f)
 				continue;
-			seed_len[nseeds] = fread(seeds[nseeds], 1, MAX_INPUT, f);
+			seed_len[nseeds] = fread(seeds[nseeds], 1, FUZZ_MAX_INPUT, f);
 			fclose(f);
 			nseeds++;
 		}

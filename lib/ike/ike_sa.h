@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VX0_IKE_SA_H
+#define VX0_IKE_SA_H
+
+/* IKE SA and CHILD_SA state shared by the files of the core. */
+
+#include "ike_crypto.h"
+#include "ike_proposal.h"
+#include "ike_wire.h"
+#include "vx0_ike.h"
+
+#define IKE_MAX_CHILD 8
+#define IKE_HALF_OPEN_TIMEOUT_MS 30000
+#define IKE_DELETE_GRACE_MS 10000
+
+enum sa_state {
+	SA_INIT_SENT = 1, /* initiator, waiting for IKE_SA_INIT response */
+	SA_HALF_OPEN,     /* responder, waiting for IKE_AUTH */
+	SA_AUTH_SENT,     /* initiator, waiting for IKE_AUTH response */
+	SA_ESTABLISHED,
+	SA_REKEYED,       /* replaced by a new IKE SA, waiting for delete */
+	SA_DELETING,      /* our Delete sent */
+};
+
+enum req_kind {
+	REQ_NONE,
+	REQ_INIT,
+	REQ_AUTH,
+	REQ_REKEY_CHILD,
+	REQ_REKEY_IKE,
+	REQ_DEL_CHILD,
+	REQ_DEL_IKE,
+	REQ_DPD,
+};
+
+struct ike_child {
+	bool used;
+	bool replaced; /* rekeyed; the old SA waits for its Delete */
+	uint32_t spi_in, spi_out;
+	struct ike_choice alg;
+	uint8_t *keys; /* sodium_malloc: in key||salt, then out key||salt */
+	size_t key_len;
+	struct ike_ts tsl[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	int ntsl, ntsr;
+	uint64_t rekey_at, expire_at;
+};
+
+/* Secrets of one IKE SA, in sodium_malloc memory. */
+struct ike_secrets {
+	struct ike_sk sk;
+	uint8_t dh_sk[32]; /* X25519 secret of the pending exchange */
+};
+
+struct ike_sa {
+	int peer; /* -1 until IKE_AUTH identified it (responder) */
+	bool initiator;
+	enum sa_state state;
+	uint64_t spi_i, spi_r;
+	struct sockaddr_storage remote;
+	uint16_t lport;
+	bool natt;
+	struct ike_choice alg;
+	size_t ek_len; /* SK_e length (key||salt) */
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t nil, nrl;
+	uint8_t dh_pub[32];
+	struct ike_secrets *sec;
+	uint8_t *msg1_i, *msg1_r; /* IKE_SA_INIT request and response */
+	size_t msg1_i_len, msg1_r_len;
+	uint8_t cookie[64];
+	size_t cookie_len;
+	uint64_t iv_ctr;
+	bool peer_sighash;
+
+	/* our outstanding request (window size 1) */
+	uint32_t req_next;
+	enum req_kind req_kind;
+	uint8_t *req_buf;
+	size_t req_len;
+	uint32_t req_id;
+	uint32_t req_tries;
+	uint64_t req_due, req_rto;
+	/* context of a CREATE_CHILD_SA or Delete we initiated */
+	int x_child;
+	uint32_t x_spi;
+	uint64_t x_ike_spi;
+	uint8_t x_n[32];
+
+	/* the peer's requests */
+	uint32_t resp_next;
+	uint8_t *resp_buf;
+	size_t resp_len;
+	bool have_resp;
+
+	uint64_t last_rx, created, ike_rekey_at, dead_at;
+	bool want_rekey_ike, want_delete;
+	int want_rekey_child, want_del_child;
+
+	struct ike_child ch[IKE_MAX_CHILD];
+};
+
+#endif
