@@ -5,7 +5,9 @@ set -eu
 
 PKGS="gcc clang meson ninja-build pkg-config python3-pyelftools
  libdpdk-dev dpdk dpdk-dev libsodium-dev libnuma-dev libpcap-dev libjansson-dev
- iproute2 procps tcpdump tshark python3 python3-pytest python3-scapy"
+ iproute2 procps tcpdump tshark python3 python3-pytest python3-scapy
+ strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
+ libstrongswan-extra-plugins libstrongswan-standard-plugins"
 
 if [ "${1:-}" = "--print" ]; then echo $PKGS; exit 0; fi
 
