@@ -296,3 +296,152 @@ def test_ike_psk_strongswan_initiates(lab, ike, esp, encr):
     charon.swanctl('--initiate', '--child', 'net', '--timeout', '10')
     ike_up, child = check_established(node, charon)
     assert not ike_up['initiator'] and child['encr'] == esp
+
+
+def ed25519_keys(lab, charon_dir):
+    """strongSwan pki makes both key pairs; charon gets b's private key and
+    both public keys, we get a's private key and b's public key."""
+    d = lab.dir
+    for who in ('a', 'b'):
+        with open(os.path.join(d, who + '.pem'), 'w') as f:
+            f.write(sh('pki', '--gen', '--type', 'ed25519', '--outform', 'pem').stdout)
+        with open(os.path.join(d, who + '.pub'), 'w') as f:
+            f.write(sh('pki', '--pub', '--in', os.path.join(d, who + '.pem'),
+                       '--outform', 'pem').stdout)
+    os.makedirs(os.path.join(charon_dir, 'swanctl', 'private'), exist_ok=True)
+    os.makedirs(os.path.join(charon_dir, 'swanctl', 'pubkey'), exist_ok=True)
+    shutil.copy(os.path.join(d, 'b.pem'), os.path.join(charon_dir, 'swanctl', 'private', 'b.pem'))
+    for who in ('a', 'b'):
+        shutil.copy(os.path.join(d, who + '.pub'),
+                    os.path.join(charon_dir, 'swanctl', 'pubkey', who + '.pub'))
+    return ['--key', os.path.join(d, 'a.pem'), '--peer-key', os.path.join(d, 'b.pub')]
+
+
+@pytest.mark.parametrize('initiator', ['us', 'strongswan'])
+def test_ike_ed25519(lab, initiator):
+    ike, esp = CASES[0][0], CASES[0][1]
+    args = ed25519_keys(lab, os.path.join(lab.dir, 'charon'))
+    charon = Charon(lab, conn(ike, esp, auth='pubkey'))
+    node = Node(lab, *(args + (['--initiate'] if initiator == 'us' else [])))
+    if initiator == 'strongswan':
+        charon.swanctl('--initiate', '--child', 'net', '--timeout', '10')
+    check_established(node, charon)
+    keys, text = charon.logged_child_keys()
+    # RFC 7427 signature auth with Ed25519 both ways
+    assert 'authentication of \'a.vx0\' with ED25519 successful' in text, text[-3000:]
+
+
+def child_rekey_check(node, charon, pfs):
+    rk = node.wait(lambda e: e['event'] == 'child_rekeyed', 10)
+    assert rk['pfs'] == pfs
+    node.wait(lambda e: e['event'] == 'child_down' and e['spi_in'] == rk['old_spi_in'], 10)
+    sas = wait_for(lambda: (lambda s: s if len(s['child']) == 1 and s['child'][0][0] == 'INSTALLED'
+                            and s['child'][0][1] == rk['spi_out'] else None)(charon.list_sas()),
+                   10, 'charon to show only the new CHILD_SA')
+    assert sas['child'][0][2] == rk['spi_in']
+    keys, _ = charon.logged_child_keys()
+    logged = {k for _, k in keys}
+    assert rk['key_in'] in logged and rk['key_out'] in logged
+    assert rk['key_in'] != node.of('child_up')[0]['key_in']
+
+
+@pytest.mark.parametrize('who,pfs', [('us', False), ('us', True), ('strongswan', False),
+                                     ('strongswan', True)])
+def test_ike_rekey_child(lab, who, pfs):
+    esp = 'chacha20poly1305' + ('-x25519' if pfs else '')
+    charon = Charon(lab, conn(CASES[0][0], esp), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--initiate', *(['--pfs'] if pfs else []))
+    check_established(node, charon)
+    if who == 'us':
+        node.send('rekey-child')
+    else:
+        charon.swanctl('--rekey', '--child', 'net')
+    child_rekey_check(node, charon, pfs)
+
+
+@pytest.mark.parametrize('who', ['us', 'strongswan'])
+def test_ike_rekey_ike_sa(lab, who):
+    charon = Charon(lab, conn(CASES[1][0], CASES[1][1]), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--initiate')
+    ike_up, child = check_established(node, charon)
+    if who == 'us':
+        node.send('rekey-ike')
+    else:
+        charon.swanctl('--rekey', '--ike', 'vx0')
+    rk = node.wait(lambda e: e['event'] == 'ike_rekeyed', 10)
+    assert (rk['spi_i'], rk['spi_r']) != (ike_up['spi_i'], ike_up['spi_r'])
+    wait_for(lambda: [s for s in charon.list_sas()['ike']
+                      if s == (rk['spi_i'], rk['spi_r'], 'ESTABLISHED')]
+             and len(charon.list_sas()['ike']) == 1, 10, 'charon on the new IKE SA only')
+    # the CHILD_SA survived, and the new IKE SA carries the next exchange
+    assert charon.list_sas()['child'][0][1] == child['spi_out']
+    node.send('rekey-child')
+    child_rekey_check(node, charon, False)
+    assert not node.of('ike_down')
+
+
+@pytest.mark.parametrize('who', ['us', 'strongswan'])
+def test_ike_delete(lab, who):
+    charon = Charon(lab, conn(CASES[0][0], CASES[0][1]), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--initiate')
+    check_established(node, charon)
+    if who == 'us':
+        node.send('delete')
+    else:
+        charon.swanctl('--terminate', '--ike', 'vx0', '--timeout', '10')
+    down = node.wait(lambda e: e['event'] == 'ike_down', 10)
+    assert down['reason'] == 0
+    assert node.of('child_down')
+    wait_for(lambda: not charon.list_sas()['ike'], 10, 'charon to drop the IKE SA')
+
+
+def test_ike_liveness_detects_killed_peer(lab):
+    charon = Charon(lab, conn(CASES[0][0], CASES[0][1]), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--initiate', '--dpd', '1000',
+                '--retrans', '200')
+    check_established(node, charon)
+    # a live peer answers liveness checks
+    time.sleep(2.5)
+    assert not node.of('ike_down')
+    t0 = time.monotonic()
+    charon.proc.kill()
+    charon.proc.wait()
+    down = node.wait(lambda e: e['event'] == 'ike_down', 15)
+    # DPD after 1 s idle, then 200+400+800+1600 ms of retransmissions
+    assert down['reason'] == -110  # -ETIMEDOUT
+    assert time.monotonic() - t0 < 8
+    assert node.of('child_down')
+
+
+def test_ike_sa_init_flood_cookies(lab):
+    """A bounded flood of IKE_SA_INIT from spoofed-looking SPIs: cookies
+    engage, half-open state stays bounded, strongSwan still gets in."""
+    charon = Charon(lab, conn(CASES[0][0], CASES[0][1]), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--cookie-threshold', '8')
+    flood = os.path.join(lab.dir, 'flood.py')
+    with open(flood, 'w') as f:
+        f.write('''
+import os, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("%s", 0))
+def pl(t, body, nxt):
+    return struct.pack(">BBH", nxt, 0, 4 + len(body)) + body
+for i in range(int(sys.argv[1])):
+    trans = (struct.pack(">BBHBBH", 3, 0, 8, 1, 0, 28) + struct.pack(">BBHBBH", 3, 0, 8, 2, 0, 5)
+             + struct.pack(">BBHBBH", 0, 0, 8, 4, 0, 31))
+    prop = struct.pack(">BBHBBBB", 0, 0, 8 + len(trans), 1, 1, 0, 3) + trans
+    body = pl(33, prop, 34) + pl(34, struct.pack(">HH", 31, 0) + os.urandom(32), 40) \\
+        + pl(40, os.urandom(32), 0)
+    hdr = struct.pack(">QQBBBBII", i + 1, 0, 33, 0x20, 34, 0x08, 0, 28 + len(body))
+    s.sendto(hdr + body, ("%s", 500))
+''' % (B_IP, A_IP))
+    sh('ip', 'netns', 'exec', lab.ns_b, '/usr/bin/python3', flood, '2000', timeout=60)
+    time.sleep(0.5)
+    node.send('stats')
+    st = node.wait(lambda e: e['event'] == 'stats', 5)
+    assert st['half_open'] <= 8 and st['sas'] <= 8, st
+    # every flood packet the socket kept got a cookie, except the first 8
+    assert st['rx'] >= 500 and st['cookies_sent'] == st['rx'] - 8, st
+    # a real initiator answers the cookie challenge and gets through
+    charon.swanctl('--initiate', '--child', 'net', '--timeout', '10')
+    check_established(node, charon)

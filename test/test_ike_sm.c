@@ -499,6 +499,10 @@ test_rekey_ike(void)
 	establish(VX0_IKE_AUTH_PSK, VX0_IKE_ENCR_CHACHA20_POLY1305, false);
 	vx0_ike_established(A.ike, 0, &oi, NULL);
 	CHECK_EQ(vx0_ike_rekey_ike(B.ike, 0, now), 0);
+	run_net(10);
+	/* the old IKE SA's Delete is due at once (the glue sleeps until the
+	 * next deadline) */
+	CHECK(vx0_ike_next_deadline(B.ike) <= now);
 	advance(200);
 	CHECK_EQ(count_ev(&A, VX0_IKE_EV_IKE_REKEYED), 1);
 	CHECK_EQ(count_ev(&B, VX0_IKE_EV_IKE_REKEYED), 1);

@@ -2184,6 +2184,8 @@ vx0_ike_next_deadline(const struct vx0_ike *ike)
 			MIN_AT(sa->req_due);
 			continue;
 		}
+		if (sa->state == SA_REKEYED && sa->want_delete)
+			MIN_AT(ike->now);
 		if (sa->state != SA_ESTABLISHED)
 			continue;
 		if (sa->want_del_child >= 0 || sa->want_delete ||
