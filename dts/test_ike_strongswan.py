@@ -75,7 +75,7 @@ class Lab:
 
 
 class Charon:
-    def __init__(self, lab, conns, secrets=''):
+    def __init__(self, lab, conns, secrets='', extra=''):
         self.lab = lab
         self.dir = os.path.join(lab.dir, 'charon')
         os.makedirs(os.path.join(self.dir, 'swanctl', 'pubkey'), exist_ok=True)
@@ -91,6 +91,7 @@ class Charon:
   retransmit_tries = 3
   retransmit_timeout = 1.0
   install_routes = no
+  %s
   filelog {
     log {
       path = %s
@@ -106,7 +107,7 @@ class Charon:
     vici { socket = %s }
   }
 }
-''' % (self.log, self.vici))
+''' % (extra, self.log, self.vici))
         with open(os.path.join(self.dir, 'swanctl', 'swanctl.conf'), 'w') as f:
             f.write('connections {\n%s\n}\nsecrets {\n%s\n}\n' % (conns, secrets))
         cmd = ['ip', 'netns', 'exec', lab.ns_b, 'unshare', '-m', '--propagation', 'private',
@@ -445,3 +446,22 @@ for i in range(int(sys.argv[1])):
     # a real initiator answers the cookie challenge and gets through
     charon.swanctl('--initiate', '--child', 'net', '--timeout', '10')
     check_established(node, charon)
+
+
+@pytest.mark.parametrize('initiator', ['us', 'strongswan'])
+def test_ike_fragmentation(lab, initiator):
+    """RFC 7383 both ways: a 200-byte limit splits IKE_AUTH on each side."""
+    args = ed25519_keys(lab, os.path.join(lab.dir, 'charon'))
+    charon = Charon(lab, conn(CASES[1][0], CASES[1][1], auth='pubkey'),
+                    extra='fragment_size = 200')
+    node = Node(lab, '--frag-size', '200', *(args + (['--initiate'] if initiator == 'us' else [])))
+    if initiator == 'strongswan':
+        charon.swanctl('--initiate', '--child', 'net', '--timeout', '10')
+    check_established(node, charon)
+    node.send('stats')
+    st = node.wait(lambda e: e['event'] == 'stats', 5)
+    assert st['rx_fragments'] >= 2, st
+    _, text = charon.logged_child_keys()
+    assert re.search(r'received fragment #\d+ of \d+, reassembled fragmented IKE message', text), \
+        text[-3000:]
+    assert re.search(r'splitting IKE message .* into \d+ fragments', text)

@@ -285,14 +285,15 @@ print_stats(struct node *n)
 	printf("{\"event\":\"stats\",\"rx\":%llu,\"tx\":%llu,\"sas\":%llu,"
 	       "\"half_open\":%llu,\"cookies_sent\":%llu,\"retransmits\":%llu,"
 	       "\"rx_bad_icv\":%llu,\"rx_bad_msgid\":%llu,"
-	       "\"half_open_refused\":%llu}\n",
+	       "\"half_open_refused\":%llu,\"rx_fragments\":%llu}\n",
 	       (unsigned long long)st.rx, (unsigned long long)st.tx,
 	       (unsigned long long)st.sas, (unsigned long long)st.half_open,
 	       (unsigned long long)st.cookies_sent,
 	       (unsigned long long)st.retransmits,
 	       (unsigned long long)st.rx_bad_icv,
 	       (unsigned long long)st.rx_bad_msgid,
-	       (unsigned long long)st.half_open_refused);
+	       (unsigned long long)st.half_open_refused,
+	       (unsigned long long)st.rx_fragments);
 	fflush(stdout);
 }
 
@@ -376,7 +377,8 @@ main(int argc, char **argv)
 		{ "initiate", 0, 0, 'n' },   { "debug-keys", 0, 0, 'D' },
 		{ "duration", 1, 0, 'u' },   { "retrans", 1, 0, 'r' },
 		{ "lifetime", 1, 0, 'L' },   { "cookie-threshold", 1, 0, 'c' },
-		{ "verbose", 0, 0, 'v' },    { 0, 0, 0, 0 },
+		{ "verbose", 0, 0, 'v' },    { "frag-size", 1, 0, 'F' },
+		{ 0, 0, 0, 0 },
 	};
 	struct node n;
 	struct vx0_ike_glue_conf gc = { 0 };
@@ -499,6 +501,9 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			vx0_log_set_level(VX0_LOG_DEBUG);
+			break;
+		case 'F':
+			n.conf.frag_size = (uint32_t)atoi(optarg);
 			break;
 		default:
 			die("bad option");

@@ -777,6 +777,46 @@ test_nat_detection_floats_to_4500(void)
 	}
 }
 
+static void
+test_fragmentation(void)
+{
+	struct vx0_ike_stats sa_, sb;
+
+	/* RFC 7383: with a 200-byte limit IKE_AUTH goes in several SKF
+	 * fragments both ways; one lost fragment is recovered by the
+	 * retransmission of the whole set */
+	pair_setup(VX0_IKE_AUTH_ED25519, VX0_IKE_ENCR_AES_GCM_16, false);
+	A.conf.frag_size = 200;
+	B.conf.frag_size = 200;
+	vx0_ike_initiate(A.ike, 0, now);
+	run_net(2); /* IKE_SA_INIT exchange */
+	CHECK(nnet >= 2); /* IKE_AUTH request in fragments */
+	memmove(net, net + 1, (size_t)(nnet - 1) * sizeof(net[0]));
+	nnet--; /* the first fragment is lost */
+	run_net(20);
+	CHECK(!vx0_ike_established(B.ike, 0, NULL, NULL));
+	advance(600);
+	CHECK(vx0_ike_established(A.ike, 0, NULL, NULL));
+	CHECK(vx0_ike_established(B.ike, 0, NULL, NULL));
+	check_child_pair(find_ev(&A, VX0_IKE_EV_CHILD_UP, 0),
+			 find_ev(&B, VX0_IKE_EV_CHILD_UP, 0));
+	vx0_ike_get_stats(A.ike, &sa_);
+	vx0_ike_get_stats(B.ike, &sb);
+	CHECK(sa_.rx_fragments >= 2);
+	CHECK(sb.rx_fragments >= 2);
+	CHECK_EQ(sa_.retransmits, 1);
+	/* a peer without fragmentation support gets whole messages */
+	pair_setup(VX0_IKE_AUTH_ED25519, VX0_IKE_ENCR_AES_GCM_16, false);
+	A.conf.frag_size = 200;
+	B.conf.no_fragmentation = true;
+	vx0_ike_initiate(A.ike, 0, now);
+	run_net(20);
+	CHECK(vx0_ike_established(A.ike, 0, NULL, NULL));
+	vx0_ike_get_stats(B.ike, &sb);
+	CHECK_EQ(sb.rx_fragments, 0);
+	CHECK_EQ(sb.rx, 2);
+}
+
 int
 main(void)
 {
@@ -801,6 +841,7 @@ main(void)
 	VX0_RUN(test_replay_and_bad_input);
 	VX0_RUN(test_cookies_under_load);
 	VX0_RUN(test_nat_detection_floats_to_4500);
+	VX0_RUN(test_fragmentation);
 	vx0_ike_destroy(A.ike);
 	vx0_ike_destroy(B.ike);
 	sodium_free(psk);

@@ -27,7 +27,7 @@ struct vx0_ike {
 	uint32_t nsas, cap;
 	uint32_t half_open;
 	uint8_t *cookie_secret; /* sodium_malloc */
-	uint8_t *tx, *pt, *inner, *scratch;
+	uint8_t *tx, *txm, *pt, *inner, *scratch;
 	uint64_t now;
 	struct vx0_ike_stats st;
 };
@@ -224,6 +224,18 @@ sa_new(struct vx0_ike *ike, bool initiator)
 }
 
 static void
+frag_reset(struct ike_sa *sa)
+{
+	for (int i = 0; i < IKE_MAX_FRAGS; i++) {
+		if (sa->rf.chunk[i]) {
+			sodium_memzero(sa->rf.chunk[i], sa->rf.len[i]);
+			free(sa->rf.chunk[i]);
+		}
+	}
+	memset(&sa->rf, 0, sizeof(sa->rf));
+}
+
+static void
 child_free(struct ike_child *c)
 {
 	if (c->keys) {
@@ -246,6 +258,7 @@ sa_free(struct vx0_ike *ike, struct ike_sa *sa)
 		ike->half_open--;
 	for (int i = 0; i < IKE_MAX_CHILD; i++)
 		child_free(&sa->ch[i]);
+	frag_reset(sa);
 	sodium_memzero(sa->sec, sizeof(*sa->sec));
 	sodium_free(sa->sec);
 	free(sa->msg1_i);
@@ -396,28 +409,53 @@ sa_recv_key(const struct ike_sa *sa)
 	return sa->initiator ? sa->sec->sk.er : sa->sec->sk.ei;
 }
 
-/* Builds header + SK{inner} into ike->tx; returns the length or -errno. */
+/*
+ * Sealed messages are kept as a list of datagrams, [u16 length][bytes]...,
+ * so a fragmented message (RFC 7383) is retransmitted whole.
+ */
+static size_t
+multi_add(uint8_t *m, size_t off, const uint8_t *d, size_t len)
+{
+	m[off] = (uint8_t)(len >> 8);
+	m[off + 1] = (uint8_t)len;
+	memcpy(m + off + 2, d, len);
+	return off + 2 + len;
+}
+
+static size_t
+frag_size(const struct vx0_ike *ike)
+{
+	return ike->conf->frag_size ? ike->conf->frag_size : 1200;
+}
+
+/*
+ * One SK (pl_type IKE_PL_SK) or SKF payload around pt[0..len) into ike->tx:
+ * the associated data run from the IKE header to the IV (RFC 5282 §5,
+ * RFC 7383 §2.5).
+ */
 static int
-seal(struct vx0_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
-     uint32_t msgid, const struct ike_w *in)
+seal_one(struct vx0_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
+	 uint32_t msgid, uint8_t first, const uint8_t *pt, size_t len,
+	 uint16_t frag, uint16_t total)
 {
 	struct ike_w w;
 	uint8_t iv[IKE_AEAD_IV];
-	size_t ptlen = in->len - 1 + 1; /* inner + pad length byte */
 	size_t sk_off, ct_off;
 	uint8_t flags = (sa->initiator ? IKE_FLAG_I : 0) |
 			(response ? IKE_FLAG_R : 0);
 
-	if (in->err)
-		return in->err;
 	ike_w_init(&w, ike->tx, WORK_BUF);
 	ike_w_hdr(&w, sa->spi_i, sa->spi_r, exch, flags, msgid);
-	sk_off = ike_w_pl_begin(&w, IKE_PL_SK, false);
-	w.p[sk_off] = in->p[0];
+	sk_off = ike_w_pl_begin(&w, total ? IKE_PL_SKF : IKE_PL_SK, false);
+	w.p[sk_off] = first;
+	if (total) {
+		ike_w_u16(&w, frag);
+		ike_w_u16(&w, total);
+	}
 	ike_wr64(iv, ++sa->iv_ctr); /* a counter never repeats under one key */
 	ike_w_bytes(&w, iv, sizeof(iv));
 	ct_off = w.len;
-	ike_w_bytes(&w, in->p + 1, in->len - 1);
+	ike_w_bytes(&w, pt, len);
 	ike_w_u8(&w, 0); /* pad length: AEAD needs no padding */
 	if (w.err || w.len + IKE_AEAD_ICV > w.cap)
 		return -EMSGSIZE;
@@ -426,38 +464,93 @@ seal(struct vx0_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
 	ike_w_hdr_end(&w);
 	/* in place: libsodium allows ciphertext over plaintext */
 	if (ike_aead_encrypt(sa->alg.encr, sa_send_key(sa), sa->ek_len, iv,
-			     w.p, ct_off - IKE_AEAD_IV, w.p + ct_off, ptlen,
+			     w.p, ct_off - IKE_AEAD_IV, w.p + ct_off, len + 1,
 			     w.p + ct_off))
 		return -EINVAL;
 	return (int)w.len;
 }
 
-/* Decrypts the SK payload; inner payloads land in *inner. */
+/* Seals {inner} into the datagram list ike->txm; returns its length. */
+static int
+seal(struct vx0_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
+     uint32_t msgid, const struct ike_w *in)
+{
+	const uint8_t *pt = in->p + 1;
+	size_t len = in->len - 1, fs = frag_size(ike), chunk, off = 0;
+	uint16_t total;
+	int n;
+
+	if (in->err)
+		return in->err;
+	n = seal_one(ike, sa, exch, response, msgid, in->p[0], pt, len, 0, 0);
+	if (n < 0)
+		return n;
+	if (!sa->frag_ok || (size_t)n <= fs || fs < 128)
+		return (int)multi_add(ike->txm, 0, ike->tx, (size_t)n);
+	/* RFC 7383 §2.5: split the plaintext of the SK payload */
+	chunk = fs - IKE_HDR_LEN - 8 - IKE_AEAD_IV - IKE_AEAD_ICV - 1;
+	total = (uint16_t)((len + chunk - 1) / chunk);
+	if (total > IKE_MAX_FRAGS)
+		return -EMSGSIZE;
+	for (uint16_t k = 1; k <= total; k++) {
+		size_t c = len - (k - 1) * chunk < chunk ? len - (k - 1) * chunk
+							 : chunk;
+
+		n = seal_one(ike, sa, exch, response, msgid,
+			     k == 1 ? in->p[0] : 0, pt + (k - 1) * chunk, c, k,
+			     total);
+		if (n < 0)
+			return n;
+		off = multi_add(ike->txm, off, ike->tx, (size_t)n);
+	}
+	return (int)off;
+}
+
+
+/*
+ * Decrypts the SK payload, or one SKF fragment (RFC 7383 §2.6); inner
+ * payloads land in *inner. 1: a fragment was stored, more are needed.
+ * With *frag set, only checks integrity and reports the fragment number.
+ */
 static int
 open_sk(struct vx0_ike *ike, struct ike_sa *sa, const uint8_t *msg,
-	const struct ike_hdr *h, struct ike_pls *inner)
+	const struct ike_hdr *h, struct ike_pls *inner, int *verify_frag)
 {
 	struct ike_pls outer;
 	const struct ike_pl *sk;
-	size_t ctlen, ptlen, aadlen;
+	struct ike_skf f = { 0 };
+	const uint8_t *body;
+	size_t blen, ctlen, ptlen, aadlen;
 	uint8_t first, padlen;
+	bool skf;
 	int rc;
 
 	rc = ike_parse_chain(h->np, msg + IKE_HDR_LEN, h->len - IKE_HDR_LEN,
 			     &outer);
 	if (rc)
 		return rc;
-	if (outer.n == 0 || outer.pl[outer.n - 1].type != IKE_PL_SK)
+	if (outer.n == 0)
 		return -EBADMSG;
 	sk = &outer.pl[outer.n - 1];
-	if (sk->len < IKE_AEAD_IV + IKE_AEAD_ICV + 1)
+	skf = sk->type == IKE_PL_SKF;
+	if (sk->type != IKE_PL_SK && !skf)
+		return -EBADMSG;
+	body = sk->body;
+	blen = sk->len;
+	if (skf) {
+		if (!sa->frag_ok || ike_parse_skf(sk->body, sk->len, &f) ||
+		    f.total > IKE_MAX_FRAGS)
+			return -EBADMSG;
+		body = f.data;
+		blen = f.len;
+	}
+	if (blen < IKE_AEAD_IV + IKE_AEAD_ICV + 1)
 		return -EBADMSG;
 	first = msg[IKE_HDR_LEN + sk->off];
-	aadlen = IKE_HDR_LEN + sk->off + IKE_GEN_HDR_LEN;
-	ctlen = sk->len - IKE_AEAD_IV - IKE_AEAD_ICV;
-	rc = ike_aead_decrypt(sa->alg.encr, sa_recv_key(sa), sa->ek_len,
-			      sk->body, msg, aadlen, sk->body + IKE_AEAD_IV,
-			      ctlen, ike->pt);
+	aadlen = (size_t)(body - msg);
+	ctlen = blen - IKE_AEAD_IV - IKE_AEAD_ICV;
+	rc = ike_aead_decrypt(sa->alg.encr, sa_recv_key(sa), sa->ek_len, body,
+			      msg, aadlen, body + IKE_AEAD_IV, ctlen, ike->pt);
 	if (rc) {
 		ike->st.rx_bad_icv++;
 		return -EACCES;
@@ -466,7 +559,47 @@ open_sk(struct vx0_ike *ike, struct ike_sa *sa, const uint8_t *msg,
 	if ((size_t)padlen + 1 > ctlen)
 		return -EBADMSG;
 	ptlen = ctlen - 1 - padlen;
-	/* inner payloads point into ike->pt, valid until the next open */
+	if (verify_frag) {
+		*verify_frag = skf ? f.num : 1;
+		return 0;
+	}
+	if (!skf)
+		/* inner payloads point into ike->pt, valid until next open */
+		return ike_parse_chain(first, ike->pt, ptlen, inner);
+
+	/* a fragment: keep it until all have come (§2.6.1) */
+	if (sa->rf.total && (sa->rf.msgid != h->msgid ||
+			     sa->rf.response != !!(h->flags & IKE_FLAG_R) ||
+			     sa->rf.total != f.total))
+		frag_reset(sa);
+	if (!sa->rf.total) {
+		sa->rf.total = f.total;
+		sa->rf.msgid = h->msgid;
+		sa->rf.response = !!(h->flags & IKE_FLAG_R);
+	}
+	if (sa->rf.chunk[f.num - 1])
+		return 1; /* duplicate */
+	if (f.num == 1)
+		sa->rf.first = first;
+	sa->rf.chunk[f.num - 1] = malloc(ptlen ? ptlen : 1);
+	if (!sa->rf.chunk[f.num - 1])
+		return -ENOMEM;
+	memcpy(sa->rf.chunk[f.num - 1], ike->pt, ptlen);
+	sa->rf.len[f.num - 1] = ptlen;
+	ike->st.rx_fragments++;
+	if (++sa->rf.have < sa->rf.total)
+		return 1;
+	ptlen = 0;
+	for (int i = 0; i < sa->rf.total; i++) {
+		if (ptlen + sa->rf.len[i] > WORK_BUF) {
+			frag_reset(sa);
+			return -EMSGSIZE;
+		}
+		memcpy(ike->pt + ptlen, sa->rf.chunk[i], sa->rf.len[i]);
+		ptlen += sa->rf.len[i];
+	}
+	first = sa->rf.first;
+	frag_reset(sa);
 	return ike_parse_chain(first, ike->pt, ptlen, inner);
 }
 
@@ -481,6 +614,23 @@ xmit(struct vx0_ike *ike, struct ike_sa *sa, const uint8_t *buf, size_t len)
 		ike->ops.send(ike->ops.arg, sa->lport,
 			      (const struct sockaddr *)&sa->remote,
 			      sa_len(&sa->remote), buf, len);
+}
+
+/* Sends every datagram of a list made by seal()/multi_add(). */
+static void
+xmit_multi(struct vx0_ike *ike, struct ike_sa *sa, const uint8_t *m,
+	   size_t len)
+{
+	size_t off = 0;
+
+	while (off + 2 <= len) {
+		size_t n = (size_t)m[off] << 8 | m[off + 1];
+
+		if (n > len - off - 2)
+			break;
+		xmit(ike, sa, m + off + 2, n);
+		off += 2 + n;
+	}
 }
 
 static int
@@ -509,7 +659,7 @@ send_request_raw(struct vx0_ike *ike, struct ike_sa *sa, enum req_kind kind,
 	sa->req_tries = 1;
 	sa->req_rto = retrans_base(ike);
 	sa->req_due = ike->now + sa->req_rto;
-	xmit(ike, sa, buf, len);
+	xmit_multi(ike, sa, buf, len);
 	return 0;
 }
 
@@ -523,7 +673,7 @@ send_request(struct vx0_ike *ike, struct ike_sa *sa, enum req_kind kind,
 	if (n < 0)
 		return n;
 	sa->req_next++;
-	return send_request_raw(ike, sa, kind, ike->tx, (size_t)n, id);
+	return send_request_raw(ike, sa, kind, ike->txm, (size_t)n, id);
 }
 
 static int
@@ -534,9 +684,9 @@ send_response(struct vx0_ike *ike, struct ike_sa *sa, uint8_t exch,
 
 	if (n < 0)
 		return n;
-	if (keep_copy(&sa->resp_buf, &sa->resp_len, ike->tx, (size_t)n) == 0)
+	if (keep_copy(&sa->resp_buf, &sa->resp_len, ike->txm, (size_t)n) == 0)
 		sa->have_resp = true;
-	xmit(ike, sa, ike->tx, (size_t)n);
+	xmit_multi(ike, sa, ike->txm, (size_t)n);
 	return 0;
 }
 
@@ -857,6 +1007,9 @@ build_init_request(struct vx0_ike *ike, struct ike_sa *sa)
 	ike_w_ke(&w, VX0_IKE_DH_CURVE25519, sa->dh_pub, 32);
 	ike_w_nonce(&w, sa->ni, sa->nil);
 	w_natd(&w, sa->spi_i, 0, &ike->conf->local, sa->lport, &sa->remote);
+	if (!ike->conf->no_fragmentation)
+		ike_w_notify(&w, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED,
+			     NULL, 0);
 	if (ike->conf->ed25519_sk) {
 		/* RFC 7427 §4: we verify Identity (5), used by Ed25519 */
 		static const uint8_t algs[] = { 0, 5 };
@@ -871,7 +1024,8 @@ build_init_request(struct vx0_ike *ike, struct ike_sa *sa)
 	if (rc)
 		return rc;
 	sa->req_next = 1;
-	return send_request_raw(ike, sa, REQ_INIT, w.p, w.len, 0);
+	return send_request_raw(ike, sa, REQ_INIT, ike->txm,
+				multi_add(ike->txm, 0, w.p, w.len), 0);
 }
 
 int
@@ -1031,6 +1185,8 @@ handle_init_request(struct vx0_ike *ike, const uint8_t *msg,
 	randombytes_buf(sa->nr, sa->nrl);
 	sa->peer_sighash =
 		ike_pls_notify(&pls, IKE_N_SIGNATURE_HASH_ALGORITHMS, &n) == 0;
+	sa->frag_ok = !ike->conf->no_fragmentation &&
+		      ike_pls_notify(&pls, IKE_N_FRAGMENTATION_SUPPORTED, &n) == 0;
 	crypto_box_keypair(sa->dh_pub, sa->sec->dh_sk);
 	if (ike_x25519(gir, sa->sec->dh_sk, ke.data) ||
 	    derive_ike_keys(sa, gir, NULL, 0)) {
@@ -1058,6 +1214,9 @@ handle_init_request(struct vx0_ike *ike, const uint8_t *msg,
 		ss_set_port(&me, lport);
 		w_natd(&w, sa->spi_i, sa->spi_r, &me, lport, &sa->remote);
 	}
+	if (sa->frag_ok)
+		ike_w_notify(&w, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED,
+			     NULL, 0);
 	if (ike->conf->ed25519_sk && sa->peer_sighash) {
 		static const uint8_t algs[] = { 0, 5 };
 
@@ -1149,6 +1308,8 @@ handle_init_response(struct vx0_ike *ike, struct ike_sa *sa,
 	memcpy(sa->nr, no_pl->body, sa->nrl);
 	sa->peer_sighash =
 		ike_pls_notify(&pls, IKE_N_SIGNATURE_HASH_ALGORITHMS, &n) == 0;
+	sa->frag_ok = !ike->conf->no_fragmentation &&
+		      ike_pls_notify(&pls, IKE_N_FRAGMENTATION_SUPPORTED, &n) == 0;
 	if (ike_x25519(gir, sa->sec->dh_sk, ke.data) ||
 	    derive_ike_keys(sa, gir, NULL, 0)) {
 		sodium_memzero(gir, sizeof(gir));
@@ -1528,6 +1689,7 @@ ike_successor(struct vx0_ike *ike, struct ike_sa *old, bool initiator,
 	n->lport = old->lport;
 	n->natt = old->natt;
 	n->peer_sighash = old->peer_sighash;
+	n->frag_ok = old->frag_ok;
 	memcpy(n->ni, ni, nil);
 	n->nil = nil;
 	memcpy(n->nr, nr, nrl);
@@ -1991,16 +2153,30 @@ vx0_ike_input(struct vx0_ike *ike, const uint8_t *buf, size_t len,
 		ike->st.rx_bad_msgid++;
 		return -EPROTO;
 	}
-	rc = open_sk(ike, sa, buf, &h, &pls);
+	if (!response && h.msgid + 1 == sa->resp_next) {
+		int frag = 0;
+
+		/* a retransmitted request: answer again once it verifies; of
+		 * a fragmented one only the first fragment (RFC 7383 §2.6.1) */
+		rc = open_sk(ike, sa, buf, &h, &pls, &frag);
+		if (rc) {
+			if (rc != -EACCES)
+				ike->st.rx_malformed++;
+			return rc;
+		}
+		if (frag == 1) {
+			ike->st.resp_retransmits++;
+			xmit_multi(ike, sa, sa->resp_buf, sa->resp_len);
+		}
+		return 0;
+	}
+	rc = open_sk(ike, sa, buf, &h, &pls, NULL);
+	if (rc == 1)
+		return 0; /* fragment kept */
 	if (rc) {
 		if (rc != -EACCES)
 			ike->st.rx_malformed++;
 		return rc;
-	}
-	if (!response && h.msgid + 1 == sa->resp_next) {
-		ike->st.resp_retransmits++;
-		xmit(ike, sa, sa->resp_buf, sa->resp_len);
-		return 0;
 	}
 	/* unknown critical payloads are refused (§2.5) */
 	for (int i = 0; i < pls.n; i++) {
@@ -2100,7 +2276,7 @@ sa_timers(struct vx0_ike *ike, struct ike_sa *sa)
 		sa->req_rto *= 2; /* exponential back-off (§2.1) */
 		sa->req_due = now + sa->req_rto;
 		ike->st.retransmits++;
-		xmit(ike, sa, sa->req_buf, sa->req_len);
+		xmit_multi(ike, sa, sa->req_buf, sa->req_len);
 		return;
 	}
 	if (sa->state == SA_REKEYED && sa->want_delete &&
@@ -2226,10 +2402,13 @@ vx0_ike_create(const struct vx0_ike_conf *conf, const struct vx0_ike_ops *ops,
 	ike->now = now_ms;
 	ike->cookie_secret = sodium_malloc(32);
 	ike->tx = malloc(WORK_BUF);
+	/* fragments add headers: room for the largest split message */
+	ike->txm = malloc(2 * WORK_BUF);
 	ike->pt = sodium_malloc(WORK_BUF);
 	ike->inner = sodium_malloc(WORK_BUF);
 	ike->scratch = sodium_malloc(WORK_BUF);
-	if (!ike->cookie_secret || !ike->tx || !ike->pt || !ike->inner ||
+	if (!ike->cookie_secret || !ike->tx || !ike->txm || !ike->pt ||
+	    !ike->inner ||
 	    !ike->scratch) {
 		vx0_ike_destroy(ike);
 		return NULL;
@@ -2249,6 +2428,7 @@ vx0_ike_destroy(struct vx0_ike *ike)
 	if (ike->cookie_secret)
 		sodium_free(ike->cookie_secret);
 	free(ike->tx);
+	free(ike->txm);
 	if (ike->pt)
 		sodium_free(ike->pt);
 	if (ike->inner)

@@ -12,6 +12,7 @@
 #define IKE_MAX_CHILD 8
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000
 #define IKE_DELETE_GRACE_MS 10000
+#define IKE_MAX_FRAGS 32
 
 enum sa_state {
 	SA_INIT_SENT = 1, /* initiator, waiting for IKE_SA_INIT response */
@@ -71,6 +72,15 @@ struct ike_sa {
 	size_t cookie_len;
 	uint64_t iv_ctr;
 	bool peer_sighash;
+	bool frag_ok; /* both sides sent IKEV2_FRAGMENTATION_SUPPORTED */
+	struct {      /* reassembly of one fragmented message (RFC 7383) */
+		uint32_t msgid;
+		bool response;
+		uint16_t total, have;
+		uint8_t first;
+		uint8_t *chunk[IKE_MAX_FRAGS];
+		size_t len[IKE_MAX_FRAGS];
+	} rf;
 
 	/* our outstanding request (window size 1) */
 	uint32_t req_next;

@@ -99,6 +99,8 @@ struct vx0_ike_conf {
 	uint32_t cookie_threshold; /* half-open SAs before cookies (0: 32) */
 	uint32_t half_open_max;    /* half-open SAs kept at most (0: 1024) */
 	uint32_t max_sas;          /* IKE SAs at most (0: 4096) */
+	uint32_t frag_size;        /* fragment IKE messages above (0: 1200) */
+	bool no_fragmentation;     /* do not offer RFC 7383 fragmentation */
 	bool debug_keys;           /* emit tshark key lines (never by default) */
 };
 
@@ -156,7 +158,7 @@ struct vx0_ike;
 struct vx0_ike_stats {
 	uint64_t rx, tx, rx_dropped, rx_bad_icv, rx_bad_spi, rx_bad_msgid;
 	uint64_t rx_malformed, retransmits, resp_retransmits, cookies_sent;
-	uint64_t half_open, sas, half_open_refused;
+	uint64_t half_open, sas, half_open_refused, rx_fragments;
 };
 
 /* The conf (and what it points to) must outlive the context. */
