@@ -32,6 +32,7 @@ struct node {
 	struct vx0_ike_conf conf;
 	struct vx0_ike_peer_conf peer;
 	bool debug_keys;
+	bool quiet; /* no event lines (benchmarks) */
 	char inbuf[1024];
 	size_t inlen;
 };
@@ -214,10 +215,13 @@ on_event(void *arg, const struct vx0_ike_event *ev)
 		[VX0_IKE_EV_DEBUG_KEYS] = "debug_keys",
 	};
 	struct node *n = arg;
-	json_t *o = json_object();
+	json_t *o;
 	char buf[160];
 	char *s;
 
+	if (n->quiet)
+		return;
+	o = json_object();
 	json_object_set_new(o, "event", json_string(names[ev->type]));
 	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)ev->spi_i);
 	json_object_set_new(o, "spi_i", json_string(buf));
@@ -378,6 +382,7 @@ main(int argc, char **argv)
 		{ "duration", 1, 0, 'u' },   { "retrans", 1, 0, 'r' },
 		{ "lifetime", 1, 0, 'L' },   { "cookie-threshold", 1, 0, 'c' },
 		{ "verbose", 0, 0, 'v' },    { "frag-size", 1, 0, 'F' },
+		{ "quiet", 0, 0, 'q' },      { "max-sas", 1, 0, 'M' },
 		{ 0, 0, 0, 0 },
 	};
 	struct node n;
@@ -504,6 +509,12 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			n.conf.frag_size = (uint32_t)atoi(optarg);
+			break;
+		case 'q':
+			n.quiet = true;
+			break;
+		case 'M':
+			n.conf.max_sas = (uint32_t)atoi(optarg);
 			break;
 		default:
 			die("bad option");
