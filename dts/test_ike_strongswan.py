@@ -465,3 +465,28 @@ def test_ike_fragmentation(lab, initiator):
     assert re.search(r'received fragment #\d+ of \d+, reassembled fragmented IKE message', text), \
         text[-3000:]
     assert re.search(r'splitting IKE message .* into \d+ fragments', text)
+
+
+def test_ike_debug_keys_decrypt_in_tshark(lab):
+    """The --debug-keys UAT line lets tshark decrypt our IKE_AUTH."""
+    if not shutil.which('tshark') or not shutil.which('tcpdump'):
+        pytest.skip('needs tshark and tcpdump')
+    pcap = os.path.join(lab.dir, 'ike.pcap')
+    cap = subprocess.Popen(['ip', 'netns', 'exec', lab.ns_a, 'tcpdump', '-U', '-w', pcap, '-i',
+                            lab.tag + '0', 'udp'], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    lab.procs.append(cap)
+    time.sleep(0.5)
+    charon = Charon(lab, conn(CASES[1][0], CASES[1][1]), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--encr', 'aesgcm', '--esp', 'aesgcm',
+                '--initiate')
+    check_established(node, charon)
+    uat = node.wait(lambda e: e['event'] == 'debug_keys' and 'ikev2' in e['uat'], 5)['uat']
+    time.sleep(0.5)
+    cap.terminate()
+    cap.wait(5)
+    out = sh('tshark', '-n', '-r', pcap, '-o', 'uat:' + uat,
+             '-Y', 'isakmp.exchangetype == 35', '-T', 'fields', '-e',
+             'isakmp.id.data.fqdn').stdout
+    # decrypted: the identities inside SK are visible
+    assert out.split() == ['a.vx0,b.vx0', 'b.vx0'], out

@@ -160,7 +160,8 @@ ike_encr_name(uint16_t encr)
 		       : "ChaCha20-Poly1305 [RFC7634]";
 }
 
-/* tshark's ikev2_decryption_table UAT line (debug_keys only) */
+/* tshark's ikev2_decryption_table UAT line (debug_keys only): byte
+ * fields unquoted hex, text fields quoted, as in Wireshark's UAT files */
 static void
 debug_ike_keys(struct vx0_ike *ike, struct ike_sa *sa)
 {
@@ -171,8 +172,8 @@ debug_ike_keys(struct vx0_ike *ike, struct ike_sa *sa)
 	hex(ei, sa->sec->sk.ei, sa->ek_len);
 	hex(er, sa->sec->sk.er, sa->ek_len);
 	snprintf(line, sizeof(line),
-		 "ikev2_decryption_table:\"%016llx\",\"%016llx\",\"%s\",\"%s\","
-		 "\"%s\",\"\",\"\",\"NONE [RFC4306]\"",
+		 "ikev2_decryption_table:%016llx,%016llx,%s,%s,"
+		 "\"%s\",,,\"NONE [RFC4306]\"",
 		 (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 		 ei, er, ike_encr_name(sa->alg.encr));
 	emit(ike, sa, VX0_IKE_EV_DEBUG_KEYS, 0, NULL, line);
