@@ -212,7 +212,15 @@ def wait_for(fn, timeout, what):
     raise AssertionError('timeout waiting for ' + what)
 
 
-def conn(ike, esp, auth='psk', start='none', dpd=''):
+NET2 = '''
+      net2 {
+        local_ts = 203.0.113.129/32
+        remote_ts = 203.0.113.1/32
+        esp_proposals = chacha20poly1305
+      }'''
+
+
+def conn(ike, esp, auth='psk', start='none', dpd='', more=''):
     if auth == 'psk':
         local, remote = 'auth = psk\n id = b.vx0', 'auth = psk\n id = a.vx0'
     else:
@@ -233,9 +241,9 @@ def conn(ike, esp, auth='psk', start='none', dpd=''):
         remote_ts = %s
         esp_proposals = %s
         start_action = %s
-      }
+      }%s
     }
-  }''' % (B_IP, A_IP, ike, dpd, local, remote, B_NET, A_NET, esp, start)
+  }''' % (B_IP, A_IP, ike, dpd, local, remote, B_NET, A_NET, esp, start, more)
 
 
 PSK_SECRET = '  ike-1 {\n    id-1 = a.vx0\n    id-2 = b.vx0\n    secret = "%s"\n  }' % PSK
@@ -490,3 +498,81 @@ def test_ike_debug_keys_decrypt_in_tshark(lab):
              'isakmp.id.data.fqdn').stdout
     # decrypted: the identities inside SK are visible
     assert out.split() == ['a.vx0,b.vx0', 'b.vx0'], out
+
+
+@pytest.mark.parametrize('who', ['us', 'strongswan'])
+def test_ike_second_child_sa(lab, who):
+    """Several CHILD_SAs per peer: a second one by CREATE_CHILD_SA."""
+    charon = Charon(lab, conn(CASES[0][0], CASES[0][1], more=NET2), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--initiate')
+    _, first = check_established(node, charon)
+    if who == 'us':
+        node.send('create-child')
+    else:
+        # a narrower second child: host to host inside the networks
+        charon.swanctl('--initiate', '--child', 'net2', '--timeout', '10')
+    second = node.wait(lambda e: e['event'] == 'child_up' and e['spi_in'] != first['spi_in'], 10)
+    sas = wait_for(lambda: (lambda s: s if len(s['child']) == 2 else None)(charon.list_sas()),
+                   10, 'two CHILD_SAs at charon')
+    assert {(c[1], c[2]) for c in sas['child']} == {
+        (first['spi_out'], first['spi_in']), (second['spi_out'], second['spi_in'])}
+    keys, _ = charon.logged_child_keys()
+    logged = {k for _, k in keys}
+    assert second['key_in'] in logged and second['key_out'] in logged
+    if who == 'strongswan':
+        assert second['ts_local'] == ['203.0.113.1-203.0.113.1/0/0-65535']
+
+
+def test_ike_malformed_datagrams(lab):
+    """Garbage, truncations and bit flips of a real IKE_SA_INIT, on 500 and
+    4500 (with and without the non-ESP marker): dropped, no crash, and
+    strongSwan still gets through afterwards."""
+    charon = Charon(lab, conn(CASES[0][0], CASES[0][1]), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab))
+    junk = os.path.join(lab.dir, 'junk.py')
+    with open(junk, 'w') as f:
+        f.write('''
+import os, random, socket, struct
+random.seed(7)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("SRC_IP", 0))
+def pl(t, body, nxt):
+    return struct.pack(">BBH", nxt, 0, 4 + len(body)) + body
+trans = (struct.pack(">BBHBBH", 3, 0, 8, 1, 0, 28) + struct.pack(">BBHBBH", 3, 0, 8, 2, 0, 5)
+         + struct.pack(">BBHBBH", 0, 0, 8, 4, 0, 31))
+prop = struct.pack(">BBHBBBB", 0, 0, 8 + len(trans), 1, 1, 0, 3) + trans
+body = pl(33, prop, 34) + pl(34, struct.pack(">HH", 31, 0) + os.urandom(32), 40) + pl(40, os.urandom(32), 0)
+good = struct.pack(">QQBBBBII", 99, 0, 33, 0x20, 34, 0x08, 0, 28 + len(body)) + body
+sent = 0
+for i in range(600):
+    kind = i % 4
+    if kind == 0:
+        d = os.urandom(random.randint(0, 300))
+    elif kind == 1:
+        d = good[:random.randint(0, len(good) - 1)]
+    elif kind == 2:
+        b = bytearray(good)
+        for _ in range(random.randint(1, 4)):
+            b[random.randrange(len(b))] ^= 1 << random.randrange(8)
+        b[0:8] = struct.pack(">Q", 1000 + i)
+        d = bytes(b)
+    else:
+        b = bytearray(good)
+        b[24:28] = struct.pack(">I", random.choice([0, 27, len(b) + 1, 0xffffffff]))
+        d = bytes(b)
+    port = 500 if i % 3 else 4500
+    if port == 4500 and i % 2:
+        d = b"\\0\\0\\0\\0" + d
+    s.sendto(d, ("DST_IP", port))
+    sent += 1
+print(sent)
+'''.replace('SRC_IP', B_IP).replace('DST_IP', A_IP))
+    out = sh('ip', 'netns', 'exec', lab.ns_b, '/usr/bin/python3', junk, timeout=60).stdout
+    assert out.strip() == '600'
+    time.sleep(0.3)
+    node.send('stats')
+    st = node.wait(lambda e: e['event'] == 'stats', 5)
+    assert node.proc.poll() is None
+    assert st['rx_malformed'] + st['non_ike'] + st['rx_bad_spi'] >= 300, st
+    charon.swanctl('--initiate', '--child', 'net', '--timeout', '10')
+    check_established(node, charon)

@@ -3,7 +3,7 @@
  * ike_node: a lab IKEv2 node on lib/ike + its socket glue, for interop
  * tests against strongSwan. Prints one JSON object per line for every SA
  * event; keys only with --debug-keys. Reads commands on stdin:
- * initiate, rekey-child, rekey-ike, delete, dpd, stats, quit.
+ * initiate, create-child, rekey-child, rekey-ike, delete, dpd, stats, quit.
  *
  *   ike_node --local 198.51.100.1 --id a.vx0 --peer 198.51.100.2 \
  *            --peer-id b.vx0 --psk-file F [--initiate] [--encr aesgcm]
@@ -289,7 +289,8 @@ print_stats(struct node *n)
 	printf("{\"event\":\"stats\",\"rx\":%llu,\"tx\":%llu,\"sas\":%llu,"
 	       "\"half_open\":%llu,\"cookies_sent\":%llu,\"retransmits\":%llu,"
 	       "\"rx_bad_icv\":%llu,\"rx_bad_msgid\":%llu,"
-	       "\"half_open_refused\":%llu,\"rx_fragments\":%llu}\n",
+	       "\"half_open_refused\":%llu,\"rx_fragments\":%llu,"
+	       "\"rx_malformed\":%llu,\"rx_bad_spi\":%llu,\"non_ike\":%llu}\n",
 	       (unsigned long long)st.rx, (unsigned long long)st.tx,
 	       (unsigned long long)st.sas, (unsigned long long)st.half_open,
 	       (unsigned long long)st.cookies_sent,
@@ -297,7 +298,10 @@ print_stats(struct node *n)
 	       (unsigned long long)st.rx_bad_icv,
 	       (unsigned long long)st.rx_bad_msgid,
 	       (unsigned long long)st.half_open_refused,
-	       (unsigned long long)st.rx_fragments);
+	       (unsigned long long)st.rx_fragments,
+	       (unsigned long long)st.rx_malformed,
+	       (unsigned long long)st.rx_bad_spi,
+	       (unsigned long long)vx0_ike_glue_non_ike(n->glue));
 	fflush(stdout);
 }
 
@@ -312,6 +316,8 @@ command(struct node *n, const char *cmd)
 		rc = vx0_ike_initiate(ike, 0, now);
 	else if (!strcmp(cmd, "rekey-child"))
 		rc = vx0_ike_rekey_child(ike, 0, now);
+	else if (!strcmp(cmd, "create-child"))
+		rc = vx0_ike_create_child(ike, 0, NULL, 0, NULL, 0, now);
 	else if (!strcmp(cmd, "rekey-ike"))
 		rc = vx0_ike_rekey_ike(ike, 0, now);
 	else if (!strcmp(cmd, "delete"))

@@ -56,15 +56,40 @@ static uint8_t *psk;
 static int drop_from = -1; /* drop everything a node sends */
 static bool nat_a;         /* A sits behind a NAT: its source is rewritten */
 
+static const char *ip_a = "198.51.100.1", *ip_b = "198.51.100.2";
+
 static void
 addr4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
 	memset(ss, 0, sizeof(*ss));
-	in->sin_family = AF_INET;
-	in->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &in->sin_addr);
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		inet_pton(AF_INET6, ip, &in6->sin6_addr);
+		return;
+	}
+	((struct sockaddr_in *)ss)->sin_family = AF_INET;
+	((struct sockaddr_in *)ss)->sin_port = htons(port);
+	inet_pton(AF_INET, ip, &((struct sockaddr_in *)ss)->sin_addr);
+}
+
+static void
+set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+static uint16_t
+get_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
 static void
@@ -127,10 +152,10 @@ static void
 ts_host(struct vx0_ike_ts *ts, const char *ip)
 {
 	memset(ts, 0, sizeof(*ts));
-	ts->family = AF_INET;
+	ts->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
 	ts->port_hi = 65535;
-	inet_pton(AF_INET, ip, ts->lo);
-	memcpy(ts->hi, ts->lo, 4);
+	inet_pton(ts->family, ip, ts->lo);
+	memcpy(ts->hi, ts->lo, 16);
 }
 
 static void
@@ -177,8 +202,8 @@ pair_setup(enum vx0_ike_auth_method auth, uint16_t encr, bool pfs)
 
 	vx0_ike_destroy(A.ike);
 	vx0_ike_destroy(B.ike);
-	node_setup(&A, 0, "198.51.100.1", "198.51.100.2", auth, encr, pfs);
-	node_setup(&B, 1, "198.51.100.2", "198.51.100.1", auth, encr, pfs);
+	node_setup(&A, 0, ip_a, ip_b, auth, encr, pfs);
+	node_setup(&B, 1, ip_b, ip_a, auth, encr, pfs);
 	memcpy(A.peer.peer_pk, B.pk, 32);
 	memcpy(B.peer.peer_pk, A.pk, 32);
 	nnet = 0;
@@ -210,12 +235,10 @@ run_net(int max)
 		if (p.from == 0 && nat_a)
 			addr4(&src, "203.0.113.7", (uint16_t)(p.sport + 1000));
 		else
-			((struct sockaddr_in *)&src)->sin_port = htons(p.sport);
+			set_port(&src, p.sport);
 		dst = to->conf.local;
 		vx0_ike_input(to->ike, p.data, p.len, (struct sockaddr *)&src,
-			      (struct sockaddr *)&dst,
-			      ntohs(((struct sockaddr_in *)&p.dst)->sin_port),
-			      now);
+			      (struct sockaddr *)&dst, get_port(&p.dst), now);
 		delivered++;
 	}
 	return delivered;
@@ -825,6 +848,129 @@ test_fragmentation(void)
 	CHECK_EQ(sb.rx, 2);
 }
 
+static void
+test_ipv6(void)
+{
+	struct ev *ca, *cb;
+
+	ip_a = "2001:db8::1";
+	ip_b = "2001:db8::2";
+	establish(VX0_IKE_AUTH_ED25519, VX0_IKE_ENCR_CHACHA20_POLY1305, true);
+	ip_a = "198.51.100.1";
+	ip_b = "198.51.100.2";
+	ca = find_ev(&A, VX0_IKE_EV_CHILD_UP, 0);
+	cb = find_ev(&B, VX0_IKE_EV_CHILD_UP, 0);
+	check_child_pair(ca, cb);
+	if (ca) {
+		CHECK_EQ(ca->ci.ts_local[0].family, AF_INET6);
+		CHECK_EQ(ca->ci.ts_local[0].lo[15], 1);
+		CHECK_EQ(ca->ci.ts_remote[0].hi[15], 2);
+		CHECK_EQ(ca->ci.remote.ss_family, AF_INET6);
+	}
+	CHECK_EQ(vx0_ike_rekey_child(A.ike, 0, now), 0);
+	advance(100);
+	check_child_pair(find_ev(&A, VX0_IKE_EV_CHILD_REKEYED, 0),
+			 find_ev(&B, VX0_IKE_EV_CHILD_REKEYED, 0));
+}
+
+static void
+test_lifetimes_rekey_automatically(void)
+{
+	struct ev *e;
+
+	/* CHILD_SA lifetime 100 s: the initiator rekeys at 85 s; IKE SA
+	 * lifetime 300 s: rekeyed at 270 s; nothing expires meanwhile */
+	pair_setup(VX0_IKE_AUTH_PSK, VX0_IKE_ENCR_CHACHA20_POLY1305, true);
+	A.peer.child_lifetime_s = B.peer.child_lifetime_s = 100;
+	A.peer.ike_lifetime_s = B.peer.ike_lifetime_s = 300;
+	vx0_ike_initiate(A.ike, 0, now);
+	run_net(10);
+	e = find_ev(&A, VX0_IKE_EV_CHILD_UP, 0);
+	CHECK(e && e->ci.lifetime_hard_s == 100 && e->ci.lifetime_soft_s == 90);
+	advance(84000);
+	CHECK_EQ(count_ev(&A, VX0_IKE_EV_CHILD_REKEYED), 0);
+	advance(2000);
+	CHECK_EQ(count_ev(&A, VX0_IKE_EV_CHILD_REKEYED), 1);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_CHILD_REKEYED), 1);
+	e = find_ev(&A, VX0_IKE_EV_CHILD_REKEYED, 0);
+	CHECK(e && e->ci.pfs);
+	advance(300000 - 86000);
+	CHECK_EQ(count_ev(&A, VX0_IKE_EV_IKE_REKEYED), 1);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_IKE_REKEYED), 1);
+	CHECK_EQ(count_ev(&A, VX0_IKE_EV_IKE_DOWN), 0);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_CHILD_DOWN),
+		 count_ev(&B, VX0_IKE_EV_CHILD_REKEYED));
+	CHECK(vx0_ike_established(A.ike, 0, NULL, NULL));
+}
+
+static void
+test_several_children(void)
+{
+	struct vx0_ike_ts l = { 0 }, r = { 0 };
+	struct ev *a2, *b2, *a3, *b3;
+
+	pair_setup(VX0_IKE_AUTH_PSK, VX0_IKE_ENCR_AES_GCM_16, false);
+	/* both allow 203.0.113.0/24 behind each other, the first child is
+	 * narrowed to the hosts */
+	for (int i = 0; i < 2; i++) {
+		struct node *n = i ? &B : &A;
+
+		n->peer.local_ts[1] = n->peer.local_ts[0];
+		n->peer.remote_ts[1] = n->peer.remote_ts[0];
+		n->peer.local_ts[1].lo[0] = n->peer.remote_ts[1].lo[0] = 203;
+		n->peer.local_ts[1].lo[1] = n->peer.remote_ts[1].lo[1] = 0;
+		n->peer.local_ts[1].lo[2] = n->peer.remote_ts[1].lo[2] = 113;
+		n->peer.local_ts[1].lo[3] = n->peer.remote_ts[1].lo[3] = 0;
+		memcpy(n->peer.local_ts[1].hi, n->peer.local_ts[1].lo, 4);
+		n->peer.local_ts[1].hi[3] = 255;
+		memcpy(n->peer.remote_ts[1].hi, n->peer.local_ts[1].hi, 4);
+		n->peer.nlocal_ts = n->peer.nremote_ts = 2;
+	}
+	vx0_ike_initiate(A.ike, 0, now);
+	run_net(10);
+	check_child_pair(find_ev(&A, VX0_IKE_EV_CHILD_UP, 0),
+			 find_ev(&B, VX0_IKE_EV_CHILD_UP, 0));
+	/* A asks for a second CHILD_SA for TCP port 443 between two hosts */
+	l.family = r.family = AF_INET;
+	l.proto = r.proto = 6;
+	l.port_lo = l.port_hi = 443;
+	r.port_hi = 65535;
+	inet_pton(AF_INET, "203.0.113.10", l.lo);
+	memcpy(l.hi, l.lo, 4);
+	inet_pton(AF_INET, "203.0.113.20", r.lo);
+	memcpy(r.hi, r.lo, 4);
+	CHECK_EQ(vx0_ike_create_child(A.ike, 0, &l, 1, &r, 1, now), 0);
+	advance(50);
+	a2 = find_ev(&A, VX0_IKE_EV_CHILD_UP, 1);
+	b2 = find_ev(&B, VX0_IKE_EV_CHILD_UP, 1);
+	check_child_pair(a2, b2);
+	if (a2 && b2) {
+		CHECK_EQ(a2->ci.ts_local[0].port_lo, 443);
+		CHECK_EQ(a2->ci.ts_local[0].proto, 6);
+		CHECK_EQ(b2->ci.ts_remote[0].lo[3], 10);
+		CHECK(a2->ci.spi_in != find_ev(&A, VX0_IKE_EV_CHILD_UP, 0)->ci.spi_in);
+	}
+	/* B, the responder of the IKE SA, adds a third with its whole set */
+	CHECK_EQ(vx0_ike_create_child(B.ike, 0, NULL, 0, NULL, 0, now), 0);
+	advance(50);
+	a3 = find_ev(&A, VX0_IKE_EV_CHILD_UP, 2);
+	b3 = find_ev(&B, VX0_IKE_EV_CHILD_UP, 2);
+	check_child_pair(a3, b3);
+	if (a3)
+		CHECK_EQ(a3->ci.nts_local, 2);
+	/* selectors outside its config: the peer answers TS_UNACCEPTABLE */
+	inet_pton(AF_INET, "198.18.0.1", l.lo);
+	memcpy(l.hi, l.lo, 4);
+	CHECK_EQ(vx0_ike_create_child(A.ike, 0, &l, 1, &r, 1, now), 0);
+	advance(50);
+	CHECK_EQ(count_ev(&A, VX0_IKE_EV_CHILD_UP), 3);
+	/* deleting the IKE SA takes all three children down on both sides */
+	vx0_ike_delete(A.ike, 0, now);
+	advance(50);
+	CHECK_EQ(count_ev(&A, VX0_IKE_EV_CHILD_DOWN), 3);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_CHILD_DOWN), 3);
+}
+
 int
 main(void)
 {
@@ -850,6 +996,9 @@ main(void)
 	VX0_RUN(test_cookies_under_load);
 	VX0_RUN(test_nat_detection_floats_to_4500);
 	VX0_RUN(test_fragmentation);
+	VX0_RUN(test_ipv6);
+	VX0_RUN(test_several_children);
+	VX0_RUN(test_lifetimes_rekey_automatically);
 	vx0_ike_destroy(A.ike);
 	vx0_ike_destroy(B.ike);
 	sodium_free(psk);

@@ -1613,19 +1613,23 @@ handle_auth_response(struct vx0_ike *ike, struct ike_sa *sa,
 /* ------------------------------------------------------------------ */
 /* CREATE_CHILD_SA */
 
+/* CREATE_CHILD_SA for a new CHILD_SA (idx < 0) or to rekey ch[idx] */
 static int
 start_rekey_child(struct vx0_ike *ike, struct ike_sa *sa, int idx)
 {
 	const struct vx0_ike_peer_conf *pc = peer_conf(ike, sa);
-	struct ike_child *old = &sa->ch[idx];
 	struct ike_proposal prop;
 	struct ike_w w;
 	uint8_t spi[4], oldspi[4], pub[32];
 	bool pfs = pc->esp.ndh > 0;
+	struct ike_ts t[IKE_MAX_TS];
 
 	inner_init(&w, ike->inner);
-	ike_wr32(oldspi, old->spi_in);
-	ike_w_notify(&w, IKE_PROTO_ESP, oldspi, 4, IKE_N_REKEY_SA, NULL, 0);
+	if (idx >= 0) {
+		ike_wr32(oldspi, sa->ch[idx].spi_in);
+		ike_w_notify(&w, IKE_PROTO_ESP, oldspi, 4, IKE_N_REKEY_SA,
+			     NULL, 0);
+	}
 	sa->x_spi = new_esp_spi(ike);
 	sa->x_child = idx;
 	ike_wr32(spi, sa->x_spi);
@@ -1638,17 +1642,13 @@ start_rekey_child(struct vx0_ike *ike, struct ike_sa *sa, int idx)
 		crypto_box_keypair(pub, sa->sec->dh_sk);
 		ike_w_ke(&w, VX0_IKE_DH_CURVE25519, pub, 32);
 	}
-	{
-		struct ike_ts t[IKE_MAX_TS];
-
-		/* the same selectors as the SA it replaces */
-		memcpy(t, old->tsl, sizeof(t));
-		ike_w_ts(&w, IKE_PL_TSI, t, old->ntsl);
-		memcpy(t, old->tsr, sizeof(t));
-		ike_w_ts(&w, IKE_PL_TSR, t, old->ntsr);
-	}
-	return send_request(ike, sa, REQ_REKEY_CHILD, IKE_EXCH_CREATE_CHILD,
-			    &w);
+	/* a rekey keeps the selectors of the SA it replaces */
+	memcpy(t, idx >= 0 ? sa->ch[idx].tsl : sa->nc_tsl, sizeof(t));
+	ike_w_ts(&w, IKE_PL_TSI, t, idx >= 0 ? sa->ch[idx].ntsl : sa->nc_ntsl);
+	memcpy(t, idx >= 0 ? sa->ch[idx].tsr : sa->nc_tsr, sizeof(t));
+	ike_w_ts(&w, IKE_PL_TSR, t, idx >= 0 ? sa->ch[idx].ntsr : sa->nc_ntsr);
+	return send_request(ike, sa, idx >= 0 ? REQ_REKEY_CHILD : REQ_NEW_CHILD,
+			    IKE_EXCH_CREATE_CHILD, &w);
 }
 
 static int
@@ -1917,6 +1917,18 @@ handle_create_child_response(struct vx0_ike *ike, struct ike_sa *sa,
 		sodium_memzero(gir, sizeof(gir));
 		if (n)
 			sa->want_delete = true; /* §2.18: delete the old SA */
+		return;
+	}
+	if (kind == REQ_NEW_CHILD) {
+		struct ike_child *c;
+
+		c = accept_child(ike, sa, pls,
+				 have_gir ? IKE_DH_CHILD : IKE_DH_CHILD_NOKE,
+				 have_gir ? gir : NULL, sa->x_n,
+				 sizeof(sa->x_n), no_pl->body, no_pl->len);
+		sodium_memzero(gir, sizeof(gir));
+		if (c)
+			emit_child(ike, sa, c, VX0_IKE_EV_CHILD_UP, 0);
 		return;
 	}
 	if (kind == REQ_REKEY_CHILD) {
@@ -2210,6 +2222,7 @@ vx0_ike_input(struct vx0_ike *ike, const uint8_t *buf, size_t len,
 			break;
 		case IKE_EXCH_CREATE_CHILD:
 			if (sa->req_kind == REQ_REKEY_CHILD ||
+			    sa->req_kind == REQ_NEW_CHILD ||
 			    sa->req_kind == REQ_REKEY_IKE)
 				handle_create_child_response(ike, sa, &pls);
 			else
@@ -2307,6 +2320,11 @@ sa_timers(struct vx0_ike *ike, struct ike_sa *sa)
 		start_rekey_ike(ike, sa);
 		return;
 	}
+	if (sa->want_new_child) {
+		sa->want_new_child = false;
+		start_rekey_child(ike, sa, -1);
+		return;
+	}
 	if (sa->want_rekey_child >= 0) {
 		int idx = sa->want_rekey_child;
 
@@ -2366,7 +2384,8 @@ vx0_ike_next_deadline(const struct vx0_ike *ike)
 		if (sa->state != SA_ESTABLISHED)
 			continue;
 		if (sa->want_del_child >= 0 || sa->want_delete ||
-		    sa->want_rekey_ike || sa->want_rekey_child >= 0)
+		    sa->want_rekey_ike || sa->want_rekey_child >= 0 ||
+		    sa->want_new_child)
 			MIN_AT(ike->now);
 		MIN_AT(sa->ike_rekey_at);
 		for (int j = 0; j < IKE_MAX_CHILD; j++)
@@ -2464,6 +2483,43 @@ vx0_ike_rekey_child(struct vx0_ike *ike, int peer, uint64_t now_ms)
 			return 0;
 		}
 	return -ENOENT;
+}
+
+int
+vx0_ike_create_child(struct vx0_ike *ike, int peer,
+		     const struct vx0_ike_ts *local, int nlocal,
+		     const struct vx0_ike_ts *remote, int nremote,
+		     uint64_t now_ms)
+{
+	struct ike_sa *sa = established_sa(ike, peer);
+	const struct vx0_ike_peer_conf *pc;
+
+	ike->now = now_ms;
+	if (!sa)
+		return -ENOENT;
+	if (sa->want_new_child || !child_slot(sa))
+		return -EBUSY;
+	pc = peer_conf(ike, sa);
+	if (!local) {
+		local = pc->local_ts;
+		nlocal = pc->nlocal_ts;
+	}
+	if (!remote) {
+		remote = pc->remote_ts;
+		nremote = pc->nremote_ts;
+	}
+	if (nlocal < 1 || nremote < 1 || nlocal > IKE_MAX_TS ||
+	    nremote > IKE_MAX_TS)
+		return -EINVAL;
+	for (int i = 0; i < nlocal; i++)
+		ike_ts_from_conf(&local[i], &sa->nc_tsl[i]);
+	for (int i = 0; i < nremote; i++)
+		ike_ts_from_conf(&remote[i], &sa->nc_tsr[i]);
+	sa->nc_ntsl = nlocal;
+	sa->nc_ntsr = nremote;
+	sa->want_new_child = true;
+	vx0_ike_tick(ike, now_ms);
+	return 0;
 }
 
 int

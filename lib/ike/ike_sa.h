@@ -28,6 +28,7 @@ enum req_kind {
 	REQ_INIT,
 	REQ_AUTH,
 	REQ_REKEY_CHILD,
+	REQ_NEW_CHILD,
 	REQ_REKEY_IKE,
 	REQ_DEL_CHILD,
 	REQ_DEL_IKE,
@@ -103,7 +104,9 @@ struct ike_sa {
 	bool have_resp;
 
 	uint64_t last_rx, created, ike_rekey_at, dead_at;
-	bool want_rekey_ike, want_delete;
+	bool want_rekey_ike, want_delete, want_new_child;
+	struct ike_ts nc_tsl[IKE_MAX_TS], nc_tsr[IKE_MAX_TS];
+	int nc_ntsl, nc_ntsr;
 	int want_rekey_child, want_del_child;
 
 	struct ike_child ch[IKE_MAX_CHILD];

@@ -183,6 +183,14 @@ int vx0_ike_initiate(struct vx0_ike *ike, int peer, uint64_t now_ms);
 /* Rekey the first CHILD_SA / the IKE SA of a peer (CREATE_CHILD_SA). */
 int vx0_ike_rekey_child(struct vx0_ike *ike, int peer, uint64_t now_ms);
 int vx0_ike_rekey_ike(struct vx0_ike *ike, int peer, uint64_t now_ms);
+/*
+ * An additional CHILD_SA with the peer (CREATE_CHILD_SA): selectors within
+ * the peer's configured ones; NULL takes the configured sets.
+ */
+int vx0_ike_create_child(struct vx0_ike *ike, int peer,
+			 const struct vx0_ike_ts *local, int nlocal,
+			 const struct vx0_ike_ts *remote, int nremote,
+			 uint64_t now_ms);
 /* INFORMATIONAL Delete of the peer's IKE SA (and its children). */
 int vx0_ike_delete(struct vx0_ike *ike, int peer, uint64_t now_ms);
 /* Send a liveness check now (empty INFORMATIONAL). */
