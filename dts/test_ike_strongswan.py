@@ -490,6 +490,14 @@ def test_ike_debug_keys_decrypt_in_tshark(lab):
                 '--initiate')
     check_established(node, charon)
     uat = node.wait(lambda e: e['event'] == 'debug_keys' and 'ikev2' in e['uat'], 5)['uat']
+    node.wait(lambda e: e['event'] == 'debug_keys' and
+              e['uat'].startswith('esp_sa:"IPv4","%s"' % A_IP), 5)
+    esp = [e['uat'] for e in node.events if e['event'] == 'debug_keys' and 'esp_sa' in e['uat']]
+    assert len(esp) == 2
+    # charon's libipsec encrypts pings into the tunnel with its outbound
+    # key, which is our inbound one (ESP in UDP 4500; our node drops them)
+    subprocess.run(['ip', 'netns', 'exec', lab.ns_b, 'ping', '-c', '3', '-i', '0.2', '-W', '1',
+                    '-I', '203.0.113.129', '203.0.113.1'], capture_output=True, timeout=10)
     time.sleep(0.5)
     cap.terminate()
     cap.wait(5)
@@ -498,6 +506,15 @@ def test_ike_debug_keys_decrypt_in_tshark(lab):
              'isakmp.id.data.fqdn').stdout
     # decrypted: the identities inside SK are visible
     assert out.split() == ['a.vx0,b.vx0', 'b.vx0'], out
+    args = ['tshark', '-n', '-r', pcap, '-o', 'esp.enable_encryption_decode:TRUE']
+    for line in esp:
+        args += ['-o', 'uat:' + line]
+    out = sh(*args, '-Y', 'esp && icmp', '-T', 'fields', '-e', 'esp.spi', '-e',
+             'ip.src').stdout.split()
+    inbound = '0x' + node.of('child_up')[0]['spi_in']
+    # the ICMP inside charon's ESP shows: our key_in and esp_sa line are right
+    assert len(out) >= 6 and out[0] == inbound, out
+    assert out[1] == B_IP + ',203.0.113.129', out
 
 
 @pytest.mark.parametrize('who', ['us', 'strongswan'])
