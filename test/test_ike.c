@@ -13,6 +13,7 @@
 
 #include "ike_crypto.h"
 #include "ike_proposal.h"
+#include "ike_sa.h"
 #include "ike_ts.h"
 #include "ike_vectors.h"
 #include "ike_wire.h"
@@ -653,6 +654,79 @@ test_ts_narrowing(void)
 	CHECK_EQ(ike_ts_narrow(offer, 1, conf, 1, out, 4), 0);
 }
 
+/* ---------------- lookup tables ---------------- */
+
+static void
+test_tables(void)
+{
+	static struct vx0_ike ike;
+	enum { N = 3000 };
+	struct ike_sa *sa = calloc(N, sizeof(*sa));
+	uint32_t pos;
+	int found = 0, bad = 0;
+	uint64_t last = 0;
+
+	CHECK_EQ(ike_tab_init(&ike), 0);
+	for (int i = 0; i < N; i++) {
+		/* every tenth SPIi repeats: responders see colliding SPIs */
+		sa[i].spi_i = i % 10 == 9 ? sa[i - 1].spi_i
+					  : 0x9e3779b97f4a7c15ull * (i + 1);
+		sa[i].spi_r = (uint64_t)i;
+		sa[i].heap_idx = UINT32_MAX;
+		CHECK_EQ(ike_ht_insert(&ike, &sa[i]), 0);
+		CHECK_EQ(ike_heap_set(&ike, &sa[i], 1000 + (uint64_t)((i * 7919) % N)), 0);
+		CHECK_EQ(ike_spi_add(&ike, 256 + (uint32_t)i * 3), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		struct ike_sa *s;
+		bool hit = false;
+
+		pos = UINT32_MAX;
+		while ((s = ike_ht_next(&ike, sa[i].spi_i, &pos))) {
+			bad += s->spi_i != sa[i].spi_i;
+			hit |= s == &sa[i];
+		}
+		found += hit;
+	}
+	CHECK_EQ(found, N);
+	CHECK_EQ(bad, 0);
+	/* remove the even ones everywhere */
+	for (int i = 0; i < N; i += 2) {
+		ike_ht_remove(&ike, &sa[i]);
+		ike_heap_set(&ike, &sa[i], UINT64_MAX);
+		ike_spi_del(&ike, 256 + (uint32_t)i * 3);
+	}
+	found = 0;
+	for (int i = 0; i < N; i++) {
+		struct ike_sa *s;
+		bool hit = false;
+
+		pos = UINT32_MAX;
+		while ((s = ike_ht_next(&ike, sa[i].spi_i, &pos)))
+			hit |= s == &sa[i];
+		found += hit == (i % 2 == 1);
+		CHECK_EQ(ike_spi_has(&ike, 256 + (uint32_t)i * 3), i % 2 == 1);
+	}
+	CHECK_EQ(found, N);
+	CHECK(!ike_spi_has(&ike, 255));
+	CHECK_EQ(ike_spi_add(&ike, 1), -EINVAL);
+	/* the heap gives the odd ones back in deadline order */
+	CHECK_EQ(ike.heap_len, N / 2);
+	for (int i = 0; i < N / 2; i++) {
+		struct ike_sa *t = ike_heap_top(&ike);
+
+		CHECK(t != NULL && t->next_at >= last);
+		CHECK(t != NULL && (t - sa) % 2 == 1);
+		if (!t)
+			break;
+		last = t->next_at;
+		ike_heap_set(&ike, t, UINT64_MAX);
+	}
+	CHECK(ike_heap_top(&ike) == NULL);
+	ike_tab_fini(&ike);
+	free(sa);
+}
+
 int
 main(void)
 {
@@ -673,5 +747,6 @@ main(void)
 	VX0_RUN(test_proposal_refusals);
 	VX0_RUN(test_proposal_esp_pfs);
 	VX0_RUN(test_ts_narrowing);
+	VX0_RUN(test_tables);
 	return vx0_test_done();
 }

@@ -20,17 +20,6 @@
 #define COOKIE_LEN 32
 #define WORK_BUF 65536
 
-struct vx0_ike {
-	const struct vx0_ike_conf *conf;
-	struct vx0_ike_ops ops;
-	struct ike_sa **sas;
-	uint32_t nsas, cap;
-	uint32_t half_open;
-	uint8_t *cookie_secret; /* sodium_malloc */
-	uint8_t *tx, *txm, *pt, *inner, *scratch;
-	uint64_t now;
-	struct vx0_ike_stats st;
-};
 
 static const uint8_t ed25519_algid[] = { 0x30, 0x05, 0x06, 0x03,
 					 0x2b, 0x65, 0x70 };
@@ -185,8 +174,20 @@ debug_ike_keys(struct vx0_ike *ike, struct ike_sa *sa)
 /* ------------------------------------------------------------------ */
 /* SA table */
 
+static void
+mark_dirty(struct vx0_ike *ike, struct ike_sa *sa)
+{
+	if (sa->dirty)
+		return;
+	sa->dirty = true;
+	if (ike->ndirty < IKE_DIRTY_MAX)
+		ike->dirty[ike->ndirty++] = sa;
+	else
+		ike->dirty_all = true;
+}
+
 static struct ike_sa *
-sa_new(struct vx0_ike *ike, bool initiator)
+sa_new(struct vx0_ike *ike, bool initiator, uint64_t spi_i)
 {
 	uint32_t max = ike->conf->max_sas ? ike->conf->max_sas : 4096;
 	struct ike_sa *sa;
@@ -219,8 +220,18 @@ sa_new(struct vx0_ike *ike, bool initiator)
 	sa->want_rekey_child = -1;
 	sa->want_del_child = -1;
 	sa->x_child = -1;
+	sa->spi_i = spi_i;
+	sa->heap_idx = UINT32_MAX;
+	sa->next_at = UINT64_MAX;
+	if (ike_ht_insert(ike, sa)) {
+		sodium_free(sa->sec);
+		free(sa);
+		return NULL;
+	}
+	sa->idx = ike->nsas;
 	ike->sas[ike->nsas++] = sa;
 	ike->st.sas = ike->nsas;
+	mark_dirty(ike, sa);
 	return sa;
 }
 
@@ -237,8 +248,10 @@ frag_reset(struct ike_sa *sa)
 }
 
 static void
-child_free(struct ike_child *c)
+child_free(struct vx0_ike *ike, struct ike_child *c)
 {
+	if (c->used)
+		ike_spi_del(ike, c->spi_in);
 	if (c->keys) {
 		sodium_memzero(c->keys, 2 * IKE_AEAD_KEY_MAX);
 		sodium_free(c->keys);
@@ -249,16 +262,20 @@ child_free(struct ike_child *c)
 static void
 sa_free(struct vx0_ike *ike, struct ike_sa *sa)
 {
-	for (uint32_t i = 0; i < ike->nsas; i++) {
-		if (ike->sas[i] != sa)
-			continue;
-		ike->sas[i] = ike->sas[--ike->nsas];
-		break;
+	if (sa->idx < ike->nsas && ike->sas[sa->idx] == sa) {
+		ike->sas[sa->idx] = ike->sas[--ike->nsas];
+		ike->sas[sa->idx]->idx = sa->idx;
 	}
+	ike_ht_remove(ike, sa);
+	ike_heap_set(ike, sa, UINT64_MAX);
+	for (uint32_t i = 0; i < ike->ndirty; i++)
+		if (ike->dirty[i] == sa)
+			ike->dirty[i--] = ike->dirty[--ike->ndirty];
+	ike->last_freed = sa;
 	if (sa->state == SA_HALF_OPEN && ike->half_open)
 		ike->half_open--;
 	for (int i = 0; i < IKE_MAX_CHILD; i++)
-		child_free(&sa->ch[i]);
+		child_free(ike, &sa->ch[i]);
 	frag_reset(sa);
 	sodium_memzero(sa->sec, sizeof(*sa->sec));
 	sodium_free(sa->sec);
@@ -356,16 +373,6 @@ sa_down(struct vx0_ike *ike, struct ike_sa *sa, int reason)
 	sa_free(ike, sa);
 }
 
-static bool
-spi_in_used(const struct vx0_ike *ike, uint32_t spi)
-{
-	for (uint32_t i = 0; i < ike->nsas; i++)
-		for (int j = 0; j < IKE_MAX_CHILD; j++)
-			if (ike->sas[i]->ch[j].used &&
-			    ike->sas[i]->ch[j].spi_in == spi)
-				return true;
-	return false;
-}
 
 static uint32_t
 new_esp_spi(const struct vx0_ike *ike)
@@ -374,7 +381,7 @@ new_esp_spi(const struct vx0_ike *ike)
 
 	do {
 		v = randombytes_random();
-	} while (v < 256 || spi_in_used(ike, v)); /* 1..255 are reserved */
+	} while (v < 256 || ike_spi_has(ike, v)); /* 1..255 are reserved */
 	return v;
 }
 
@@ -960,6 +967,7 @@ child_install(struct vx0_ike *ike, struct ike_sa *sa,
 		goto fail;
 	c->used = true;
 	c->spi_in = spi_in;
+	ike_spi_add(ike, spi_in); /* -ENOMEM only weakens the uniqueness check */
 	c->spi_out = spi_out;
 	c->alg = *alg;
 	c->ntsl = ntsl < IKE_MAX_TS ? ntsl : IKE_MAX_TS;
@@ -1029,8 +1037,8 @@ build_init_request(struct vx0_ike *ike, struct ike_sa *sa)
 				multi_add(ike->txm, 0, w.p, w.len), 0);
 }
 
-int
-vx0_ike_initiate(struct vx0_ike *ike, int peer, uint64_t now_ms)
+static int
+do_initiate(struct vx0_ike *ike, int peer, uint64_t now_ms)
 {
 	const struct vx0_ike_peer_conf *pc;
 	struct ike_sa *sa;
@@ -1039,12 +1047,11 @@ vx0_ike_initiate(struct vx0_ike *ike, int peer, uint64_t now_ms)
 	if (peer < 0 || peer >= ike->conf->npeers)
 		return -EINVAL;
 	pc = &ike->conf->peers[peer];
-	sa = sa_new(ike, true);
+	sa = sa_new(ike, true, rand_spi64());
 	if (!sa)
 		return -ENOMEM;
 	sa->peer = peer;
 	sa->state = SA_INIT_SENT;
-	sa->spi_i = rand_spi64();
 	sa->remote = pc->addr;
 	if (ss_port(&sa->remote) == 0)
 		ss_set_port(&sa->remote, 500);
@@ -1099,10 +1106,9 @@ handle_init_request(struct vx0_ike *ike, const uint8_t *msg,
 		return;
 	}
 	/* a retransmitted request: repeat our answer (§2.1) */
-	for (uint32_t i = 0; i < ike->nsas; i++) {
-		sa = ike->sas[i];
-		if (!sa->initiator && sa->spi_i == h->spi_i &&
-		    ss_same_addr(&sa->remote, src)) {
+	for (uint32_t pos = UINT32_MAX;
+	     (sa = ike_ht_next(ike, h->spi_i, &pos));) {
+		if (!sa->initiator && ss_same_addr(&sa->remote, src)) {
 			if (sa->state == SA_HALF_OPEN && sa->msg1_r) {
 				ike->st.resp_retransmits++;
 				xmit(ike, sa, sa->msg1_r, sa->msg1_r_len);
@@ -1166,7 +1172,7 @@ handle_init_request(struct vx0_ike *ike, const uint8_t *msg,
 				 IKE_N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
-	sa = sa_new(ike, false);
+	sa = sa_new(ike, false, h->spi_i);
 	if (!sa) {
 		ike->st.half_open_refused++;
 		return;
@@ -1174,7 +1180,6 @@ handle_init_request(struct vx0_ike *ike, const uint8_t *msg,
 	sa->state = SA_HALF_OPEN;
 	ike->half_open++;
 	ike->st.half_open = ike->half_open;
-	sa->spi_i = h->spi_i;
 	sa->spi_r = rand_spi64();
 	sa->remote = *src;
 	sa->lport = lport;
@@ -1678,12 +1683,11 @@ ike_successor(struct vx0_ike *ike, struct ike_sa *old, bool initiator,
 	      const uint8_t *gir, const uint8_t *ni, size_t nil,
 	      const uint8_t *nr, size_t nrl)
 {
-	struct ike_sa *n = sa_new(ike, initiator);
+	struct ike_sa *n = sa_new(ike, initiator, spi_i);
 
 	if (!n)
 		return NULL;
 	n->peer = old->peer;
-	n->spi_i = spi_i;
 	n->spi_r = spi_r;
 	n->alg = *ch;
 	n->remote = old->remote;
@@ -1839,7 +1843,7 @@ handle_create_child_request(struct vx0_ike *ike, struct ike_sa *sa,
 		}
 		if (!c->alg.dh && have_gir) {
 			/* peer sent KE but we chose no PFS: not allowed */
-			child_free(c);
+			child_free(ike, c);
 			w.len = mark;
 			w.next_off = mark_next;
 			ike_w_notify(&w, 0, NULL, 0, IKE_N_NO_PROPOSAL_CHOSEN,
@@ -1942,7 +1946,7 @@ handle_create_child_response(struct vx0_ike *ike, struct ike_sa *sa,
 		sodium_memzero(gir, sizeof(gir));
 		if (!c || idx < 0 || !sa->ch[idx].used) {
 			if (c)
-				child_free(c);
+				child_free(ike, c);
 			return;
 		}
 		sa->ch[idx].replaced = true;
@@ -2054,7 +2058,7 @@ handle_info_request(struct vx0_ike *ike, struct ike_sa *sa,
 	}
 	for (int i = 0; i < ngone; i++) {
 		emit_child(ike, sa, &sa->ch[gone[i]], VX0_IKE_EV_CHILD_DOWN, 0);
-		child_free(&sa->ch[gone[i]]);
+		child_free(ike, &sa->ch[gone[i]]);
 	}
 }
 
@@ -2075,7 +2079,7 @@ handle_info_response(struct vx0_ike *ike, struct ike_sa *sa)
 	    sa->ch[sa->x_child].used) {
 		emit_child(ike, sa, &sa->ch[sa->x_child], VX0_IKE_EV_CHILD_DOWN,
 			   0);
-		child_free(&sa->ch[sa->x_child]);
+		child_free(ike, &sa->ch[sa->x_child]);
 		sa->x_child = -1;
 	}
 }
@@ -2086,11 +2090,10 @@ handle_info_response(struct vx0_ike *ike, struct ike_sa *sa)
 static struct ike_sa *
 sa_lookup(struct vx0_ike *ike, const struct ike_hdr *h)
 {
-	for (uint32_t i = 0; i < ike->nsas; i++) {
-		struct ike_sa *sa = ike->sas[i];
+	struct ike_sa *sa;
 
-		if (sa->spi_i != h->spi_i)
-			continue;
+	for (uint32_t pos = UINT32_MAX;
+	     (sa = ike_ht_next(ike, h->spi_i, &pos));) {
 		if (sa->spi_r == h->spi_r)
 			return sa;
 		if (sa->state == SA_INIT_SENT && h->exch == IKE_EXCH_SA_INIT)
@@ -2099,8 +2102,8 @@ sa_lookup(struct vx0_ike *ike, const struct ike_hdr *h)
 	return NULL;
 }
 
-int
-vx0_ike_input(struct vx0_ike *ike, const uint8_t *buf, size_t len,
+static int
+do_input(struct vx0_ike *ike, const uint8_t *buf, size_t len,
 	      const struct sockaddr *src, const struct sockaddr *dst,
 	      uint16_t local_port, uint64_t now_ms)
 {
@@ -2136,6 +2139,7 @@ vx0_ike_input(struct vx0_ike *ike, const uint8_t *buf, size_t len,
 		ike->st.rx_bad_spi++;
 		return -ENOENT;
 	}
+	mark_dirty(ike, sa);
 	/* the I flag names the original initiator: it must be the peer */
 	if (!!(h.flags & IKE_FLAG_I) == sa->initiator) {
 		ike->st.rx_dropped++;
@@ -2352,53 +2356,94 @@ sa_timers(struct vx0_ike *ike, struct ike_sa *sa)
 		start_dpd(ike, sa);
 }
 
+/* The next instant sa needs its timers run (UINT64_MAX: never). */
+static uint64_t
+sa_deadline(const struct vx0_ike *ike, const struct ike_sa *sa)
+{
+	uint64_t next = UINT64_MAX;
+
+#define MIN_AT(x) do { if ((x) && (x) < next) next = (x); } while (0)
+	MIN_AT(sa->dead_at);
+	if (sa->state == SA_HALF_OPEN)
+		MIN_AT(sa->created + IKE_HALF_OPEN_TIMEOUT_MS);
+	if (sa->req_kind != REQ_NONE) {
+		MIN_AT(sa->req_due);
+		return next;
+	}
+	if (sa->state == SA_REKEYED && sa->want_delete)
+		return ike->now;
+	if (sa->state != SA_ESTABLISHED)
+		return next;
+	if (sa->want_del_child >= 0 || sa->want_delete || sa->want_rekey_ike ||
+	    sa->want_rekey_child >= 0 || sa->want_new_child)
+		return ike->now;
+	MIN_AT(sa->ike_rekey_at);
+	for (int j = 0; j < IKE_MAX_CHILD; j++)
+		if (sa->ch[j].used) {
+			MIN_AT(sa->ch[j].expire_at);
+			if (!sa->ch[j].replaced)
+				MIN_AT(sa->ch[j].rekey_at);
+		}
+	if (ike->conf->dpd_ms)
+		MIN_AT(sa->last_rx + ike->conf->dpd_ms);
+#undef MIN_AT
+	return next;
+}
+
+/* Puts the SAs touched by the last call back in deadline order. */
+static void
+flush_dirty(struct vx0_ike *ike)
+{
+	if (ike->dirty_all) {
+		for (uint32_t i = 0; i < ike->nsas; i++) {
+			ike->sas[i]->dirty = false;
+			ike_heap_set(ike, ike->sas[i],
+				     sa_deadline(ike, ike->sas[i]));
+		}
+	} else {
+		for (uint32_t i = 0; i < ike->ndirty; i++) {
+			ike->dirty[i]->dirty = false;
+			ike_heap_set(ike, ike->dirty[i],
+				     sa_deadline(ike, ike->dirty[i]));
+		}
+	}
+	ike->ndirty = 0;
+	ike->dirty_all = false;
+}
+
 uint64_t
 vx0_ike_tick(struct vx0_ike *ike, uint64_t now_ms)
 {
+	/* each SA due now runs once per call: a timer that cannot make
+	 * progress (out of memory) is retried on the next tick */
+	uint32_t budget = ike->heap_len;
+
 	ike->now = now_ms;
-	/* walk backwards: sa_free moves the last entry into the hole */
-	for (uint32_t i = ike->nsas; i-- > 0;)
-		if (i < ike->nsas)
-			sa_timers(ike, ike->sas[i]);
+	flush_dirty(ike);
+	while (budget--) {
+		struct ike_sa *sa = ike_heap_top(ike);
+
+		if (!sa || sa->next_at > now_ms)
+			break;
+		ike->last_freed = NULL;
+		sa_timers(ike, sa);
+		if (ike->last_freed != sa) {
+			uint64_t at = sa_deadline(ike, sa);
+
+			/* not due again within this call */
+			ike_heap_set(ike, sa, at <= now_ms ? now_ms + 1 : at);
+		}
+		flush_dirty(ike);
+	}
 	return vx0_ike_next_deadline(ike);
 }
 
 uint64_t
 vx0_ike_next_deadline(const struct vx0_ike *ike)
 {
-	uint64_t next = UINT64_MAX;
+	const struct ike_sa *top = ike_heap_top(ike);
 
-#define MIN_AT(x) do { if ((x) && (x) < next) next = (x); } while (0)
-	for (uint32_t i = 0; i < ike->nsas; i++) {
-		const struct ike_sa *sa = ike->sas[i];
-
-		MIN_AT(sa->dead_at);
-		if (sa->state == SA_HALF_OPEN)
-			MIN_AT(sa->created + IKE_HALF_OPEN_TIMEOUT_MS);
-		if (sa->req_kind != REQ_NONE) {
-			MIN_AT(sa->req_due);
-			continue;
-		}
-		if (sa->state == SA_REKEYED && sa->want_delete)
-			MIN_AT(ike->now);
-		if (sa->state != SA_ESTABLISHED)
-			continue;
-		if (sa->want_del_child >= 0 || sa->want_delete ||
-		    sa->want_rekey_ike || sa->want_rekey_child >= 0 ||
-		    sa->want_new_child)
-			MIN_AT(ike->now);
-		MIN_AT(sa->ike_rekey_at);
-		for (int j = 0; j < IKE_MAX_CHILD; j++)
-			if (sa->ch[j].used) {
-				MIN_AT(sa->ch[j].expire_at);
-				if (!sa->ch[j].replaced)
-					MIN_AT(sa->ch[j].rekey_at);
-			}
-		if (ike->conf->dpd_ms)
-			MIN_AT(sa->last_rx + ike->conf->dpd_ms);
-	}
-#undef MIN_AT
-	return next;
+	return top ? top->next_at : UINT64_MAX;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2427,8 +2472,8 @@ vx0_ike_create(const struct vx0_ike_conf *conf, const struct vx0_ike_ops *ops,
 	ike->pt = sodium_malloc(WORK_BUF);
 	ike->inner = sodium_malloc(WORK_BUF);
 	ike->scratch = sodium_malloc(WORK_BUF);
-	if (!ike->cookie_secret || !ike->tx || !ike->txm || !ike->pt ||
-	    !ike->inner ||
+	if (ike_tab_init(ike) || !ike->cookie_secret || !ike->tx ||
+	    !ike->txm || !ike->pt || !ike->inner ||
 	    !ike->scratch) {
 		vx0_ike_destroy(ike);
 		return NULL;
@@ -2445,6 +2490,7 @@ vx0_ike_destroy(struct vx0_ike *ike)
 	while (ike->nsas)
 		sa_free(ike, ike->sas[ike->nsas - 1]);
 	free(ike->sas);
+	ike_tab_fini(ike);
 	if (ike->cookie_secret)
 		sodium_free(ike->cookie_secret);
 	free(ike->tx);
@@ -2468,14 +2514,15 @@ established_sa(const struct vx0_ike *ike, int peer)
 	return NULL;
 }
 
-int
-vx0_ike_rekey_child(struct vx0_ike *ike, int peer, uint64_t now_ms)
+static int
+do_rekey_child(struct vx0_ike *ike, int peer, uint64_t now_ms)
 {
 	struct ike_sa *sa = established_sa(ike, peer);
 
 	ike->now = now_ms;
 	if (!sa)
 		return -ENOENT;
+	mark_dirty(ike, sa);
 	for (int i = 0; i < IKE_MAX_CHILD; i++)
 		if (sa->ch[i].used && !sa->ch[i].replaced) {
 			sa->want_rekey_child = i;
@@ -2485,8 +2532,8 @@ vx0_ike_rekey_child(struct vx0_ike *ike, int peer, uint64_t now_ms)
 	return -ENOENT;
 }
 
-int
-vx0_ike_create_child(struct vx0_ike *ike, int peer,
+static int
+do_create_child(struct vx0_ike *ike, int peer,
 		     const struct vx0_ike_ts *local, int nlocal,
 		     const struct vx0_ike_ts *remote, int nremote,
 		     uint64_t now_ms)
@@ -2497,6 +2544,7 @@ vx0_ike_create_child(struct vx0_ike *ike, int peer,
 	ike->now = now_ms;
 	if (!sa)
 		return -ENOENT;
+	mark_dirty(ike, sa);
 	if (sa->want_new_child || !child_slot(sa))
 		return -EBUSY;
 	pc = peer_conf(ike, sa);
@@ -2522,38 +2570,41 @@ vx0_ike_create_child(struct vx0_ike *ike, int peer,
 	return 0;
 }
 
-int
-vx0_ike_rekey_ike(struct vx0_ike *ike, int peer, uint64_t now_ms)
+static int
+do_rekey_ike(struct vx0_ike *ike, int peer, uint64_t now_ms)
 {
 	struct ike_sa *sa = established_sa(ike, peer);
 
 	if (!sa)
 		return -ENOENT;
+	mark_dirty(ike, sa);
 	sa->want_rekey_ike = true;
 	vx0_ike_tick(ike, now_ms);
 	return 0;
 }
 
-int
-vx0_ike_delete(struct vx0_ike *ike, int peer, uint64_t now_ms)
+static int
+do_delete(struct vx0_ike *ike, int peer, uint64_t now_ms)
 {
 	struct ike_sa *sa = established_sa(ike, peer);
 
 	if (!sa)
 		return -ENOENT;
+	mark_dirty(ike, sa);
 	sa->want_delete = true;
 	vx0_ike_tick(ike, now_ms);
 	return 0;
 }
 
-int
-vx0_ike_dpd(struct vx0_ike *ike, int peer, uint64_t now_ms)
+static int
+do_dpd(struct vx0_ike *ike, int peer, uint64_t now_ms)
 {
 	struct ike_sa *sa = established_sa(ike, peer);
 
 	ike->now = now_ms;
 	if (!sa)
 		return -ENOENT;
+	mark_dirty(ike, sa);
 	if (sa->req_kind != REQ_NONE)
 		return -EBUSY;
 	return start_dpd(ike, sa);
@@ -2580,4 +2631,75 @@ vx0_ike_get_stats(const struct vx0_ike *ike, struct vx0_ike_stats *st)
 	*st = ike->st;
 	st->half_open = ike->half_open;
 	st->sas = ike->nsas;
+}
+
+/* Public entry points: run the call, then re-sort the touched SAs. */
+
+int
+vx0_ike_input(struct vx0_ike *ike, const uint8_t *buf, size_t len,
+	      const struct sockaddr *src, const struct sockaddr *dst,
+	      uint16_t local_port, uint64_t now_ms)
+{
+	int rc = do_input(ike, buf, len, src, dst, local_port, now_ms);
+
+	flush_dirty(ike);
+	return rc;
+}
+
+int
+vx0_ike_initiate(struct vx0_ike *ike, int peer, uint64_t now_ms)
+{
+	int rc = do_initiate(ike, peer, now_ms);
+
+	flush_dirty(ike);
+	return rc;
+}
+
+int
+vx0_ike_create_child(struct vx0_ike *ike, int peer,
+		     const struct vx0_ike_ts *local, int nlocal,
+		     const struct vx0_ike_ts *remote, int nremote,
+		     uint64_t now_ms)
+{
+	int rc = do_create_child(ike, peer, local, nlocal, remote, nremote,
+				 now_ms);
+
+	flush_dirty(ike);
+	return rc;
+}
+
+int
+vx0_ike_rekey_child(struct vx0_ike *ike, int peer, uint64_t now_ms)
+{
+	int rc = do_rekey_child(ike, peer, now_ms);
+
+	flush_dirty(ike);
+	return rc;
+}
+
+int
+vx0_ike_rekey_ike(struct vx0_ike *ike, int peer, uint64_t now_ms)
+{
+	int rc = do_rekey_ike(ike, peer, now_ms);
+
+	flush_dirty(ike);
+	return rc;
+}
+
+int
+vx0_ike_delete(struct vx0_ike *ike, int peer, uint64_t now_ms)
+{
+	int rc = do_delete(ike, peer, now_ms);
+
+	flush_dirty(ike);
+	return rc;
+}
+
+int
+vx0_ike_dpd(struct vx0_ike *ike, int peer, uint64_t now_ms)
+{
+	int rc = do_dpd(ike, peer, now_ms);
+
+	flush_dirty(ike);
+	return rc;
 }

@@ -110,6 +110,52 @@ struct ike_sa {
 	int want_rekey_child, want_del_child;
 
 	struct ike_child ch[IKE_MAX_CHILD];
+
+	uint32_t idx;      /* in ike->sas */
+	uint32_t heap_idx; /* in ike->heap, UINT32_MAX when absent */
+	uint64_t next_at;  /* next timer deadline */
+	bool dirty;
 };
+
+#define IKE_DIRTY_MAX 16
+
+struct vx0_ike_stats;
+
+struct vx0_ike {
+	const struct vx0_ike_conf *conf;
+	struct vx0_ike_ops ops;
+	struct ike_sa **sas; /* all SAs, sa->idx is the position */
+	uint32_t nsas, cap;
+	struct ike_sa **ht;  /* open addressing by SPIi (ike_table.c) */
+	uint32_t ht_cap, ht_used;
+	struct ike_sa **heap; /* min-heap by next deadline */
+	uint32_t heap_len, heap_cap;
+	uint32_t *spis;      /* inbound ESP SPIs in use */
+	uint32_t spi_cap, spi_used;
+	struct ike_sa *dirty[IKE_DIRTY_MAX]; /* deadlines to recompute */
+	uint32_t ndirty;
+	bool dirty_all;
+	const struct ike_sa *last_freed;
+	uint32_t half_open;
+	uint8_t *cookie_secret; /* sodium_malloc */
+	uint8_t *tx, *txm, *pt, *inner, *scratch;
+	uint64_t now;
+	struct vx0_ike_stats st;
+};
+
+/* ike_table.c: SA index by SPIi, deadline heap, inbound SPI set */
+int ike_tab_init(struct vx0_ike *ike);
+void ike_tab_fini(struct vx0_ike *ike);
+int ike_ht_insert(struct vx0_ike *ike, struct ike_sa *sa);
+void ike_ht_remove(struct vx0_ike *ike, struct ike_sa *sa);
+/* Next SA with this SPIi from *pos (start with *pos = UINT32_MAX). */
+struct ike_sa *ike_ht_next(const struct vx0_ike *ike, uint64_t spi_i,
+			   uint32_t *pos);
+/* Insert, move or (at == UINT64_MAX) remove sa in the deadline heap. */
+int ike_heap_set(struct vx0_ike *ike, struct ike_sa *sa, uint64_t at);
+struct ike_sa *ike_heap_top(const struct vx0_ike *ike);
+int ike_spi_add(struct vx0_ike *ike, uint32_t spi);
+void ike_spi_del(struct vx0_ike *ike, uint32_t spi);
+bool ike_spi_has(const struct vx0_ike *ike, uint32_t spi);
 
 #endif
