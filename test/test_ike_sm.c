@@ -971,6 +971,40 @@ test_several_children(void)
 	CHECK_EQ(count_ev(&B, VX0_IKE_EV_CHILD_DOWN), 3);
 }
 
+static void
+test_initial_contact_after_restart(void)
+{
+	static const struct vx0_ike_ops ops_tmpl;
+	struct vx0_ike_ops ops = ops_tmpl;
+	struct vx0_ike_stats st;
+	struct ev *d;
+
+	establish(VX0_IKE_AUTH_PSK, VX0_IKE_ENCR_CHACHA20_POLY1305, false);
+	/* a second IKE SA from the same running A: no INITIAL_CONTACT, B
+	 * keeps both */
+	vx0_ike_initiate(A.ike, 0, now);
+	run_net(10);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_IKE_UP), 2);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_IKE_DOWN), 0);
+	/* A restarts: new core, new SAs, INITIAL_CONTACT in IKE_AUTH */
+	vx0_ike_destroy(A.ike);
+	ops.send = net_send;
+	ops.event = on_event;
+	ops.arg = &A;
+	A.ike = vx0_ike_create(&A.conf, &ops, now);
+	vx0_ike_initiate(A.ike, 0, now);
+	run_net(10);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_IKE_UP), 3);
+	d = find_ev(&B, VX0_IKE_EV_IKE_DOWN, 0);
+	CHECK(d && d->reason == 0);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_IKE_DOWN), 2);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_CHILD_DOWN), 2);
+	vx0_ike_get_stats(B.ike, &st);
+	CHECK_EQ(st.sas, 1);
+	check_child_pair(find_ev(&A, VX0_IKE_EV_CHILD_UP, 2),
+			 find_ev(&B, VX0_IKE_EV_CHILD_UP, 2));
+}
+
 int
 main(void)
 {
@@ -998,6 +1032,7 @@ main(void)
 	VX0_RUN(test_fragmentation);
 	VX0_RUN(test_ipv6);
 	VX0_RUN(test_several_children);
+	VX0_RUN(test_initial_contact_after_restart);
 	VX0_RUN(test_lifetimes_rekey_automatically);
 	vx0_ike_destroy(A.ike);
 	vx0_ike_destroy(B.ike);

@@ -1366,7 +1366,9 @@ send_auth_request(struct vx0_ike *ike, struct ike_sa *sa)
 		w_id(&w, IKE_PL_IDR, pc->remote_id_type, pc->remote_id,
 		     pc->remote_id_len, &idoff);
 	w_auth(&w, auth, (size_t)alen);
-	ike_w_notify(&w, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	/* §2.4: only the first IKE SA with this peer since we started */
+	if (!ike->contacted[sa->peer])
+		ike_w_notify(&w, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	sa->x_spi = new_esp_spi(ike);
 	ike_wr32(spi, sa->x_spi);
 	ike_prop_build(&pc->esp, IKE_PROTO_ESP, spi, 4, IKE_DH_IGNORE, &prop);
@@ -1403,6 +1405,8 @@ sa_established(struct vx0_ike *ike, struct ike_sa *sa)
 		ike->st.half_open = ike->half_open;
 	}
 	sa->state = SA_ESTABLISHED;
+	if (sa->peer >= 0)
+		ike->contacted[sa->peer] = true;
 	sa->ike_rekey_at =
 		ike->now + (uint64_t)life * (sa->initiator ? 900 : 950);
 	/* the IKE_SA_INIT messages are needed only for AUTH */
@@ -1466,6 +1470,32 @@ respond_child(struct vx0_ike *ike, struct ike_sa *sa, const struct ike_pls *pls,
 	return 0;
 }
 
+/*
+ * INITIAL_CONTACT (§2.4): the peer has no other SA with us (it restarted),
+ * so every other IKE SA with the same peer is stale.
+ */
+static void
+initial_contact(struct vx0_ike *ike, struct ike_sa *keep)
+{
+	/* backwards: sa_free moves the last entry into the hole */
+	for (uint32_t i = ike->nsas; i-- > 0;) {
+		struct ike_sa *o;
+
+		if (i >= ike->nsas)
+			continue;
+		o = ike->sas[i];
+		/* only established ones: an exchange still running may be
+		 * the other half of a simultaneous start */
+		if (o != keep && o->peer == keep->peer &&
+		    o->state == SA_ESTABLISHED) {
+			vx0_log(VX0_LOG_INFO, LOGL,
+				"INITIAL_CONTACT: dropping IKE SA %016llx",
+				(unsigned long long)o->spi_i);
+			sa_down(ike, o, 0);
+		}
+	}
+}
+
 static void
 handle_auth_request(struct vx0_ike *ike, struct ike_sa *sa,
 		    const struct ike_hdr *h, const struct ike_pls *pls,
@@ -1475,6 +1505,7 @@ handle_auth_request(struct vx0_ike *ike, struct ike_sa *sa,
 	const struct ike_pl *auth_pl = ike_pls_find(pls, IKE_PL_AUTH);
 	const struct vx0_ike_peer_conf *pc;
 	struct ike_child *c = NULL;
+	struct ike_notify n;
 	struct ike_id id;
 	struct ike_auth a;
 	struct ike_w w;
@@ -1532,6 +1563,8 @@ handle_auth_request(struct vx0_ike *ike, struct ike_sa *sa,
 	sa_established(ike, sa);
 	if (c)
 		emit_child(ike, sa, c, VX0_IKE_EV_CHILD_UP, 0);
+	if (ike_pls_notify(pls, IKE_N_INITIAL_CONTACT, &n) == 0)
+		initial_contact(ike, sa);
 }
 
 static bool
@@ -1884,12 +1917,15 @@ handle_create_child_response(struct vx0_ike *ike, struct ike_sa *sa,
 	if (!no_pl || ike_parse_nonce(no_pl->body, no_pl->len) ||
 	    (ke_pl && ike_parse_ke(ke_pl->body, ke_pl->len, &ke))) {
 		/* refused (TEMPORARY_FAILURE, NO_PROPOSAL_CHOSEN...): retry
-		 * later; the old SAs stay */
+		 * in 5-15 s, jittered so two colliding rekeyers part (§2.25);
+		 * the old SAs stay */
 		vx0_log(VX0_LOG_NOTICE, LOGL, "CREATE_CHILD_SA refused");
 		if (kind == REQ_REKEY_CHILD && sa->x_child >= 0)
-			sa->ch[sa->x_child].rekey_at = ike->now + 10000;
+			sa->ch[sa->x_child].rekey_at =
+				ike->now + 5000 + randombytes_uniform(10000);
 		if (kind == REQ_REKEY_IKE)
-			sa->ike_rekey_at = ike->now + 10000;
+			sa->ike_rekey_at =
+				ike->now + 5000 + randombytes_uniform(10000);
 		return;
 	}
 	if (ke_pl) {
@@ -2466,13 +2502,15 @@ vx0_ike_create(const struct vx0_ike_conf *conf, const struct vx0_ike_ops *ops,
 		ike->ops = *ops;
 	ike->now = now_ms;
 	ike->cookie_secret = sodium_malloc(32);
+	ike->contacted = calloc((size_t)conf->npeers + 1, sizeof(bool));
 	ike->tx = malloc(WORK_BUF);
 	/* fragments add headers: room for the largest split message */
 	ike->txm = malloc(2 * WORK_BUF);
 	ike->pt = sodium_malloc(WORK_BUF);
 	ike->inner = sodium_malloc(WORK_BUF);
 	ike->scratch = sodium_malloc(WORK_BUF);
-	if (ike_tab_init(ike) || !ike->cookie_secret || !ike->tx ||
+	if (ike_tab_init(ike) || !ike->contacted || !ike->cookie_secret ||
+	    !ike->tx ||
 	    !ike->txm || !ike->pt || !ike->inner ||
 	    !ike->scratch) {
 		vx0_ike_destroy(ike);
@@ -2490,6 +2528,7 @@ vx0_ike_destroy(struct vx0_ike *ike)
 	while (ike->nsas)
 		sa_free(ike, ike->sas[ike->nsas - 1]);
 	free(ike->sas);
+	free(ike->contacted);
 	ike_tab_fini(ike);
 	if (ike->cookie_secret)
 		sodium_free(ike->cookie_secret);

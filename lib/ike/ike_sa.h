@@ -136,6 +136,7 @@ struct vx0_ike {
 	uint32_t ndirty;
 	bool dirty_all;
 	const struct ike_sa *last_freed;
+	bool *contacted; /* per peer: an IKE SA came up since we started */
 	uint32_t half_open;
 	uint8_t *cookie_secret; /* sodium_malloc */
 	uint8_t *tx, *txm, *pt, *inner, *scratch;
