@@ -1513,11 +1513,14 @@ handle_auth_request(struct vx0_ike *ike, struct ike_sa *sa,
 	size_t idoff;
 	int alen, nerr;
 
+	inner_init(&w, ike->inner);
 	if (sa->state != SA_HALF_OPEN) {
+		/* every request in the window gets an answer (§2.2) */
 		ike->st.rx_dropped++;
+		ike_w_notify(&w, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+		send_response(ike, sa, IKE_EXCH_AUTH, h->msgid, &w);
 		return;
 	}
-	inner_init(&w, ike->inner);
 	if (!id_pl || !auth_pl || ike_parse_id(id_pl->body, id_pl->len, &id) ||
 	    ike_parse_auth(auth_pl->body, auth_pl->len, &a)) {
 		ike->st.rx_malformed++;
@@ -1549,6 +1552,10 @@ handle_auth_request(struct vx0_ike *ike, struct ike_sa *sa,
 	alen = make_auth(ike, sa, pc, w.p + idoff, 4 + pc->local_id_len, auth,
 			 sizeof(auth));
 	if (alen < 0) {
+		inner_init(&w, ike->inner);
+		ike_w_notify(&w, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL,
+			     0);
+		send_response(ike, sa, IKE_EXCH_AUTH, h->msgid, &w);
 		sa->dead_at = ike->now + IKE_DELETE_GRACE_MS;
 		return;
 	}
