@@ -593,3 +593,20 @@ print(sent)
     assert st['rx_malformed'] + st['non_ike'] + st['rx_bad_spi'] >= 300, st
     charon.swanctl('--initiate', '--child', 'net', '--timeout', '10')
     check_established(node, charon)
+
+
+def test_ike_delete_child_sa_both_ways(lab):
+    """INFORMATIONAL Delete of a single CHILD_SA; the IKE SA stays."""
+    charon = Charon(lab, conn(CASES[0][0], CASES[0][1]), PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--initiate')
+    ike_up, first = check_established(node, charon)
+    node.send('delete-child ' + first['spi_in'])
+    node.wait(lambda e: e['event'] == 'child_down' and e['spi_in'] == first['spi_in'], 10)
+    wait_for(lambda: not charon.list_sas()['child'], 10, 'charon to drop the CHILD_SA')
+    assert charon.list_sas()['ike'][0][:2] == (ike_up['spi_i'], ike_up['spi_r'])
+    # strongSwan opens one again on the same IKE SA, then deletes it
+    charon.swanctl('--initiate', '--child', 'net', '--timeout', '10')
+    again = node.wait(lambda e: e['event'] == 'child_up' and e['spi_in'] != first['spi_in'], 10)
+    charon.swanctl('--terminate', '--child', 'net', '--timeout', '10')
+    node.wait(lambda e: e['event'] == 'child_down' and e['spi_in'] == again['spi_in'], 10)
+    assert not node.of('ike_down')

@@ -3,7 +3,8 @@
  * ike_node: a lab IKEv2 node on lib/ike + its socket glue, for interop
  * tests against strongSwan. Prints one JSON object per line for every SA
  * event; keys only with --debug-keys. Reads commands on stdin:
- * initiate, create-child, rekey-child, rekey-ike, delete, dpd, stats, quit.
+ * initiate, create-child, delete-child SPI, rekey-child, rekey-ike, delete,
+ * dpd, stats, quit.
  *
  *   ike_node --local 198.51.100.1 --id a.vx0 --peer 198.51.100.2 \
  *            --peer-id b.vx0 --psk-file F [--initiate] [--encr aesgcm]
@@ -316,6 +317,10 @@ command(struct node *n, const char *cmd)
 		rc = vx0_ike_initiate(ike, 0, now);
 	else if (!strcmp(cmd, "rekey-child"))
 		rc = vx0_ike_rekey_child(ike, 0, now);
+	else if (!strncmp(cmd, "delete-child ", 13))
+		rc = vx0_ike_delete_child(ike, 0,
+					  (uint32_t)strtoul(cmd + 13, NULL, 16),
+					  now);
 	else if (!strcmp(cmd, "create-child"))
 		rc = vx0_ike_create_child(ike, 0, NULL, 0, NULL, 0, now);
 	else if (!strcmp(cmd, "rekey-ike"))

@@ -964,7 +964,18 @@ test_several_children(void)
 	CHECK_EQ(vx0_ike_create_child(A.ike, 0, &l, 1, &r, 1, now), 0);
 	advance(50);
 	CHECK_EQ(count_ev(&A, VX0_IKE_EV_CHILD_UP), 3);
-	/* deleting the IKE SA takes all three children down on both sides */
+	/* B deletes the second one alone; both sides report it */
+	CHECK_EQ(vx0_ike_delete_child(B.ike, 0, b2 ? b2->ci.spi_in : 0, now), 0);
+	CHECK_EQ(vx0_ike_delete_child(B.ike, 0, 12345, now), -ENOENT);
+	advance(50);
+	CHECK_EQ(count_ev(&A, VX0_IKE_EV_CHILD_DOWN), 1);
+	CHECK_EQ(count_ev(&B, VX0_IKE_EV_CHILD_DOWN), 1);
+	{
+		struct ev *d = find_ev(&A, VX0_IKE_EV_CHILD_DOWN, 0);
+
+		CHECK(d && a2 && d->ci.spi_in == a2->ci.spi_in);
+	}
+	/* deleting the IKE SA takes the other two down on both sides */
 	vx0_ike_delete(A.ike, 0, now);
 	advance(50);
 	CHECK_EQ(count_ev(&A, VX0_IKE_EV_CHILD_DOWN), 3);

@@ -2617,6 +2617,29 @@ do_create_child(struct vx0_ike *ike, int peer,
 }
 
 static int
+do_delete_child(struct vx0_ike *ike, int peer, uint32_t spi_in,
+		uint64_t now_ms)
+{
+	ike->now = now_ms;
+	for (uint32_t i = 0; i < ike->nsas; i++) {
+		struct ike_sa *sa = ike->sas[i];
+
+		if (sa->peer != peer || sa->state != SA_ESTABLISHED)
+			continue;
+		for (int j = 0; j < IKE_MAX_CHILD; j++)
+			if (sa->ch[j].used && sa->ch[j].spi_in == spi_in) {
+				if (sa->want_del_child >= 0)
+					return -EBUSY;
+				sa->want_del_child = j;
+				mark_dirty(ike, sa);
+				vx0_ike_tick(ike, now_ms);
+				return 0;
+			}
+	}
+	return -ENOENT;
+}
+
+static int
 do_rekey_ike(struct vx0_ike *ike, int peer, uint64_t now_ms)
 {
 	struct ike_sa *sa = established_sa(ike, peer);
@@ -2745,6 +2768,16 @@ int
 vx0_ike_dpd(struct vx0_ike *ike, int peer, uint64_t now_ms)
 {
 	int rc = do_dpd(ike, peer, now_ms);
+
+	flush_dirty(ike);
+	return rc;
+}
+
+int
+vx0_ike_delete_child(struct vx0_ike *ike, int peer, uint32_t spi_in,
+		     uint64_t now_ms)
+{
+	int rc = do_delete_child(ike, peer, spi_in, now_ms);
 
 	flush_dirty(ike);
 	return rc;

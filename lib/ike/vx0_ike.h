@@ -191,6 +191,9 @@ int vx0_ike_create_child(struct vx0_ike *ike, int peer,
 			 const struct vx0_ike_ts *local, int nlocal,
 			 const struct vx0_ike_ts *remote, int nremote,
 			 uint64_t now_ms);
+/* INFORMATIONAL Delete of one CHILD_SA, named by its inbound SPI. */
+int vx0_ike_delete_child(struct vx0_ike *ike, int peer, uint32_t spi_in,
+			 uint64_t now_ms);
 /* INFORMATIONAL Delete of the peer's IKE SA (and its children). */
 int vx0_ike_delete(struct vx0_ike *ike, int peer, uint64_t now_ms);
 /* Send a liveness check now (empty INFORMATIONAL). */
