@@ -55,6 +55,7 @@ static struct node A, B;
 static uint8_t *psk;
 static int drop_from = -1; /* drop everything a node sends */
 static bool nat_a;         /* A sits behind a NAT: its source is rewritten */
+static int keepalives_seen;
 
 static const char *ip_a = "198.51.100.1", *ip_b = "198.51.100.2";
 
@@ -232,6 +233,12 @@ run_net(int max)
 
 		memmove(net, net + 1, (size_t)(nnet - 1) * sizeof(net[0]));
 		nnet--;
+		if (p.len == 1 && p.data[0] == 0xff) {
+			/* NAT keepalive: the glue would never pass it up */
+			keepalives_seen++;
+			delivered++;
+			continue;
+		}
 		if (p.from == 0 && nat_a)
 			addr4(&src, "203.0.113.7", (uint16_t)(p.sport + 1000));
 		else
@@ -805,6 +812,20 @@ test_nat_detection_floats_to_4500(void)
 			 4500);
 		CHECK_EQ(ntohs(((struct sockaddr_in *)&ca->ci.remote)->sin_port),
 			 4500);
+	}
+	/* A, behind the NAT, keeps the mapping open every 20 s; B not */
+	{
+		struct vx0_ike_stats sa_, sb;
+
+		advance(19000);
+		vx0_ike_get_stats(A.ike, &sa_);
+		CHECK_EQ(sa_.keepalives, 0);
+		advance(42000);
+		vx0_ike_get_stats(A.ike, &sa_);
+		vx0_ike_get_stats(B.ike, &sb);
+		CHECK_EQ(sa_.keepalives, 3);
+		CHECK_EQ(sb.keepalives, 0);
+		CHECK_EQ(keepalives_seen, 3);
 	}
 }
 

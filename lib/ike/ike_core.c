@@ -45,6 +45,13 @@ retrans_base(const struct vx0_ike *ike)
 }
 
 static uint32_t
+keepalive_ms(const struct vx0_ike *ike)
+{
+	return ike->conf->natt_keepalive_ms ? ike->conf->natt_keepalive_ms
+					    : 20000;
+}
+
+static uint32_t
 retrans_tries(const struct vx0_ike *ike)
 {
 	return ike->conf->retrans_tries ? ike->conf->retrans_tries : 5;
@@ -618,6 +625,7 @@ static void
 xmit(struct vx0_ike *ike, struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
 	ike->st.tx++;
+	sa->last_tx = ike->now;
 	if (ike->ops.send)
 		ike->ops.send(ike->ops.arg, sa->lport,
 			      (const struct sockaddr *)&sa->remote,
@@ -752,8 +760,11 @@ w_natd(struct ike_w *w, uint64_t spi_i, uint64_t spi_r,
 		     20);
 }
 
-/* True when the NAT-D notifies show an address rewrite on the path. */
-static bool
+#define NAT_LOCAL 1  /* our own address was rewritten: we are behind NAT */
+#define NAT_REMOTE 2 /* the peer's address was rewritten */
+
+/* Which ends the NAT-D notifies show behind an address rewrite (§2.23). */
+static int
 natd_check(const struct ike_pls *pls, const struct ike_hdr *h,
 	   const struct sockaddr_storage *src, const struct sockaddr_storage *dst)
 {
@@ -777,8 +788,8 @@ natd_check(const struct ike_pls *pls, const struct ike_hdr *h,
 		}
 	}
 	if (!have_src)
-		return false; /* peer does not do NAT-T */
-	return !src_ok || !dst_ok;
+		return 0; /* peer does not do NAT-T */
+	return (dst_ok ? 0 : NAT_LOCAL) | (src_ok ? 0 : NAT_REMOTE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1202,7 +1213,12 @@ handle_init_request(struct vx0_ike *ike, const uint8_t *msg,
 	}
 	sodium_memzero(gir, sizeof(gir));
 	sodium_memzero(sa->sec->dh_sk, 32);
-	sa->natt = natd_check(&pls, h, src, dst);
+	{
+		int nat = natd_check(&pls, h, src, dst);
+
+		sa->natt = nat != 0;
+		sa->nat_local = (nat & NAT_LOCAL) != 0;
+	}
 	if (keep_copy(&sa->msg1_i, &sa->msg1_i_len, msg, h->len)) {
 		sa_free(ike, sa);
 		return;
@@ -1328,7 +1344,12 @@ handle_init_response(struct vx0_ike *ike, struct ike_sa *sa,
 		fail_sa(ike, sa, -ENOMEM);
 		return;
 	}
-	sa->natt = natd_check(&pls, h, src, dst);
+	{
+		int nat = natd_check(&pls, h, src, dst);
+
+		sa->natt = nat != 0;
+		sa->nat_local = (nat & NAT_LOCAL) != 0;
+	}
 	if (sa->natt) {
 		/* RFC 3948 / §2.23: float to 4500 from IKE_AUTH on */
 		sa->lport = 4500;
@@ -1733,6 +1754,8 @@ ike_successor(struct vx0_ike *ike, struct ike_sa *old, bool initiator,
 	n->remote = old->remote;
 	n->lport = old->lport;
 	n->natt = old->natt;
+	n->nat_local = old->nat_local;
+	n->last_tx = ike->now;
 	n->peer_sighash = old->peer_sighash;
 	n->frag_ok = old->frag_ok;
 	memcpy(n->ni, ni, nil);
@@ -2395,8 +2418,22 @@ sa_timers(struct vx0_ike *ike, struct ike_sa *sa)
 			return;
 		}
 	}
-	if (ike->conf->dpd_ms && now >= sa->last_rx + ike->conf->dpd_ms)
+	if (ike->conf->dpd_ms && now >= sa->last_rx + ike->conf->dpd_ms) {
 		start_dpd(ike, sa);
+		return;
+	}
+	if (sa->nat_local && now >= sa->last_tx + keepalive_ms(ike)) {
+		/* RFC 3948 §4: keep our NAT mapping open; one 0xFF octet,
+		 * sent without the non-ESP marker */
+		static const uint8_t ka = 0xff;
+
+		ike->st.keepalives++;
+		sa->last_tx = now;
+		if (ike->ops.send)
+			ike->ops.send(ike->ops.arg, 4500,
+				      (const struct sockaddr *)&sa->remote,
+				      sa_len(&sa->remote), &ka, 1);
+	}
 }
 
 /* The next instant sa needs its timers run (UINT64_MAX: never). */
@@ -2429,6 +2466,8 @@ sa_deadline(const struct vx0_ike *ike, const struct ike_sa *sa)
 		}
 	if (ike->conf->dpd_ms)
 		MIN_AT(sa->last_rx + ike->conf->dpd_ms);
+	if (sa->nat_local)
+		MIN_AT(sa->last_tx + keepalive_ms(ike));
 #undef MIN_AT
 	return next;
 }

@@ -84,7 +84,10 @@ glue_send(void *arg, uint16_t lport, const struct sockaddr *dst, socklen_t dl,
 	struct vx0_ike_glue *g = arg;
 	ssize_t n;
 
-	if (lport == 4500) {
+	if (lport == 4500 && len == 1 && buf[0] == 0xff) {
+		/* NAT keepalive (RFC 3948 §2.3): no marker */
+		n = sendto(g->fd4500, buf, 1, 0, dst, dl);
+	} else if (lport == 4500) {
 		/* RFC 3948 §2.2: four zero octets tell IKE from ESP */
 		if (len > MAX_DGRAM)
 			return;

@@ -61,6 +61,8 @@ struct ike_sa {
 	struct sockaddr_storage remote;
 	uint16_t lport;
 	bool natt;
+	bool nat_local; /* we are behind a NAT: send keepalives */
+	uint64_t last_tx;
 	struct ike_choice alg;
 	size_t ek_len; /* SK_e length (key||salt) */
 	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];

@@ -100,6 +100,7 @@ struct vx0_ike_conf {
 	uint32_t half_open_max;    /* half-open SAs kept at most (0: 1024) */
 	uint32_t max_sas;          /* IKE SAs at most (0: 4096) */
 	uint32_t frag_size;        /* fragment IKE messages above (0: 1200) */
+	uint32_t natt_keepalive_ms; /* behind a NAT (0: 20000, RFC 3948) */
 	bool no_fragmentation;     /* do not offer RFC 7383 fragmentation */
 	bool debug_keys;           /* emit tshark key lines (never by default) */
 };
@@ -144,7 +145,8 @@ struct vx0_ike_event {
 struct vx0_ike_ops {
 	/*
 	 * Send a datagram (the IKE message, without the non-ESP marker) from
-	 * local_port (500 or 4500) to dst. The core never retains buf.
+	 * local_port (500 or 4500) to dst. The core never retains buf. A
+	 * 1-byte 0xFF datagram is a NAT keepalive: sent as is, no marker.
 	 */
 	void (*send)(void *arg, uint16_t local_port,
 		     const struct sockaddr *dst, socklen_t dlen,
@@ -158,7 +160,7 @@ struct vx0_ike;
 struct vx0_ike_stats {
 	uint64_t rx, tx, rx_dropped, rx_bad_icv, rx_bad_spi, rx_bad_msgid;
 	uint64_t rx_malformed, retransmits, resp_retransmits, cookies_sent;
-	uint64_t half_open, sas, half_open_refused, rx_fragments;
+	uint64_t half_open, sas, half_open_refused, rx_fragments, keepalives;
 };
 
 /* The conf (and what it points to) must outlive the context. */
