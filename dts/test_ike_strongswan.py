@@ -289,16 +289,21 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize('ike,esp,encr', CASES)
+# PRF_HMAC_SHA2_512 as well, for the key schedule with 64-byte SK_d/SK_p*
+PSK_CASES = CASES + [('chacha20poly1305-prfsha512-x25519', 'chacha20poly1305', 'chacha')]
+
+
+@pytest.mark.parametrize('ike,esp,encr', PSK_CASES)
 def test_ike_psk_we_initiate(lab, ike, esp, encr):
     charon = Charon(lab, conn(ike, esp), PSK_SECRET)
     node = Node(lab, '--psk-file', psk_file(lab), '--encr', encr, '--esp', encr, '--initiate')
     ike_up, child = check_established(node, charon)
     assert ike_up['initiator'] and child['encr'] == esp
+    assert ike_up['prf'] == (7 if 'prfsha512' in ike else 5)
     assert child['encap']  # kernel-libipsec: ESP in UDP after NAT-D
 
 
-@pytest.mark.parametrize('ike,esp,encr', CASES)
+@pytest.mark.parametrize('ike,esp,encr', PSK_CASES)
 def test_ike_psk_strongswan_initiates(lab, ike, esp, encr):
     charon = Charon(lab, conn(ike, esp), PSK_SECRET)
     node = Node(lab, '--psk-file', psk_file(lab), '--encr', encr, '--esp', encr)
