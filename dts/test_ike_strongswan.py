@@ -155,10 +155,12 @@ class Charon:
 
 
 class Node:
-    def __init__(self, lab, *args):
-        cmd = ['ip', 'netns', 'exec', lab.ns_a, NODE, '--local', A_IP, '--id', 'a.vx0',
-               '--peer', B_IP, '--peer-id', 'b.vx0', '--debug-keys', '--duration', '60',
-               '--ts-local', A_NET, '--ts-remote', B_NET] + list(args)
+    def __init__(self, lab, *args, ns=None, base=None):
+        if base is None:
+            base = ['--local', A_IP, '--id', 'a.vx0', '--peer', B_IP, '--peer-id', 'b.vx0',
+                    '--ts-local', A_NET, '--ts-remote', B_NET]
+        cmd = ['ip', 'netns', 'exec', ns or lab.ns_a, NODE, '--debug-keys', '--duration',
+               '60'] + base + list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, bufsize=1)
         lab.procs.append(self.proc)
@@ -615,3 +617,53 @@ def test_ike_delete_child_sa_both_ways(lab):
     charon.swanctl('--terminate', '--child', 'net', '--timeout', '10')
     node.wait(lambda e: e['event'] == 'child_down' and e['spi_in'] == again['spi_in'], 10)
     assert not node.of('ike_down')
+
+
+def test_ike_vx0_to_vx0_ed25519(lab):
+    """Two of our nodes over real sockets, Ed25519 raw keys as published in
+    the DHT (keys made by libsodium-independent strongSwan pki)."""
+    d = lab.dir
+    for who in ('a', 'b'):
+        with open(os.path.join(d, who + '.pem'), 'w') as f:
+            f.write(sh('pki', '--gen', '--type', 'ed25519', '--outform', 'pem').stdout)
+        with open(os.path.join(d, who + '.pub'), 'w') as f:
+            f.write(sh('pki', '--pub', '--in', os.path.join(d, who + '.pem'),
+                       '--outform', 'pem').stdout)
+    key = lambda w: os.path.join(d, w)  # noqa: E731
+    b = Node(lab, '--key', key('b.pem'), '--peer-key', key('a.pub'), '--encr', 'aesgcm',
+             '--pfs', ns=lab.ns_b,
+             base=['--local', B_IP, '--id', 'b.vx0', '--peer', A_IP, '--peer-id', 'a.vx0',
+                   '--ts-local', B_NET, '--ts-remote', A_NET])
+    a = Node(lab, '--key', key('a.pem'), '--peer-key', key('b.pub'), '--pfs', '--initiate')
+    ca = a.wait(lambda e: e['event'] == 'child_up', 10)
+    cb = b.wait(lambda e: e['event'] == 'child_up', 10)
+    ia = a.of('ike_up')[0]
+    ib = b.of('ike_up')[0]
+    assert (ia['spi_i'], ia['spi_r']) == (ib['spi_i'], ib['spi_r'])
+    assert ia['encr'] == 'aes256gcm16' and ia['prf'] == 7  # strongest common set
+    assert (ca['spi_in'], ca['spi_out']) == (cb['spi_out'], cb['spi_in'])
+    assert (ca['key_in'], ca['key_out']) == (cb['key_out'], cb['key_in'])
+    # a PFS rekey started by the responder, then a Delete by the initiator
+    b.send('rekey-child')
+    ra = a.wait(lambda e: e['event'] == 'child_rekeyed', 10)
+    rb = b.wait(lambda e: e['event'] == 'child_rekeyed', 10)
+    assert ra['pfs'] and ra['key_in'] == rb['key_out']
+    a.send('delete')
+    b.wait(lambda e: e['event'] == 'ike_down' and e['reason'] == 0, 10)
+
+
+def test_ike_ipv6_we_initiate(lab):
+    """IKE and the CHILD_SA over IPv6 (2001:db8::/32) against strongSwan."""
+    a6, b6 = '2001:db8::1', '2001:db8::2'
+    for ns, dev, ip, inner in ((lab.ns_a, lab.tag + '0', a6, '2001:db8:1::1'),
+                               (lab.ns_b, lab.tag + '1', b6, '2001:db8:2::1')):
+        sh('ip', '-n', ns, '-6', 'addr', 'add', ip + '/64', 'dev', dev, 'nodad')
+        sh('ip', '-n', ns, '-6', 'addr', 'add', inner + '/128', 'dev', 'lo', 'nodad')
+    conns = conn(CASES[1][0], CASES[1][1]).replace(B_IP, b6).replace(A_IP, a6) \
+        .replace(B_NET, '2001:db8:2::/64').replace(A_NET, '2001:db8:1::/64')
+    charon = Charon(lab, conns, PSK_SECRET)
+    node = Node(lab, '--psk-file', psk_file(lab), '--initiate',
+                base=['--local', a6, '--id', 'a.vx0', '--peer', b6, '--peer-id', 'b.vx0',
+                      '--ts-local', '2001:db8:1::/64', '--ts-remote', '2001:db8:2::/64'])
+    ike_up, child = check_established(node, charon)
+    assert child['ts_local'] == ['2001:db8:1::-2001:db8:1:0:ffff:ffff:ffff:ffff/0/0-65535']
