@@ -12,6 +12,8 @@ PKGS="
  python3-nacl
  bird2 gobgpd frr
  python3-libtorrent
+ strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
+ libstrongswan-extra-plugins libstrongswan-standard-plugins
 "
 
 if [ "${1:-}" = "--print" ]; then echo $PKGS; exit 0; fi
