@@ -20,6 +20,8 @@
 #include <rte_log.h>
 
 #include "vx0_conf.h"
+#include "vx0_crypto.h"
+#include "vx0_crypto_sodium.h"
 #include "vx0_log.h"
 #include "vx0_pipeline.h"
 
@@ -133,6 +135,7 @@ main(int argc, char **argv)
 	int eargc = 0, c, rc, dashdash = -1;
 	struct vx0_conf conf;
 	struct vx0_node node;
+	struct vx0_crypto_registry crypto_reg;
 	struct sigaction sa;
 	unsigned int ctl_id = 0;
 
@@ -200,7 +203,11 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	vx0_crypto_registry_init(&crypto_reg);
+	vx0_crypto_sodium_register(&crypto_reg);
 	rc = vx0_node_create(&node, &conf, err, sizeof(err));
+	if (rc == 0)
+		rc = vx0_node_crypto_setup(&node, &crypto_reg, err, sizeof(err));
 	if (rc == 0)
 		rc = vx0_node_install_routes(&node, err, sizeof(err));
 	if (rc == 0)

@@ -156,6 +156,26 @@ vx0_fib_nh_get(struct vx0_fib *fib, enum vx0_nh_type type, uint16_t port,
 	return (int)id;
 }
 
+int
+vx0_fib_nh_get_tunnel(struct vx0_fib *fib, uint32_t sa_id)
+{
+	int id;
+
+	for (uint32_t i = 1; i < fib->max_nh; i++)
+		if (fib->nh[i].type == VX0_NH_TUNNEL && fib->nh[i].refcnt > 0 &&
+		    fib->nh[i].sa_id == sa_id) {
+			fib->nh[i].refcnt++;
+			return (int)i;
+		}
+	/* allocate as a LOCAL one, then turn it into a tunnel before use */
+	id = vx0_fib_nh_get(fib, VX0_NH_LOCAL, 0, AF_INET, NULL);
+	if (id < 0)
+		return id;
+	fib->nh[id].sa_id = sa_id;
+	__atomic_store_n(&fib->nh[id].type, (uint8_t)VX0_NH_TUNNEL, __ATOMIC_RELEASE);
+	return id;
+}
+
 void
 vx0_fib_nh_put(struct vx0_fib *fib, uint32_t id)
 {
@@ -386,7 +406,7 @@ vx0_fib_nh_type_name(unsigned int type)
 	static const char *const names[] = {
 		[VX0_NH_UNUSED] = "unused", [VX0_NH_DROP] = "drop",
 		[VX0_NH_LOCAL] = "local", [VX0_NH_GLEAN] = "connected",
-		[VX0_NH_FWD] = "forward",
+		[VX0_NH_FWD] = "forward", [VX0_NH_TUNNEL] = "tunnel",
 	};
 
 	return type < RTE_DIM(names) ? names[type] : "?";

@@ -33,6 +33,7 @@ enum vx0_nh_type {
 	VX0_NH_LOCAL,   /* one of the node's own addresses: punt */
 	VX0_NH_GLEAN,   /* connected subnet: resolve the destination itself */
 	VX0_NH_FWD,     /* a neighbour (gateway or resolved host) on a port */
+	VX0_NH_TUNNEL,  /* into an outbound ESP SA (sa_id), then routed again */
 };
 
 #define VX0_NH_L2_VALID (1ull << 63)
@@ -45,6 +46,7 @@ struct vx0_fib_nh {
 	uint8_t family;     /* AF_INET / AF_INET6 */
 	uint32_t refcnt;    /* slow path only */
 	uint8_t addr[16];   /* neighbour address (IPv4 in the first 4 bytes) */
+	uint32_t sa_id;     /* VX0_NH_TUNNEL: index in the SAD */
 	uint64_t free_token;/* slow path: QSBR token when freed */
 	uint32_t next_free;
 } __rte_cache_aligned;
@@ -83,6 +85,8 @@ void vx0_fib_free(struct vx0_fib *fib);
 int vx0_fib_nh_get(struct vx0_fib *fib, enum vx0_nh_type type, uint16_t port,
 		   int family, const void *addr);
 void vx0_fib_nh_put(struct vx0_fib *fib, uint32_t id);
+/* The (shared) next hop that sends into outbound SA sa_id. */
+int vx0_fib_nh_get_tunnel(struct vx0_fib *fib, uint32_t sa_id);
 /* Find a FWD next hop by port and address without taking a reference. */
 int vx0_fib_nh_find(const struct vx0_fib *fib, uint16_t port, int family,
 		    const void *addr);

@@ -20,6 +20,13 @@ static const char *const drop_names[VX0_DROP_MAX - VX0_DROP_PARSE_MAX] = {
 	[VX0_DROP_ND_INVALID - VX0_DROP_PARSE_MAX] = "nd_invalid",
 	[VX0_DROP_SHUTDOWN - VX0_DROP_PARSE_MAX] = "shutdown",
 	[VX0_DROP_NO_MBUF - VX0_DROP_PARSE_MAX] = "no_mbuf",
+	[VX0_DROP_ESP_REPLAY - VX0_DROP_PARSE_MAX] = "esp_replay",
+	[VX0_DROP_ESP_AUTH - VX0_DROP_PARSE_MAX] = "esp_auth",
+	[VX0_DROP_ESP_BAD_PAD - VX0_DROP_PARSE_MAX] = "esp_bad_pad",
+	[VX0_DROP_ESP_TRUNCATED - VX0_DROP_PARSE_MAX] = "esp_truncated",
+	[VX0_DROP_ESP_LIFETIME - VX0_DROP_PARSE_MAX] = "esp_lifetime",
+	[VX0_DROP_ESP_TFC_DUMMY - VX0_DROP_PARSE_MAX] = "esp_tfc_dummy",
+	[VX0_DROP_ESP_MALFORMED - VX0_DROP_PARSE_MAX] = "esp_malformed",
 };
 
 const char *

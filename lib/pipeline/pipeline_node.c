@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
+#include "vx0_crypto.h"
 #include "vx0_ctl.h"
 
 static struct rte_ring *
@@ -220,6 +221,56 @@ fail:
 }
 
 int
+vx0_node_crypto_setup(struct vx0_node *node, const struct vx0_crypto_registry *reg,
+		      char *err, size_t errlen)
+{
+	const struct vx0_conf *c = node->conf;
+	int rc;
+
+	if (node->n_crypto == 0) {
+		if (c->n_sas) {
+			snprintf(err, errlen, "sas: SAs are configured but no lcore has the crypto role");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	rc = vx0_crypto_engine_open(reg, c->crypto_engine, c->crypto_args[0] ? c->crypto_args : NULL,
+				    (uint16_t)node->n_crypto, &node->engine);
+	if (rc < 0) {
+		snprintf(err, errlen, "crypto.engine: cannot open \"%s\": %s", c->crypto_engine,
+			 strerror(-rc));
+		return rc;
+	}
+	node->sad = vx0_sad_create("vx0_sad", RTE_MAX(c->n_sas * 2, 64u), (int)rte_socket_id(),
+				   node->qsv);
+	if (node->sad == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < c->n_sas; i++) {
+		const struct vx0_conf_sa *cs = &c->sas[i];
+		struct vx0_esp_sa_conf sc = {
+			.spi = cs->spi, .dir = cs->outbound ? VX0_ESP_DIR_OUT : VX0_ESP_DIR_IN,
+			.alg = (enum vx0_crypto_alg)cs->alg, .key = cs->key, .salt = cs->key + 32,
+			.engine = node->engine, .family = cs->family == AF_INET ? 4 : 6,
+			.esn = cs->esn, .replay_window = cs->replay_window,
+			.soft = { cs->soft_bytes, cs->soft_packets, cs->soft_seconds },
+			.hard = { cs->hard_bytes, cs->hard_packets, cs->hard_seconds },
+			.now = rte_rdtsc() / node->tsc_hz,
+			.udp_sport = cs->udp_sport, .udp_dport = cs->udp_dport,
+		};
+
+		/* outbound: we are the source; inbound: the peer is */
+		memcpy(sc.src, cs->outbound ? cs->local : cs->remote, 16);
+		memcpy(sc.dst, cs->outbound ? cs->remote : cs->local, 16);
+		rc = vx0_sad_add(node->sad, &sc);
+		if (rc < 0) {
+			snprintf(err, errlen, "sas[%u]: %s", i, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int
 vx0_node_install_routes(struct vx0_node *node, char *err, size_t errlen)
 {
 	const struct vx0_conf *c = node->conf;
@@ -239,9 +290,18 @@ vx0_node_install_routes(struct vx0_node *node, char *err, size_t errlen)
 		const struct vx0_conf_route *r = &c->routes[i];
 		int nh;
 
-		if (r->type == VX0_ROUTE_DROP)
+		if (r->type == VX0_ROUTE_DROP) {
 			nh = VX0_FIB_NH_DROP_ID;
-		else
+		} else if (r->type == VX0_ROUTE_TUNNEL) {
+			int sa = node->sad ? vx0_sad_find(node->sad, r->sa_spi, VX0_ESP_DIR_OUT) : -ENOENT;
+
+			if (sa < 0) {
+				snprintf(err, errlen, "routes[%u].sa: SA 0x%x is not loaded "
+					 "(vx0_node_crypto_setup, a crypto lcore)", i, r->sa_spi);
+				return -ENOENT;
+			}
+			nh = vx0_fib_nh_get_tunnel(node->fib, (uint32_t)sa);
+		} else
 			nh = vx0_fib_nh_get(node->fib, VX0_NH_FWD, (uint16_t)r->port,
 					    r->dst.family, r->via);
 		if (nh < 0) {
@@ -316,6 +376,9 @@ vx0_node_destroy(struct vx0_node *node)
 	for (unsigned int i = 0; i < node->n_onion; i++)
 		rte_ring_free(node->onion_ring[i]);
 	rte_ring_free(node->punt_ring);
+	vx0_sad_free(node->sad);
+	if (node->engine)
+		vx0_crypto_engine_close(node->engine);
 	vx0_fib_free(node->fib);
 	rte_free(node->qsv);
 	rte_mempool_free(node->pool);

@@ -102,6 +102,38 @@ fail:
 	return rc;
 }
 
+static void write_sysctl(const char *path, const char *val);
+
+/*
+ * An af_packet port shares its interface with the kernel, which would also
+ * take the frames in: answer ARP for the node's addresses (they live on the
+ * TAP), and reply "protocol unreachable" to ESP. Make the kernel leave the
+ * interface to us: strict reverse-path filter (every source is reachable
+ * via a TAP, not here), no ARP replies, no IPv6.
+ */
+static void
+kernel_hands_off(const char *device)
+{
+	const char *p = strstr(device, "iface=");
+	char ifn[IFNAMSIZ], path[128];
+	size_t n;
+
+	if (strncmp(device, "net_af_packet", 13) != 0 || p == NULL)
+		return;
+	p += 6;
+	n = strcspn(p, ",");
+	if (n == 0 || n >= sizeof(ifn))
+		return;
+	memcpy(ifn, p, n);
+	ifn[n] = 0;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", ifn);
+	write_sysctl(path, "1");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_ignore", ifn);
+	write_sysctl(path, "8");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifn);
+	write_sysctl(path, "1");
+}
+
 int
 vx0_port_setup(struct vx0_node *node, unsigned int idx,
 	       const struct vx0_conf_port *cp, char *err, size_t errlen)
@@ -116,6 +148,7 @@ vx0_port_setup(struct vx0_node *node, unsigned int idx,
 	rc = probe_port(cp->device, &p->port_id, err, errlen);
 	if (rc < 0)
 		return rc;
+	kernel_hands_off(cp->device);
 	rc = configure(node, p->port_id, 1, cp->mtu, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -18,6 +18,7 @@
 #include <rte_telemetry.h>
 
 #include "vx0_bgp.h"
+#include "vx0_crypto.h"
 #include "vx0_ctl.h"
 
 /* The 22.11 telemetry callbacks take no user argument: the node registered
@@ -457,6 +458,52 @@ tel_bgp_route(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Per-SA counters (written by the owning crypto lcore, read relaxed);
+ * never keys. "s<index>": [spi, direction, algorithm, packets, bytes,
+ * replay, auth, other drops]. */
+static int
+tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_sad *sad = tel_node->sad;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&tel_node->ctl->lock); /* SAs change only under it */
+	for (uint32_t i = 0; sad && i < sad->max; i++) {
+		const struct vx0_esp_sa *sa = vx0_sad_get(sad, i);
+		struct rte_tel_data *c;
+		char key[16], v[32];
+		uint64_t other = 0;
+
+		if (sa == NULL || (c = rte_tel_data_alloc()) == NULL)
+			continue;
+		for (int r = 0; r < VX0_ESP_DROP_MAX; r++)
+			if (r != VX0_ESP_DROP_REPLAY && r != VX0_ESP_DROP_AUTH)
+				other += sa->stats.drops[r];
+		rte_tel_data_start_array(c, RTE_TEL_STRING_VAL);
+		snprintf(v, sizeof(v), "0x%08x", sa->spi);
+		rte_tel_data_add_array_string(c, v);
+		rte_tel_data_add_array_string(c, sa->dir == VX0_ESP_DIR_IN ? "in" : "out");
+		rte_tel_data_add_array_string(c, vx0_crypto_alg_name(sa->alg));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)sa->stats.packets);
+		rte_tel_data_add_array_string(c, v);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)sa->stats.bytes);
+		rte_tel_data_add_array_string(c, v);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)sa->stats.drops[VX0_ESP_DROP_REPLAY]);
+		rte_tel_data_add_array_string(c, v);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)sa->stats.drops[VX0_ESP_DROP_AUTH]);
+		rte_tel_data_add_array_string(c, v);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)other);
+		rte_tel_data_add_array_string(c, v);
+		snprintf(key, sizeof(key), "s%u", i);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+	pthread_mutex_unlock(&tel_node->ctl->lock);
+	return 0;
+}
+
 int
 vx0_telemetry_register(struct vx0_node *node)
 {
@@ -479,6 +526,8 @@ vx0_telemetry_register(struct vx0_node *node)
 			"p<id>: [address, state, remote AS, up s, received, accepted, advertised, last error]") ||
 	    rte_telemetry_register_cmd("/vx0/bgp/route", tel_bgp_route,
 			"RIB paths for a prefix (exact) or an address (longest match). Parameters: prefix or address") ||
+	    rte_telemetry_register_cmd("/vx0/sa", tel_sa,
+			"ESP SAs: s<i>: [spi, dir, alg, packets, bytes, replay drops, auth drops, other drops]") ||
 	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]"))
 		return -EINVAL;
 	return 0;

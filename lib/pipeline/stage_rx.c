@@ -86,6 +86,7 @@ to_local(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 		/* flow affinity: one SA, one crypto lcore, so the replay
 		 * window needs no lock and order holds */
 		w = rte_hash_crc_4byte(meta->spi, 0) % node->n_crypto;
+		meta->stage = VX0_CRYPTO_DIR_IN;
 		o->cr[w][o->n_cr[w]++] = m;
 		return;
 	}
@@ -96,9 +97,27 @@ to_local(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 	vx0_punt(lc, m, VX0_PUNT_LOCAL);
 }
 
+/* Into an outbound SA: the crypto lcore that owns the SA encrypts it. */
+static inline void
+to_crypto_out(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
+	      struct vx0_pkt_meta *meta, uint32_t sa_id)
+{
+	struct vx0_node *node = lc->node;
+	unsigned int w;
+
+	if (node->n_crypto == 0) {
+		vx0_drop(lc, m, VX0_DROP_ESP_NO_SA);
+		return;
+	}
+	w = sa_id % node->n_crypto;
+	meta->stage = VX0_CRYPTO_DIR_OUT;
+	meta->next_hop = sa_id;
+	o->cr[w][o->n_cr[w]++] = m;
+}
+
 static inline void
 forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
-	struct vx0_pkt_meta *meta, uint32_t nh_id)
+	struct vx0_pkt_meta *meta, uint32_t nh_id, unsigned int flags)
 {
 	struct vx0_node *node = lc->node;
 	const struct vx0_fib_nh *nh = vx0_fib_nh(node->fib, nh_id);
@@ -112,11 +131,26 @@ forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 		to_local(lc, o, m, meta);
 		return;
 	}
+	if (unlikely(type == VX0_NH_TUNNEL)) {
+		if (unlikely(meta->ttl <= 1 && !(flags & VX0_CLS_LOCAL_ORIGIN))) {
+			icmp_error(lc, m, meta, meta->l3_type == VX0_L3_IPV4 ? 11 : 3, 0, 0,
+				   VX0_DROP_TTL_EXPIRED);
+			return;
+		}
+		if (!(flags & VX0_CLS_LOCAL_ORIGIN)) {
+			if (meta->l3_type == VX0_L3_IPV4)
+				vx0_pkt_ipv4_dec_ttl(l3);
+			else
+				vx0_pkt_ipv6_dec_hlim(l3);
+		}
+		to_crypto_out(lc, o, m, meta, nh->sa_id);
+		return;
+	}
 	if (unlikely(type != VX0_NH_FWD && type != VX0_NH_GLEAN)) {
 		vx0_drop(lc, m, VX0_DROP_BLACKHOLE);
 		return;
 	}
-	if (unlikely(meta->ttl <= 1)) {
+	if (unlikely(meta->ttl <= 1 && !(flags & VX0_CLS_LOCAL_ORIGIN))) {
 		icmp_error(lc, m, meta, meta->l3_type == VX0_L3_IPV4 ? 11 : 3, 0, 0,
 			   VX0_DROP_TTL_EXPIRED);
 		return;
@@ -131,7 +165,9 @@ forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 			vx0_drop(lc, m, VX0_DROP_MTU);
 		return;
 	}
-	if (meta->l3_type == VX0_L3_IPV4)
+	if (flags & VX0_CLS_LOCAL_ORIGIN)
+		; /* our own packet (an ESP tunnel's outer header): TTL as built */
+	else if (meta->l3_type == VX0_L3_IPV4)
 		vx0_pkt_ipv4_dec_ttl(l3);
 	else
 		vx0_pkt_ipv6_dec_hlim(l3);
@@ -159,6 +195,14 @@ void
 vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts,
 	     uint16_t n)
 {
+	lc->stats.port_rx[port_idx] += n;
+	vx0_classify(lc, port_idx, pkts, n, 0);
+}
+
+void
+vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts,
+	     uint16_t n, unsigned int flags)
+{
 	struct vx0_node *node = lc->node;
 	const struct vx0_port *port = &node->ports[port_idx];
 	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_RX];
@@ -172,7 +216,6 @@ vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	memset(o.n_cr, 0, sizeof(o.n_cr));
 	st->pkts += n;
 	st->bursts++;
-	lc->stats.port_rx[port_idx] += n;
 	for (uint16_t i = 0; i < n && i < 3; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
@@ -227,7 +270,7 @@ vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 				icmp_error(lc, m, meta, 1, 0, 0, VX0_DROP_NO_ROUTE);
 				break;
 			}
-			forward(lc, &o, m, meta, nh);
+			forward(lc, &o, m, meta, nh, flags);
 			break;
 		}
 		default:
@@ -243,7 +286,7 @@ vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			if (unlikely(!(v4_nh[i] & RTE_LPM_LOOKUP_SUCCESS)))
 				icmp_error(lc, v4[i], meta, 3, 0, 0, VX0_DROP_NO_ROUTE);
 			else
-				forward(lc, &o, v4[i], meta, v4_nh[i] & 0x00ffffff);
+				forward(lc, &o, v4[i], meta, v4_nh[i] & 0x00ffffff, flags);
 		}
 	}
 	for (unsigned int p = 0; p < node->n_ports; p++) {

@@ -31,6 +31,7 @@
 #include "vx0_conf.h"
 #include "vx0_fib.h"
 #include "vx0_pkt.h"
+#include "vx0_sad.h"
 
 #define VX0_BURST 32
 #define VX0_MAX_PORTS VX0_CONF_MAX_PORTS
@@ -56,6 +57,13 @@ enum vx0_drop {
 	VX0_DROP_ND_INVALID,
 	VX0_DROP_SHUTDOWN,        /* freed while draining at exit */
 	VX0_DROP_NO_MBUF,         /* could not allocate a reply / error packet */
+	VX0_DROP_ESP_REPLAY,      /* duplicate or left of the anti-replay window */
+	VX0_DROP_ESP_AUTH,        /* ICV mismatch */
+	VX0_DROP_ESP_BAD_PAD,
+	VX0_DROP_ESP_TRUNCATED,
+	VX0_DROP_ESP_LIFETIME,    /* hard lifetime reached */
+	VX0_DROP_ESP_TFC_DUMMY,   /* next header 59: dummy by design */
+	VX0_DROP_ESP_MALFORMED,   /* other ESP errors (next header, inner, room, seq) */
 	VX0_DROP_MAX
 };
 
@@ -100,6 +108,7 @@ struct vx0_lcore_stats {
 	uint64_t port_tx[VX0_MAX_PORTS];
 	uint64_t port_tx_drop[VX0_MAX_PORTS];
 	uint64_t icmp_sent, icmp_rate_limited;
+	uint64_t esp_soft_expired;  /* soft lifetime crossings: time to rekey */
 	uint64_t loops, idle_loops, sleeps;
 } __rte_cache_aligned;
 
@@ -139,6 +148,7 @@ struct vx0_lcore_ctx {
 	unsigned int n_tx_ports;
 	struct rte_meter_srtcm punt_meter[VX0_PUNT_MAX];
 	uint64_t first_rx_tsc, last_rx_tsc;
+	uint64_t sa_tick_tsc;
 	bool rx_done;
 	struct vx0_lcore_stats stats;
 };
@@ -159,6 +169,8 @@ struct vx0_node {
 	struct vx0_port ports[VX0_MAX_PORTS];
 	unsigned int n_ports;
 	struct vx0_fib *fib;
+	struct vx0_sad *sad;
+	struct vx0_crypto_engine *engine;
 	struct rte_rcu_qsbr *qsv;
 	struct rte_ring *crypto_ring[VX0_MAX_WORKERS];
 	unsigned int n_crypto;
@@ -186,6 +198,11 @@ vx0_meta(const struct vx0_node *node, struct rte_mbuf *m)
 /* After rte_eal_init: mempool, dynfield, FIB, rings, ports, lcore contexts. */
 int vx0_node_create(struct vx0_node *node, struct vx0_conf *conf, char *err,
 		    size_t errlen);
+/* Open the config's crypto engine from reg and load its SAs (before
+ * vx0_node_install_routes: tunnel routes name SAs). */
+struct vx0_crypto_registry;
+int vx0_node_crypto_setup(struct vx0_node *node, const struct vx0_crypto_registry *reg,
+			  char *err, size_t errlen);
 /* Install the config's addresses, connected, static routes and neighbours. */
 int vx0_node_install_routes(struct vx0_node *node, char *err, size_t errlen);
 int vx0_node_start_ports(struct vx0_node *node, char *err, size_t errlen);
@@ -203,6 +220,14 @@ int vx0_port_setup_tap(struct vx0_node *node, unsigned int idx, char *err,
 
 void vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx,
 		  struct rte_mbuf **pkts, uint16_t n);
+/* The classify + forward decision on Ethernet frames (also used again on
+ * packets the crypto stage decapsulated or encapsulated). */
+#define VX0_CLS_LOCAL_ORIGIN 0x1 /* built by us: no TTL decrement, no L2 check */
+void vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts,
+		  uint16_t n, unsigned int flags);
+/* meta->stage on the crypto rings */
+#define VX0_CRYPTO_DIR_IN 0
+#define VX0_CRYPTO_DIR_OUT 1
 unsigned int vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc);
 unsigned int vx0_stage_onion_poll(struct vx0_lcore_ctx *lc);
 unsigned int vx0_stage_tx_poll(struct vx0_lcore_ctx *lc);
