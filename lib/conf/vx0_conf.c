@@ -10,20 +10,10 @@
 
 #include "vx0_conf.h"
 
-struct ctx {
-	const char *text;
-	size_t len;
-	const char *name;
-	char *err;
-	size_t errlen;
-};
+#include "conf_priv.h"
 
-static int
-fail(struct ctx *c, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(struct ctx *c, const char *path, const char *fmt, ...)
+int
+vx0_conf_fail(struct ctx *c, const char *path, const char *fmt, ...)
 {
 	unsigned int line = vx0_conf_line_of(c->text, c->len, path);
 	int n;
@@ -44,8 +34,8 @@ fail(struct ctx *c, const char *path, const char *fmt, ...)
 }
 
 /* Every key of obj must be one of allowed (NULL-terminated): typos are errors. */
-static int
-check_keys(struct ctx *c, const char *path, json_t *obj, const char *const *allowed)
+int
+vx0_conf_check_keys(struct ctx *c, const char *path, json_t *obj, const char *const *allowed)
 {
 	const char *key;
 	json_t *v;
@@ -59,14 +49,14 @@ check_keys(struct ctx *c, const char *path, json_t *obj, const char *const *allo
 				break;
 		if (*a == NULL) {
 			snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
-			return fail(c, sub, "unknown field");
+			return vx0_conf_fail(c, sub, "unknown field");
 		}
 	}
 	return 0;
 }
 
-static int
-get_uint(struct ctx *c, const char *path, json_t *obj, const char *key,
+int
+vx0_conf_get_uint(struct ctx *c, const char *path, json_t *obj, const char *key,
 	 uint32_t *out, uint32_t def, uint32_t min, uint32_t max)
 {
 	json_t *v = json_object_get(obj, key);
@@ -79,10 +69,10 @@ get_uint(struct ctx *c, const char *path, json_t *obj, const char *key,
 		return 0;
 	}
 	if (!json_is_integer(v))
-		return fail(c, sub, "must be an integer");
+		return vx0_conf_fail(c, sub, "must be an integer");
 	i = json_integer_value(v);
 	if (i < (json_int_t)min || i > (json_int_t)max)
-		return fail(c, sub, "%lld is out of range [%u, %u]", (long long)i, min, max);
+		return vx0_conf_fail(c, sub, "%lld is out of range [%u, %u]", (long long)i, min, max);
 	*out = (uint32_t)i;
 	return 0;
 }
@@ -102,8 +92,8 @@ parse_mac(const char *s, uint8_t mac[6])
 }
 
 /* "198.51.100.1/24" (len required when need_len), or a bare address */
-static int
-parse_prefix(const char *s, struct vx0_conf_prefix *p, bool need_len, bool mask)
+int
+vx0_conf_parse_prefix(const char *s, struct vx0_conf_prefix *p, bool need_len, bool mask)
 {
 	char buf[64];
 	const char *slash = strchr(s, '/');
@@ -172,13 +162,13 @@ parse_eal(struct ctx *c, json_t *a, struct vx0_conf *conf)
 	char path[64];
 
 	if (!json_is_array(a))
-		return fail(c, "eal", "must be an array of strings");
+		return vx0_conf_fail(c, "eal", "must be an array of strings");
 	if (json_array_size(a) > VX0_CONF_MAX_EAL_ARGS - 2)
-		return fail(c, "eal", "too many arguments (max %d)", VX0_CONF_MAX_EAL_ARGS - 2);
+		return vx0_conf_fail(c, "eal", "too many arguments (max %d)", VX0_CONF_MAX_EAL_ARGS - 2);
 	json_array_foreach(a, i, v) {
 		snprintf(path, sizeof(path), "eal[%zu]", i);
 		if (!json_is_string(v))
-			return fail(c, path, "must be a string");
+			return vx0_conf_fail(c, path, "must be a string");
 		conf->eal_argv[conf->eal_argc] = strdup(json_string_value(v));
 		if (conf->eal_argv[conf->eal_argc] == NULL)
 			return -ENOMEM;
@@ -198,31 +188,31 @@ parse_lcores(struct ctx *c, json_t *a, struct vx0_conf *conf)
 	int rc;
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
-		return fail(c, "lcores", "must be a non-empty array");
+		return vx0_conf_fail(c, "lcores", "must be a non-empty array");
 	if (json_array_size(a) > VX0_CONF_MAX_LCORES)
-		return fail(c, "lcores", "too many lcores (max %d)", VX0_CONF_MAX_LCORES);
+		return vx0_conf_fail(c, "lcores", "too many lcores (max %d)", VX0_CONF_MAX_LCORES);
 	json_array_foreach(a, i, v) {
 		struct vx0_conf_lcore *l = &conf->lcores[i];
 		json_t *roles;
 
 		snprintf(path, sizeof(path), "lcores[%zu]", i);
 		if (!json_is_object(v))
-			return fail(c, path, "must be an object {\"id\": N, \"roles\": [...]}");
-		if ((rc = check_keys(c, path, v, keys)) < 0)
+			return vx0_conf_fail(c, path, "must be an object {\"id\": N, \"roles\": [...]}");
+		if ((rc = vx0_conf_check_keys(c, path, v, keys)) < 0)
 			return rc;
 		if (json_object_get(v, "id") == NULL)
-			return fail(c, path, "missing \"id\"");
-		if ((rc = get_uint(c, path, v, "id", &l->id, 0, 0, 1023)) < 0)
+			return vx0_conf_fail(c, path, "missing \"id\"");
+		if ((rc = vx0_conf_get_uint(c, path, v, "id", &l->id, 0, 0, 1023)) < 0)
 			return rc;
 		for (size_t k = 0; k < i; k++)
 			if (conf->lcores[k].id == l->id) {
 				snprintf(rp, sizeof(rp), "%s.id", path);
-				return fail(c, rp, "lcore %u listed twice", l->id);
+				return vx0_conf_fail(c, rp, "lcore %u listed twice", l->id);
 			}
 		roles = json_object_get(v, "roles");
 		snprintf(rp, sizeof(rp), "%s.roles", path);
 		if (!json_is_array(roles) || json_array_size(roles) == 0)
-			return fail(c, roles ? rp : path,
+			return vx0_conf_fail(c, roles ? rp : path,
 				    "\"roles\" must be a non-empty array of rx, crypto, onion, tx, ctl");
 		json_array_foreach(roles, j, r) {
 			unsigned int k;
@@ -232,20 +222,20 @@ parse_lcores(struct ctx *c, json_t *a, struct vx0_conf *conf)
 				if (json_is_string(r) && strcmp(json_string_value(r), role_names[k]) == 0)
 					break;
 			if (k == 5)
-				return fail(c, rp, "unknown role (rx, crypto, onion, tx, ctl)");
+				return vx0_conf_fail(c, rp, "unknown role (rx, crypto, onion, tx, ctl)");
 			if (k == 4 && (all & VX0_ROLE_CTL) && !(l->roles & VX0_ROLE_CTL))
-				return fail(c, rp, "only one lcore may have the ctl role");
+				return vx0_conf_fail(c, rp, "only one lcore may have the ctl role");
 			l->roles |= 1u << k;
 		}
 		all |= l->roles;
 	}
 	conf->n_lcores = json_array_size(a);
 	if (!(all & VX0_ROLE_CTL))
-		return fail(c, "lcores", "no lcore has the ctl role");
+		return vx0_conf_fail(c, "lcores", "no lcore has the ctl role");
 	if (!(all & VX0_ROLE_RX))
-		return fail(c, "lcores", "no lcore has the rx role");
+		return vx0_conf_fail(c, "lcores", "no lcore has the rx role");
 	if (!(all & VX0_ROLE_TX))
-		return fail(c, "lcores", "no lcore has the tx role");
+		return vx0_conf_fail(c, "lcores", "no lcore has the tx role");
 	return 0;
 }
 
@@ -259,9 +249,9 @@ parse_ports(struct ctx *c, json_t *a, struct vx0_conf *conf)
 	int rc;
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
-		return fail(c, "ports", "must be a non-empty array");
+		return vx0_conf_fail(c, "ports", "must be a non-empty array");
 	if (json_array_size(a) > VX0_CONF_MAX_PORTS)
-		return fail(c, "ports", "too many ports (max %d)", VX0_CONF_MAX_PORTS);
+		return vx0_conf_fail(c, "ports", "too many ports (max %d)", VX0_CONF_MAX_PORTS);
 	json_array_foreach(a, i, v) {
 		struct vx0_conf_port *p = &conf->ports[i];
 		const char *s;
@@ -269,51 +259,51 @@ parse_ports(struct ctx *c, json_t *a, struct vx0_conf *conf)
 
 		snprintf(path, sizeof(path), "ports[%zu]", i);
 		if (!json_is_object(v))
-			return fail(c, path, "must be an object");
-		if ((rc = check_keys(c, path, v, keys)) < 0)
+			return vx0_conf_fail(c, path, "must be an object");
+		if ((rc = vx0_conf_check_keys(c, path, v, keys)) < 0)
 			return rc;
 		snprintf(sub, sizeof(sub), "%s.name", path);
 		x = json_object_get(v, "name");
 		s = json_string_value(x);
 		if (s == NULL || s[0] == 0 || strlen(s) > 8 || strspn(s,
 		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(s))
-			return fail(c, x ? sub : path,
+			return vx0_conf_fail(c, x ? sub : path,
 				    "\"name\" must be 1-8 characters of [A-Za-z0-9_] (it names the TAP interface and telemetry keys)");
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(conf->ports[k].name, s) == 0)
-				return fail(c, sub, "port name \"%s\" used twice", s);
+				return vx0_conf_fail(c, sub, "port name \"%s\" used twice", s);
 		snprintf(p->name, sizeof(p->name), "%s", s);
 		snprintf(sub, sizeof(sub), "%s.device", path);
 		x = json_object_get(v, "device");
 		s = json_string_value(x);
 		if (s == NULL || s[0] == 0 || strlen(s) >= sizeof(p->device))
-			return fail(c, x ? sub : path,
+			return vx0_conf_fail(c, x ? sub : path,
 				    "\"device\" must be a vdev (\"net_af_packet0,iface=veth0\") or a PCI address");
 		snprintf(p->device, sizeof(p->device), "%s", s);
 		x = json_object_get(v, "mac");
 		if (x) {
 			snprintf(sub, sizeof(sub), "%s.mac", path);
 			if (!json_is_string(x) || parse_mac(json_string_value(x), p->mac) < 0)
-				return fail(c, sub, "must be a MAC address like \"02:00:00:00:00:01\"");
+				return vx0_conf_fail(c, sub, "must be a MAC address like \"02:00:00:00:00:01\"");
 			if (p->mac[0] & 1)
-				return fail(c, sub, "must be a unicast MAC address");
+				return vx0_conf_fail(c, sub, "must be a unicast MAC address");
 			p->has_mac = true;
 		}
-		if ((rc = get_uint(c, path, v, "mtu", &mtu, 1500, 1280, 9000)) < 0)
+		if ((rc = vx0_conf_get_uint(c, path, v, "mtu", &mtu, 1500, 1280, 9000)) < 0)
 			return rc;
 		p->mtu = (uint16_t)mtu;
 		x = json_object_get(v, "addresses");
 		if (x) {
 			snprintf(sub, sizeof(sub), "%s.addresses", path);
 			if (!json_is_array(x) || json_array_size(x) > VX0_CONF_MAX_ADDRS)
-				return fail(c, sub, "must be an array of at most %d prefixes", VX0_CONF_MAX_ADDRS);
+				return vx0_conf_fail(c, sub, "must be an array of at most %d prefixes", VX0_CONF_MAX_ADDRS);
 			json_t *ad;
 
 			json_array_foreach(x, j, ad) {
 				snprintf(sub, sizeof(sub), "%s.addresses[%zu]", path, j);
 				if (!json_is_string(ad) ||
-				    parse_prefix(json_string_value(ad), &p->addrs[j], true, false) < 0)
-					return fail(c, sub, "must be an address with its prefix length, like \"198.51.100.1/24\"");
+				    vx0_conf_parse_prefix(json_string_value(ad), &p->addrs[j], true, false) < 0)
+					return vx0_conf_fail(c, sub, "must be an address with its prefix length, like \"198.51.100.1/24\"");
 			}
 			p->n_addrs = json_array_size(x);
 		}
@@ -332,7 +322,7 @@ parse_routes(struct ctx *c, json_t *a, struct vx0_conf *conf)
 	int rc;
 
 	if (!json_is_array(a))
-		return fail(c, "routes", "must be an array");
+		return vx0_conf_fail(c, "routes", "must be an array");
 	conf->routes = calloc(json_array_size(a) + 1, sizeof(*conf->routes));
 	if (conf->routes == NULL)
 		return -ENOMEM;
@@ -342,19 +332,19 @@ parse_routes(struct ctx *c, json_t *a, struct vx0_conf *conf)
 
 		snprintf(path, sizeof(path), "routes[%zu]", i);
 		if (!json_is_object(v))
-			return fail(c, path, "must be an object");
-		if ((rc = check_keys(c, path, v, keys)) < 0)
+			return vx0_conf_fail(c, path, "must be an object");
+		if ((rc = vx0_conf_check_keys(c, path, v, keys)) < 0)
 			return rc;
 		x = json_object_get(v, "prefix");
 		snprintf(sub, sizeof(sub), "%s.prefix", path);
-		if (!json_is_string(x) || parse_prefix(json_string_value(x), &r->dst, false, true) < 0)
-			return fail(c, x ? sub : path, "\"prefix\" must be like \"203.0.113.0/24\" or \"2001:db8::/32\"");
+		if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &r->dst, false, true) < 0)
+			return vx0_conf_fail(c, x ? sub : path, "\"prefix\" must be like \"203.0.113.0/24\" or \"2001:db8::/32\"");
 		r->port = -1;
 		x = json_object_get(v, "port");
 		if (x) {
 			snprintf(sub, sizeof(sub), "%s.port", path);
 			if (!json_is_string(x) || (r->port = vx0_conf_port_index(conf, json_string_value(x))) < 0)
-				return fail(c, sub, "names no configured port");
+				return vx0_conf_fail(c, sub, "names no configured port");
 		}
 		x = json_object_get(v, "sa");
 		if (x) {
@@ -365,9 +355,9 @@ parse_routes(struct ctx *c, json_t *a, struct vx0_conf *conf)
 			snprintf(sub, sizeof(sub), "%s.sa", path);
 			if (t == NULL || (spi = strtoul(t, &end, 0), *end != 0) || spi == 0 ||
 			    spi > UINT32_MAX)
-				return fail(c, sub, "must name an outbound SA by its SPI, like \"0x1001\"");
+				return vx0_conf_fail(c, sub, "must name an outbound SA by its SPI, like \"0x1001\"");
 			if (json_object_get(v, "via") || json_object_get(v, "drop"))
-				return fail(c, path, "a tunnel route has \"sa\" only");
+				return vx0_conf_fail(c, path, "a tunnel route has \"sa\" only");
 			r->type = VX0_ROUTE_TUNNEL;
 			r->sa_spi = (uint32_t)spi;
 			conf->n_routes++;
@@ -377,17 +367,17 @@ parse_routes(struct ctx *c, json_t *a, struct vx0_conf *conf)
 		if (json_is_true(x)) {
 			r->type = VX0_ROUTE_DROP;
 			if (json_object_get(v, "via"))
-				return fail(c, path, "a route has either \"via\" or \"drop\", not both");
+				return vx0_conf_fail(c, path, "a route has either \"via\" or \"drop\", not both");
 		} else {
 			x = json_object_get(v, "via");
 			snprintf(sub, sizeof(sub), "%s.via", path);
 			if (x == NULL)
-				return fail(c, path, "needs \"via\" (a gateway address) or \"drop\": true");
-			if (!json_is_string(x) || parse_prefix(json_string_value(x), &via, false, false) < 0 ||
+				return vx0_conf_fail(c, path, "needs \"via\" (a gateway address) or \"drop\": true");
+			if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &via, false, false) < 0 ||
 			    via.len != (via.family == AF_INET ? 32 : 128))
-				return fail(c, sub, "must be a gateway address");
+				return vx0_conf_fail(c, sub, "must be a gateway address");
 			if (via.family != r->dst.family)
-				return fail(c, sub, "gateway family differs from the prefix's");
+				return vx0_conf_fail(c, sub, "gateway family differs from the prefix's");
 			r->type = VX0_ROUTE_VIA;
 			memcpy(r->via, via.addr, 16);
 		}
@@ -406,7 +396,7 @@ parse_neighbours(struct ctx *c, json_t *a, struct vx0_conf *conf)
 	int rc;
 
 	if (!json_is_array(a))
-		return fail(c, "neighbours", "must be an array");
+		return vx0_conf_fail(c, "neighbours", "must be an array");
 	conf->neighbours = calloc(json_array_size(a) + 1, sizeof(*conf->neighbours));
 	if (conf->neighbours == NULL)
 		return -ENOMEM;
@@ -416,24 +406,24 @@ parse_neighbours(struct ctx *c, json_t *a, struct vx0_conf *conf)
 
 		snprintf(path, sizeof(path), "neighbours[%zu]", i);
 		if (!json_is_object(v))
-			return fail(c, path, "must be an object");
-		if ((rc = check_keys(c, path, v, keys)) < 0)
+			return vx0_conf_fail(c, path, "must be an object");
+		if ((rc = vx0_conf_check_keys(c, path, v, keys)) < 0)
 			return rc;
 		x = json_object_get(v, "port");
 		snprintf(sub, sizeof(sub), "%s.port", path);
 		if (!json_is_string(x) || (n->port = vx0_conf_port_index(conf, json_string_value(x))) < 0)
-			return fail(c, x ? sub : path, "\"port\" must name a configured port");
+			return vx0_conf_fail(c, x ? sub : path, "\"port\" must name a configured port");
 		x = json_object_get(v, "address");
 		snprintf(sub, sizeof(sub), "%s.address", path);
-		if (!json_is_string(x) || parse_prefix(json_string_value(x), &p, false, false) < 0 ||
+		if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &p, false, false) < 0 ||
 		    p.len != (p.family == AF_INET ? 32 : 128))
-			return fail(c, x ? sub : path, "\"address\" must be an IPv4 or IPv6 address");
+			return vx0_conf_fail(c, x ? sub : path, "\"address\" must be an IPv4 or IPv6 address");
 		n->family = p.family;
 		memcpy(n->addr, p.addr, 16);
 		x = json_object_get(v, "mac");
 		snprintf(sub, sizeof(sub), "%s.mac", path);
 		if (!json_is_string(x) || parse_mac(json_string_value(x), n->mac) < 0 || (n->mac[0] & 1))
-			return fail(c, x ? sub : path, "\"mac\" must be a unicast MAC address");
+			return vx0_conf_fail(c, x ? sub : path, "\"mac\" must be a unicast MAC address");
 		conf->n_neighbours++;
 	}
 	return 0;
@@ -456,68 +446,68 @@ parse_bgp(struct ctx *c, json_t *b, struct vx0_conf *conf)
 	int rc;
 
 	if (!json_is_object(b))
-		return fail(c, "bgp", "must be an object");
-	if ((rc = check_keys(c, "bgp", b, keys)) < 0)
+		return vx0_conf_fail(c, "bgp", "must be an object");
+	if ((rc = vx0_conf_check_keys(c, "bgp", b, keys)) < 0)
 		return rc;
 	if (json_object_get(b, "as") == NULL)
-		return fail(c, "bgp", "missing \"as\" (the local AS number)");
-	if ((rc = get_uint(c, "bgp", b, "as", &g->local_as, 0, 1, UINT32_MAX)) < 0 ||
-	    (rc = get_uint(c, "bgp", b, "hold_time", &v, 90, 0, 65535)) < 0)
+		return vx0_conf_fail(c, "bgp", "missing \"as\" (the local AS number)");
+	if ((rc = vx0_conf_get_uint(c, "bgp", b, "as", &g->local_as, 0, 1, UINT32_MAX)) < 0 ||
+	    (rc = vx0_conf_get_uint(c, "bgp", b, "hold_time", &v, 90, 0, 65535)) < 0)
 		return rc;
 	if (v == 1 || v == 2)
-		return fail(c, "bgp.hold_time", "must be 0 or at least 3 (RFC 4271 4.2)");
+		return vx0_conf_fail(c, "bgp.hold_time", "must be 0 or at least 3 (RFC 4271 4.2)");
 	g->hold_time = (uint16_t)v;
-	if ((rc = get_uint(c, "bgp", b, "connect_retry_ms", &g->connect_retry_ms, 5000, 100, 600000)) < 0)
+	if ((rc = vx0_conf_get_uint(c, "bgp", b, "connect_retry_ms", &g->connect_retry_ms, 5000, 100, 600000)) < 0)
 		return rc;
 	x = json_object_get(b, "router_id");
-	if (!json_is_string(x) || parse_prefix(json_string_value(x), &p, false, false) < 0 ||
+	if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &p, false, false) < 0 ||
 	    p.family != AF_INET || p.len != 32)
-		return fail(c, x ? "bgp.router_id" : "bgp", "\"router_id\" must be an IPv4 address");
+		return vx0_conf_fail(c, x ? "bgp.router_id" : "bgp", "\"router_id\" must be an IPv4 address");
 	g->router_id = ntohl(*(uint32_t *)(void *)p.addr);
 	if (g->router_id == 0)
-		return fail(c, "bgp.router_id", "must not be 0.0.0.0");
+		return vx0_conf_fail(c, "bgp.router_id", "must not be 0.0.0.0");
 	x = json_object_get(b, "peers");
 	if (x && (!json_is_array(x) || json_array_size(x) > VX0_CONF_MAX_BGP_PEERS))
-		return fail(c, "bgp.peers", "must be an array of at most %d peers", VX0_CONF_MAX_BGP_PEERS);
+		return vx0_conf_fail(c, "bgp.peers", "must be an array of at most %d peers", VX0_CONF_MAX_BGP_PEERS);
 	json_array_foreach(x, i, pe) {
 		struct vx0_conf_bgp_peer *bp = &g->peers[i];
 		json_t *y;
 
 		snprintf(path, sizeof(path), "bgp.peers[%zu]", i);
 		if (!json_is_object(pe))
-			return fail(c, path, "must be an object");
-		if ((rc = check_keys(c, path, pe, pkeys)) < 0)
+			return vx0_conf_fail(c, path, "must be an object");
+		if ((rc = vx0_conf_check_keys(c, path, pe, pkeys)) < 0)
 			return rc;
 		y = json_object_get(pe, "address");
 		snprintf(sub, sizeof(sub), "%s.address", path);
-		if (!json_is_string(y) || parse_prefix(json_string_value(y), &p, false, false) < 0 ||
+		if (!json_is_string(y) || vx0_conf_parse_prefix(json_string_value(y), &p, false, false) < 0 ||
 		    p.len != (p.family == AF_INET ? 32 : 128))
-			return fail(c, y ? sub : path, "\"address\" must be the peer's IPv4 or IPv6 address");
+			return vx0_conf_fail(c, y ? sub : path, "\"address\" must be the peer's IPv4 or IPv6 address");
 		bp->family = p.family;
 		memcpy(bp->addr, p.addr, 16);
 		for (j = 0; j < i; j++)
 			if (g->peers[j].family == bp->family && memcmp(g->peers[j].addr, bp->addr, 16) == 0)
-				return fail(c, sub, "peer listed twice");
+				return vx0_conf_fail(c, sub, "peer listed twice");
 		if (json_object_get(pe, "as") == NULL)
-			return fail(c, path, "missing \"as\"");
-		if ((rc = get_uint(c, path, pe, "as", &bp->remote_as, 0, 1, UINT32_MAX)) < 0 ||
-		    (rc = get_uint(c, path, pe, "hold_time", &v, 0, 0, 65535)) < 0)
+			return vx0_conf_fail(c, path, "missing \"as\"");
+		if ((rc = vx0_conf_get_uint(c, path, pe, "as", &bp->remote_as, 0, 1, UINT32_MAX)) < 0 ||
+		    (rc = vx0_conf_get_uint(c, path, pe, "hold_time", &v, 0, 0, 65535)) < 0)
 			return rc;
 		bp->hold_time = (uint16_t)v;
-		if ((rc = get_uint(c, path, pe, "max_prefix", &bp->max_prefix, 0, 0, UINT32_MAX)) < 0 ||
-		    (rc = get_uint(c, path, pe, "ttl_security", &v, 0, 0, 254)) < 0)
+		if ((rc = vx0_conf_get_uint(c, path, pe, "max_prefix", &bp->max_prefix, 0, 0, UINT32_MAX)) < 0 ||
+		    (rc = vx0_conf_get_uint(c, path, pe, "ttl_security", &v, 0, 0, 254)) < 0)
 			return rc;
 		bp->ttl_security = (uint8_t)v;
 		y = json_object_get(pe, "name");
 		if (y && (!json_is_string(y) || strlen(json_string_value(y)) >= sizeof(bp->name))) {
 			snprintf(sub, sizeof(sub), "%s.name", path);
-			return fail(c, sub, "must be a string of at most %zu characters", sizeof(bp->name) - 1);
+			return vx0_conf_fail(c, sub, "must be a string of at most %zu characters", sizeof(bp->name) - 1);
 		}
 		snprintf(bp->name, sizeof(bp->name), "%s", y ? json_string_value(y) : "");
 		y = json_object_get(pe, "md5_key");
 		if (y && (!json_is_string(y) || strlen(json_string_value(y)) > 80)) {
 			snprintf(sub, sizeof(sub), "%s.md5_key", path);
-			return fail(c, sub, "must be a string of at most 80 characters (RFC 2385)");
+			return vx0_conf_fail(c, sub, "must be a string of at most 80 characters (RFC 2385)");
 		}
 		snprintf(bp->md5_key, sizeof(bp->md5_key), "%s", y ? json_string_value(y) : "");
 		y = json_object_get(pe, "passive");
@@ -530,7 +520,7 @@ parse_bgp(struct ctx *c, json_t *b, struct vx0_conf *conf)
 
 			snprintf(sub, sizeof(sub), "%s.families", path);
 			if (!json_is_array(y))
-				return fail(c, sub, "must be an array of \"ipv4\", \"ipv6\"");
+				return vx0_conf_fail(c, sub, "must be an array of \"ipv4\", \"ipv6\"");
 			json_array_foreach(y, j, f) {
 				const char *fs = json_string_value(f);
 
@@ -539,33 +529,33 @@ parse_bgp(struct ctx *c, json_t *b, struct vx0_conf *conf)
 				else if (fs && strcmp(fs, "ipv6") == 0)
 					bp->ipv6 = true;
 				else
-					return fail(c, sub, "unknown family (ipv4, ipv6)");
+					return vx0_conf_fail(c, sub, "unknown family (ipv4, ipv6)");
 			}
 		}
 		y = json_object_get(pe, "nexthop6");
 		if (y) {
 			snprintf(sub, sizeof(sub), "%s.nexthop6", path);
-			if (!json_is_string(y) || parse_prefix(json_string_value(y), &bp->nexthop6, false, false) < 0 ||
+			if (!json_is_string(y) || vx0_conf_parse_prefix(json_string_value(y), &bp->nexthop6, false, false) < 0 ||
 			    bp->nexthop6.family != AF_INET6)
-				return fail(c, sub, "must be an IPv6 address");
+				return vx0_conf_fail(c, sub, "must be an IPv6 address");
 		}
 	}
 	g->n_peers = x ? json_array_size(x) : 0;
 	x = json_object_get(b, "originate");
 	if (x && (!json_is_array(x) || json_array_size(x) > VX0_CONF_MAX_ORIGINATE))
-		return fail(c, "bgp.originate", "must be an array of at most %d prefixes", VX0_CONF_MAX_ORIGINATE);
+		return vx0_conf_fail(c, "bgp.originate", "must be an array of at most %d prefixes", VX0_CONF_MAX_ORIGINATE);
 	json_array_foreach(x, i, pe) {
 		snprintf(sub, sizeof(sub), "bgp.originate[%zu]", i);
-		if (!json_is_string(pe) || parse_prefix(json_string_value(pe), &g->originate[i], true, true) < 0)
-			return fail(c, sub, "must be a prefix like \"203.0.113.0/24\"");
+		if (!json_is_string(pe) || vx0_conf_parse_prefix(json_string_value(pe), &g->originate[i], true, true) < 0)
+			return vx0_conf_fail(c, sub, "must be a prefix like \"203.0.113.0/24\"");
 	}
 	g->n_originate = x ? json_array_size(x) : 0;
 	g->enabled = true;
 	return 0;
 }
 
-static int
-hexbytes(const char *s, uint8_t *out, size_t n)
+int
+vx0_conf_hexbytes(const char *s, uint8_t *out, size_t n)
 {
 	if (strlen(s) != 2 * n)
 		return -EINVAL;
@@ -593,7 +583,7 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 	int rc;
 
 	if (!json_is_array(a) || json_array_size(a) > VX0_CONF_MAX_SAS)
-		return fail(c, "sas", "must be an array of at most %d SAs", VX0_CONF_MAX_SAS);
+		return vx0_conf_fail(c, "sas", "must be an array of at most %d SAs", VX0_CONF_MAX_SAS);
 	conf->sas = calloc(json_array_size(a) + 1, sizeof(*conf->sas));
 	if (conf->sas == NULL)
 		return -ENOMEM;
@@ -606,24 +596,24 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 
 		snprintf(path, sizeof(path), "sas[%zu]", i);
 		if (!json_is_object(v))
-			return fail(c, path, "must be an object");
-		if ((rc = check_keys(c, path, v, keys)) < 0)
+			return vx0_conf_fail(c, path, "must be an object");
+		if ((rc = vx0_conf_check_keys(c, path, v, keys)) < 0)
 			return rc;
 		x = json_object_get(v, "spi");
 		snprintf(sub, sizeof(sub), "%s.spi", path);
 		t = json_string_value(x);
 		if (t == NULL || (spi = strtoul(t, &end, 0), *end != 0) || spi < 256 || spi > UINT32_MAX)
-			return fail(c, x ? sub : path, "\"spi\" must be a string like \"0x1001\" (256 .. 2^32-1; RFC 4303 2.1)");
+			return vx0_conf_fail(c, x ? sub : path, "\"spi\" must be a string like \"0x1001\" (256 .. 2^32-1; RFC 4303 2.1)");
 		sa->spi = (uint32_t)spi;
 		x = json_object_get(v, "direction");
 		t = json_string_value(x);
 		snprintf(sub, sizeof(sub), "%s.direction", path);
 		if (t == NULL || (strcmp(t, "in") != 0 && strcmp(t, "out") != 0))
-			return fail(c, x ? sub : path, "\"direction\" must be \"in\" or \"out\"");
+			return vx0_conf_fail(c, x ? sub : path, "\"direction\" must be \"in\" or \"out\"");
 		sa->outbound = strcmp(t, "out") == 0;
 		for (size_t k = 0; k < i; k++)
 			if (conf->sas[k].spi == sa->spi && conf->sas[k].outbound == sa->outbound)
-				return fail(c, path, "SPI 0x%x is used twice in that direction", sa->spi);
+				return vx0_conf_fail(c, path, "SPI 0x%x is used twice in that direction", sa->spi);
 		x = json_object_get(v, "alg");
 		t = json_string_value(x);
 		snprintf(sub, sizeof(sub), "%s.alg", path);
@@ -632,30 +622,30 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 		else if (t && (strcmp(t, "aes256gcm16") == 0 || strcmp(t, "aes-256-gcm") == 0))
 			sa->alg = 2;
 		else
-			return fail(c, x ? sub : path, "\"alg\" must be \"chacha20poly1305\" or \"aes256gcm16\"");
+			return vx0_conf_fail(c, x ? sub : path, "\"alg\" must be \"chacha20poly1305\" or \"aes256gcm16\"");
 		x = json_object_get(v, "key");
 		snprintf(sub, sizeof(sub), "%s.key", path);
-		if (!json_is_string(x) || hexbytes(json_string_value(x), sa->key, sizeof(sa->key)) < 0)
-			return fail(c, x ? sub : path, "\"key\" must be 72 hex digits: the 32-byte key and the 4-byte salt");
+		if (!json_is_string(x) || vx0_conf_hexbytes(json_string_value(x), sa->key, sizeof(sa->key)) < 0)
+			return vx0_conf_fail(c, x ? sub : path, "\"key\" must be 72 hex digits: the 32-byte key and the 4-byte salt");
 		x = json_object_get(v, "local");
 		snprintf(sub, sizeof(sub), "%s.local", path);
-		if (!json_is_string(x) || parse_prefix(json_string_value(x), &l, false, false) < 0 ||
+		if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &l, false, false) < 0 ||
 		    l.len != (l.family == AF_INET ? 32 : 128))
-			return fail(c, x ? sub : path, "\"local\" must be our tunnel address");
+			return vx0_conf_fail(c, x ? sub : path, "\"local\" must be our tunnel address");
 		x = json_object_get(v, "remote");
 		snprintf(sub, sizeof(sub), "%s.remote", path);
-		if (!json_is_string(x) || parse_prefix(json_string_value(x), &r, false, false) < 0 ||
+		if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &r, false, false) < 0 ||
 		    r.len != (r.family == AF_INET ? 32 : 128) || r.family != l.family)
-			return fail(c, x ? sub : path, "\"remote\" must be the peer's tunnel address, of local's family");
+			return vx0_conf_fail(c, x ? sub : path, "\"remote\" must be the peer's tunnel address, of local's family");
 		sa->family = l.family;
 		memcpy(sa->local, l.addr, 16);
 		memcpy(sa->remote, r.addr, 16);
 		sa->esn = json_is_true(json_object_get(v, "esn"));
-		if ((rc = get_uint(c, path, v, "replay_window", &sa->replay_window, 1024, 64, 4096)) < 0)
+		if ((rc = vx0_conf_get_uint(c, path, v, "replay_window", &sa->replay_window, 1024, 64, 4096)) < 0)
 			return rc;
 		if (sa->replay_window & (sa->replay_window - 1)) {
 			snprintf(sub, sizeof(sub), "%s.replay_window", path);
-			return fail(c, sub, "must be a power of two");
+			return vx0_conf_fail(c, sub, "must be a power of two");
 		}
 		x = json_object_get(v, "udp_encap");
 		if (x) {
@@ -665,7 +655,7 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 			snprintf(sub, sizeof(sub), "%s.udp_encap", path);
 			if (!json_is_string(x) || sscanf(json_string_value(x), "%u:%u%c", &sp, &dp, &tail) != 2 ||
 			    sp == 0 || dp == 0 || sp > 65535 || dp > 65535)
-				return fail(c, sub, "must be \"SPORT:DPORT\", like \"4500:4500\"");
+				return vx0_conf_fail(c, sub, "must be \"SPORT:DPORT\", like \"4500:4500\"");
 			sa->udp_sport = (uint16_t)sp;
 			sa->udp_dport = (uint16_t)dp;
 		}
@@ -676,8 +666,8 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 
 			snprintf(sub, sizeof(sub), "%s.lifetime", path);
 			if (!json_is_object(x))
-				return fail(c, sub, "must be an object");
-			if ((rc = check_keys(c, sub, x, lkeys)) < 0)
+				return vx0_conf_fail(c, sub, "must be an object");
+			if ((rc = vx0_conf_check_keys(c, sub, x, lkeys)) < 0)
 				return rc;
 			for (int k = 0; k < 6; k++) {
 				json_t *y = json_object_get(x, lkeys[k]);
@@ -686,7 +676,7 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 					char s2[200];
 
 					snprintf(s2, sizeof(s2), "%s.%s", sub, lkeys[k]);
-					return fail(c, s2, "must be a non-negative integer");
+					return vx0_conf_fail(c, s2, "must be a non-negative integer");
 				}
 				*f[k] = y ? (uint64_t)json_integer_value(y) : 0;
 			}
@@ -702,15 +692,16 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 	static const char *const keys[] = {
 		"eal", "profile", "lcores", "ports", "routes", "neighbours",
 		"exception_path", "icmp_rate_pps", "mbufs", "ring_size", "fib",
-		"stop_after_idle_ms", "stats_json", "comment", "bgp", "crypto", "sas", NULL };
+		"stop_after_idle_ms", "stats_json", "comment", "bgp", "crypto", "sas",
+		"ike", NULL };
 	static const char *const ep_keys[] = { "tap", "rate_pps", "burst", NULL };
 	static const char *const fib_keys[] = { "max_routes4", "max_routes6", "max_next_hops", NULL };
 	json_t *x;
 	int rc;
 
 	if (!json_is_object(root))
-		return fail(c, "", "the configuration must be a JSON object");
-	if ((rc = check_keys(c, "", root, keys)) < 0)
+		return vx0_conf_fail(c, "", "the configuration must be a JSON object");
+	if ((rc = vx0_conf_check_keys(c, "", root, keys)) < 0)
 		return rc;
 	if ((x = json_object_get(root, "eal")) && (rc = parse_eal(c, x, conf)) < 0)
 		return rc;
@@ -723,14 +714,14 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		else if (p && strcmp(p, "performance") == 0)
 			conf->profile = VX0_PROFILE_PERF;
 		else
-			return fail(c, "profile", "must be \"lab\" or \"performance\"");
+			return vx0_conf_fail(c, "profile", "must be \"lab\" or \"performance\"");
 	}
 	if ((x = json_object_get(root, "lcores")) == NULL)
-		return fail(c, "", "missing \"lcores\"");
+		return vx0_conf_fail(c, "", "missing \"lcores\"");
 	if ((rc = parse_lcores(c, x, conf)) < 0)
 		return rc;
 	if ((x = json_object_get(root, "ports")) == NULL)
-		return fail(c, "", "missing \"ports\"");
+		return vx0_conf_fail(c, "", "missing \"ports\"");
 	if ((rc = parse_ports(c, x, conf)) < 0)
 		return rc;
 	if ((x = json_object_get(root, "routes")) && (rc = parse_routes(c, x, conf)) < 0)
@@ -746,22 +737,24 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		json_t *e;
 
 		if (!json_is_object(x))
-			return fail(c, "crypto", "must be an object");
-		if ((rc = check_keys(c, "crypto", x, ck)) < 0)
+			return vx0_conf_fail(c, "crypto", "must be an object");
+		if ((rc = vx0_conf_check_keys(c, "crypto", x, ck)) < 0)
 			return rc;
 		e = json_object_get(x, "engine");
 		if (e && (!json_is_string(e) || strlen(json_string_value(e)) >= sizeof(conf->crypto_engine)))
-			return fail(c, "crypto.engine", "must be an engine name (\"sodium\", \"cryptodev\")");
+			return vx0_conf_fail(c, "crypto.engine", "must be an engine name (\"sodium\", \"cryptodev\")");
 		if (e)
 			snprintf(conf->crypto_engine, sizeof(conf->crypto_engine), "%s", json_string_value(e));
 		e = json_object_get(x, "args");
 		if (e && (!json_is_string(e) || strlen(json_string_value(e)) >= sizeof(conf->crypto_args)))
-			return fail(c, "crypto.args", "must be a string of at most %zu characters",
+			return vx0_conf_fail(c, "crypto.args", "must be a string of at most %zu characters",
 				    sizeof(conf->crypto_args) - 1);
 		if (e)
 			snprintf(conf->crypto_args, sizeof(conf->crypto_args), "%s", json_string_value(e));
 	}
 	if ((x = json_object_get(root, "sas")) && (rc = parse_sas(c, x, conf)) < 0)
+		return rc;
+	if ((x = json_object_get(root, "ike")) && (rc = vx0_conf_parse_ike(c, x, conf)) < 0)
 		return rc;
 	for (unsigned int i = 0; i < conf->n_routes; i++) {
 		const struct vx0_conf_route *r = &conf->routes[i];
@@ -775,7 +768,7 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 				break;
 		if (k == conf->n_sas) {
 			snprintf(path, sizeof(path), "routes[%u].sa", i);
-			return fail(c, path, "no outbound SA with SPI 0x%x in \"sas\"", r->sa_spi);
+			return vx0_conf_fail(c, path, "no outbound SA with SPI 0x%x in \"sas\"", r->sa_spi);
 		}
 	}
 	conf->punt_tap = true;
@@ -786,42 +779,42 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		json_t *t;
 
 		if (!json_is_object(x))
-			return fail(c, "exception_path", "must be an object");
-		if ((rc = check_keys(c, "exception_path", x, ep_keys)) < 0)
+			return vx0_conf_fail(c, "exception_path", "must be an object");
+		if ((rc = vx0_conf_check_keys(c, "exception_path", x, ep_keys)) < 0)
 			return rc;
 		t = json_object_get(x, "tap");
 		if (t && !json_is_boolean(t))
-			return fail(c, "exception_path.tap", "must be true or false");
+			return vx0_conf_fail(c, "exception_path.tap", "must be true or false");
 		if (t)
 			conf->punt_tap = json_is_true(t);
-		if ((rc = get_uint(c, "exception_path", x, "rate_pps", &conf->punt_rate_pps, 10000, 1, 10000000)) < 0 ||
-		    (rc = get_uint(c, "exception_path", x, "burst", &conf->punt_burst, 256, 1, 1000000)) < 0)
+		if ((rc = vx0_conf_get_uint(c, "exception_path", x, "rate_pps", &conf->punt_rate_pps, 10000, 1, 10000000)) < 0 ||
+		    (rc = vx0_conf_get_uint(c, "exception_path", x, "burst", &conf->punt_burst, 256, 1, 1000000)) < 0)
 			return rc;
 	}
-	if ((rc = get_uint(c, "", root, "icmp_rate_pps", &conf->icmp_rate_pps, 1000, 0, 1000000)) < 0 ||
-	    (rc = get_uint(c, "", root, "mbufs", &conf->mbufs, 16383, 1023, 16777215)) < 0 ||
-	    (rc = get_uint(c, "", root, "ring_size", &conf->ring_size, 1024, 64, 65536)) < 0 ||
-	    (rc = get_uint(c, "", root, "stop_after_idle_ms", &conf->stop_after_idle_ms, 0, 0, 3600000)) < 0)
+	if ((rc = vx0_conf_get_uint(c, "", root, "icmp_rate_pps", &conf->icmp_rate_pps, 1000, 0, 1000000)) < 0 ||
+	    (rc = vx0_conf_get_uint(c, "", root, "mbufs", &conf->mbufs, 16383, 1023, 16777215)) < 0 ||
+	    (rc = vx0_conf_get_uint(c, "", root, "ring_size", &conf->ring_size, 1024, 64, 65536)) < 0 ||
+	    (rc = vx0_conf_get_uint(c, "", root, "stop_after_idle_ms", &conf->stop_after_idle_ms, 0, 0, 3600000)) < 0)
 		return rc;
 	if (conf->ring_size & (conf->ring_size - 1))
-		return fail(c, "ring_size", "must be a power of two");
+		return vx0_conf_fail(c, "ring_size", "must be a power of two");
 	x = json_object_get(root, "fib");
 	conf->max_routes4 = 65536;
 	conf->max_routes6 = 16384;
 	conf->max_nh = 4096;
 	if (x) {
 		if (!json_is_object(x))
-			return fail(c, "fib", "must be an object");
-		if ((rc = check_keys(c, "fib", x, fib_keys)) < 0 ||
-		    (rc = get_uint(c, "fib", x, "max_routes4", &conf->max_routes4, 65536, 16, 4000000)) < 0 ||
-		    (rc = get_uint(c, "fib", x, "max_routes6", &conf->max_routes6, 16384, 16, 4000000)) < 0 ||
-		    (rc = get_uint(c, "fib", x, "max_next_hops", &conf->max_nh, 4096, 16, 1u << 24)) < 0)
+			return vx0_conf_fail(c, "fib", "must be an object");
+		if ((rc = vx0_conf_check_keys(c, "fib", x, fib_keys)) < 0 ||
+		    (rc = vx0_conf_get_uint(c, "fib", x, "max_routes4", &conf->max_routes4, 65536, 16, 4000000)) < 0 ||
+		    (rc = vx0_conf_get_uint(c, "fib", x, "max_routes6", &conf->max_routes6, 16384, 16, 4000000)) < 0 ||
+		    (rc = vx0_conf_get_uint(c, "fib", x, "max_next_hops", &conf->max_nh, 4096, 16, 1u << 24)) < 0)
 			return rc;
 	}
 	x = json_object_get(root, "stats_json");
 	if (x) {
 		if (!json_is_string(x) || strlen(json_string_value(x)) >= sizeof(conf->stats_json))
-			return fail(c, "stats_json", "must be a file path");
+			return vx0_conf_fail(c, "stats_json", "must be a file path");
 		snprintf(conf->stats_json, sizeof(conf->stats_json), "%s", json_string_value(x));
 	}
 	/* routes whose port is implied: find the connected subnet of the gateway */
@@ -848,7 +841,7 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 			}
 		if (r->port < 0) {
 			snprintf(path, sizeof(path), "routes[%u].via", i);
-			return fail(c, path, "gateway is on no port's subnet; add \"port\"");
+			return vx0_conf_fail(c, path, "gateway is on no port's subnet; add \"port\"");
 		}
 	}
 	return 0;

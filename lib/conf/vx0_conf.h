@@ -117,6 +117,36 @@ struct vx0_conf_bgp {
 	unsigned int n_originate;
 };
 
+#define VX0_CONF_MAX_IKE_PEERS 16
+#define VX0_CONF_MAX_TS 4
+
+struct vx0_conf_ike_peer {
+	char name[32];
+	int family;
+	uint8_t addr[16];
+	char local_id[128], remote_id[128]; /* FQDN identities; "" = our/their address */
+	char psk_file[256];       /* PSK authentication: a root-only file */
+	char ed25519_key_file[256]; /* Ed25519: our 32-byte seed, hex, root-only */
+	uint8_t peer_pk[32];      /* Ed25519: the peer's raw public key */
+	bool ed25519;
+	bool initiate;
+	bool pfs;
+	int esp_algs[2];          /* 1 chacha20-poly1305, 2 aes-256-gcm, in order */
+	unsigned int n_esp_algs;
+	struct vx0_conf_prefix local_ts[VX0_CONF_MAX_TS], remote_ts[VX0_CONF_MAX_TS];
+	unsigned int n_local_ts, n_remote_ts;
+	uint32_t child_lifetime_s, ike_lifetime_s;
+};
+
+struct vx0_conf_ike {
+	bool enabled;
+	int family;
+	uint8_t local[16];
+	uint32_t dpd_ms;
+	struct vx0_conf_ike_peer peers[VX0_CONF_MAX_IKE_PEERS];
+	unsigned int n_peers;
+};
+
 struct vx0_conf {
 	char *eal_argv[VX0_CONF_MAX_EAL_ARGS];
 	int eal_argc;
@@ -146,6 +176,7 @@ struct vx0_conf {
 	char crypto_args[128];
 	struct vx0_conf_sa *sas;
 	unsigned int n_sas;
+	struct vx0_conf_ike ike;
 };
 
 /* Parse and validate; on error returns -EINVAL with a message in err. */

@@ -11,6 +11,7 @@
 struct vx0_neigh;
 struct vx0_evloop;
 struct vx0_ctl_bgp;
+struct vx0_ctl_ike;
 struct vx0_bgp;
 
 /* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
@@ -38,9 +39,16 @@ struct vx0_ctl {
 	 * (another thread) while it reads them; never by data-plane lcores */
 	pthread_mutex_t lock;      /* recursive: FIB batches nest in polls */
 	struct vx0_ctl_bgp *bgp;   /* NULL: no BGP configured */
+	struct vx0_ctl_ike *ike;   /* NULL: no IKE configured */
 	uint64_t evloop_ms;        /* last time the event loop was served */
 	uint64_t stop_grace_ms;    /* when a requested stop proceeds (0: not yet) */
 };
+
+/* ctl_ike.c */
+int vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_ike_stop(struct vx0_ctl *ctl);
+void vx0_ctl_ike_counts(struct vx0_ctl *ctl, uint64_t *up, uint64_t *down, uint64_t *rekeys,
+			uint64_t *errors, unsigned int *active);
 
 /* ctl_bgp.c */
 int vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen);

@@ -1,0 +1,126 @@
+"""Lab: two vx0d nodes key their ESP link with IKEv2 alone (no static SAs):
+X initiates with a pre-shared key, each CHILD_SA lands in the SAD, the
+peer's traffic selectors become tunnel routes, and the hosts behind the
+nodes reach each other through the tunnel. Then a CHILD_SA rekey.
+
+  host A ── a [ vx0d X ] w ═══ IKE + ESP ═══ w [ vx0d Y ] a ── host B
+  198.51.100.2/25     203.0.113.1/30         203.0.113.2/30     198.51.100.130/25
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+from vx0lab import PY, Netns, Vx0d, wait_for
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROBE = os.path.join(HERE, "udp_probe.py")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    net = Netns("k")
+    nodes = []
+    d = tmp_path_factory.mktemp("ike")
+    psk = d / "psk"
+    psk.write_text(os.urandom(24).hex() + "\n")
+    os.chmod(psk, 0o600)
+    try:
+        nsx, nsy, nsa, nsb = net.ns("X"), net.ns("Y"), net.ns("A"), net.ns("B")
+        p = net.prefix[-7:]
+        ha, xa, hb, ya, xw, yw = (f"h{p}a", f"x{p}a", f"h{p}b", f"y{p}a", f"x{p}w", f"y{p}w")
+        net.veth(nsa, ha, nsx, xa)
+        net.veth(nsb, hb, nsy, ya)
+        net.veth(nsx, xw, nsy, yw)
+        for ns, ifn, a4, g4, a6, g6 in ((nsa, ha, "198.51.100.2/25", "198.51.100.1",
+                                         "2001:db8:a::2/64", "2001:db8:a::1"),
+                                        (nsb, hb, "198.51.100.130/25", "198.51.100.129",
+                                         "2001:db8:c::2/64", "2001:db8:c::1")):
+            net.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
+            net.run(ns, "ip", "addr", "add", a4, "dev", ifn)
+            net.run(ns, "ip", "addr", "add", a6, "dev", ifn, "nodad")
+            net.run(ns, "ip", "route", "add", "default", "via", g4)
+            net.run(ns, "ip", "-6", "route", "add", "default", "via", g6)
+        for ns, ifs in ((nsx, (xa, xw)), (nsy, (ya, yw))):
+            for ifn in ifs:
+                net.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
+
+        def conf(inner4, inner6, wan, peer, lts, rts, ifa, ifw, initiate, myid, peerid):
+            return {
+                "lcores": [{"id": 0, "roles": ["ctl"]},
+                           {"id": 1, "roles": ["rx", "tx", "crypto"]}],
+                "ports": [
+                    {"name": "a", "device": f"net_af_packet0,iface={ifa}",
+                     "addresses": [inner4, inner6]},
+                    {"name": "w", "device": f"net_af_packet1,iface={ifw}",
+                     "addresses": [wan + "/30"]},
+                ],
+                "ike": {"local": wan, "dpd_ms": 0, "peers": [{
+                    "name": "other", "address": peer, "psk_file": str(psk),
+                    "local_id": myid, "remote_id": peerid, "initiate": initiate,
+                    "pfs": True, "local_ts": lts, "remote_ts": rts,
+                    "child_lifetime_s": 600}]},
+            }
+        cx = conf("198.51.100.1/25", "2001:db8:a::1/64", "203.0.113.1", "203.0.113.2",
+                  ["198.51.100.0/25", "2001:db8:a::/64"], ["198.51.100.128/25", "2001:db8:c::/64"],
+                  xa, xw, True, "x.vx0", "y.vx0")
+        cy = conf("198.51.100.129/25", "2001:db8:c::1/64", "203.0.113.2", "203.0.113.1",
+                  ["198.51.100.128/25", "2001:db8:c::/64"], ["198.51.100.0/25", "2001:db8:a::/64"],
+                  ya, yw, False, "y.vx0", "x.vx0")
+        nodes.append(Vx0d(net, nsy, cy, "ky"))
+        nodes.append(Vx0d(net, nsx, cx, "kx"))
+        yield {"net": net, "Y": nodes[0], "X": nodes[1], "A": nsa, "B": nsb}
+    finally:
+        for n in nodes:
+            n.stop()
+        net.close()
+
+
+def sas(node):
+    return {v[0]: v for v in node.telemetry("/vx0/sa")[0].values()}
+
+
+def ping(lab, addr, count=3):
+    six = ["-6"] if ":" in addr else []
+    r = lab["net"].run(lab["A"], "ping", *six, "-c", str(count), "-i", "0.2", "-W", "2", addr,
+                       check=False)
+    return r.returncode, r.stdout
+
+
+def test_child_sa_installed_on_both_nodes(lab):
+    wait_for(lambda: len(sas(lab["X"])) == 2 and len(sas(lab["Y"])) == 2, 20,
+             what="CHILD_SA pairs in both SADs")
+    sx, sy = sas(lab["X"]), sas(lab["Y"])
+    # X's inbound SPI is Y's outbound one and the reverse
+    x_in = [s for s, v in sx.items() if v[1] == "in"]
+    y_out = [s for s, v in sy.items() if v[1] == "out"]
+    assert x_in == y_out
+    assert lab["X"].telemetry("/vx0/fib,198.51.100.130")[0]["result"] == "tunnel"
+    assert lab["X"].telemetry("/vx0/fib,2001:db8:c::2")[0]["result"] == "tunnel"
+
+
+@pytest.mark.parametrize("addr", ["198.51.100.130", "2001:db8:c::2"])
+def test_traffic_through_ike_keyed_tunnel(lab, addr):
+    rc, out = ping(lab, addr)
+    assert rc == 0, out
+    assert "ttl=62" in out or "hlim=62" in out, out
+
+
+def test_udp_byte_exact(lab):
+    payload = os.urandom(1000)
+    rx = subprocess.Popen(["ip", "netns", "exec", lab["B"], PY, PROBE, "recv", "198.51.100.130",
+                           "5555", "5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert rx.stdout.readline().strip() == "ready"
+        lab["net"].run(lab["A"], PY, PROBE, "send", "198.51.100.130", "5555", payload.hex())
+        out = json.loads(rx.stdout.readline())
+    finally:
+        rx.wait(10)
+    assert out.get("payload") == payload.hex()
+
+
+def test_zz_clean_exit(lab):
+    for n in (lab["X"], lab["Y"]):
+        rc, stats = n.stop()
+        assert rc == 0 and stats["mbufs_in_use"] == 0
