@@ -81,6 +81,15 @@ static const struct bad_case bad[] = {
 	{ "{" LC ", " PORT ", \"neighbours\": [{\"port\": \"q\", \"address\": \"198.51.100.2\", \"mac\": \"02:00:00:00:00:02\"}]}",
 	  "neighbours[0].port" },
 	{ "{" LC ", " PORT ", \"a\": 1, \"a\": 2}", "duplicate object key" },
+	{ "{" LC ", " PORT ", \"sas\": [{\"spi\": \"0x1001\", \"direction\": \"in\", \"alg\": \"aes256gcm16\",\n \"key\": \"00\", \"local\": \"198.51.100.1\", \"remote\": \"198.51.100.2\"}]}",
+	  "bad.json:2: sas[0].key: \"key\" must be 72 hex digits" },
+	{ "{" LC ", " PORT ", \"routes\": [{\"prefix\": \"203.0.113.0/24\", \"sa\": \"0x99\"}]}",
+	  "routes[0].sa: no outbound SA with SPI 0x99" },
+	{ "{" LC ", " PORT ", \"bgp\": {\"as\": 65001, \"router_id\": \"2001:db8::1\"}}",
+	  "bgp.router_id: \"router_id\" must be an IPv4 address" },
+	{ "{" LC ", " PORT ", \"ike\": {\"local\": \"198.51.100.1\", \"peers\": [{\"address\": \"198.51.100.2\","
+	  " \"local_ts\": [\"198.51.100.0/24\"], \"remote_ts\": [\"203.0.113.0/24\"]}]}}",
+	  "ike.peers[0]: give either \"psk_file\"" },
 };
 
 static void
@@ -121,6 +130,17 @@ test_demo_config_file_is_valid(void)
 
 	CHECK_EQ(vx0_conf_load_file(VX0_SOURCE_ROOT "/config/demo.json", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.n_ports, 2);
+	vx0_conf_free(&c);
+	/* the documented example: every section, valid */
+	CHECK_EQ(vx0_conf_load_file(VX0_SOURCE_ROOT "/config/node-example.json", &c, err, sizeof(err)), 0);
+	if (err[0])
+		fprintf(stderr, "%s\n", err);
+	CHECK(c.bgp.enabled && c.bgp.n_peers == 1 && c.bgp.n_originate == 2);
+	CHECK(c.ike.enabled && c.ike.n_peers == 1 && c.ike.peers[0].initiate);
+	CHECK_EQ(c.n_sas, 2);
+	CHECK_EQ(c.sas[0].key[0], 0x00);
+	CHECK_EQ(c.sas[1].key[35], 0x43);
+	CHECK_EQ(c.routes[0].dst.len, 0);
 	vx0_conf_free(&c);
 	CHECK(vx0_conf_load_file("/nonexistent/vx0.json", &c, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "/nonexistent/vx0.json") != NULL);
