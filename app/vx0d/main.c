@@ -19,6 +19,8 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include <sodium.h>
+
 #include "vx0_conf.h"
 #include "vx0_crypto.h"
 #include "vx0_crypto_sodium.h"
@@ -158,6 +160,10 @@ main(int argc, char **argv)
 	if (config == NULL) {
 		usage(stderr);
 		return 2;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "vx0d: libsodium cannot initialise\n");
+		return 1;
 	}
 	rc = vx0_conf_load_file(config, &conf, err, sizeof(err));
 	if (rc < 0) {

@@ -31,5 +31,6 @@ int vx0_conf_parse_prefix(const char *s, struct vx0_conf_prefix *p, bool need_le
 int vx0_conf_hexbytes(const char *s, uint8_t *out, size_t n);
 
 int vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf);
+int vx0_conf_parse_dht(struct ctx *c, json_t *dht, struct vx0_conf *conf);
 
 #endif

@@ -147,6 +147,22 @@ struct vx0_conf_ike {
 	unsigned int n_peers;
 };
 
+#define VX0_CONF_MAX_DHT_BOOTSTRAP 16
+
+struct vx0_conf_dht {
+	bool enabled;
+	char bind[64];            /* "198.51.100.1:6881" or "[2001:db8::1]:6881" */
+	char bootstrap[VX0_CONF_MAX_DHT_BOOTSTRAP][64];
+	unsigned int n_bootstrap;
+	uint32_t k;               /* bucket size: 8 mainline, 20 vx0 */
+	char state_file[256];     /* id and routing table, written atomically */
+	/* descriptor publishing (doc/descriptor.md): both key files or none */
+	char identity_key_file[256]; /* Ed25519 seed, created 0600 if missing */
+	char onion_key_file[256];    /* X25519 secret, created 0600 if missing */
+	uint32_t tier;            /* 1 backbone, 2 regional, 3 edge */
+	char exit_policy[97];
+};
+
 struct vx0_conf {
 	char *eal_argv[VX0_CONF_MAX_EAL_ARGS];
 	int eal_argc;
@@ -177,6 +193,7 @@ struct vx0_conf {
 	struct vx0_conf_sa *sas;
 	unsigned int n_sas;
 	struct vx0_conf_ike ike;
+	struct vx0_conf_dht dht;
 };
 
 /* Parse and validate; on error returns -EINVAL with a message in err. */

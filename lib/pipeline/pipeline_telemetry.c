@@ -18,6 +18,7 @@
 #include <rte_telemetry.h>
 
 #include "vx0_bgp.h"
+#include "vx0_dht.h"
 #include "vx0_crypto.h"
 #include "vx0_ctl.h"
 
@@ -504,6 +505,53 @@ tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static void
+hex(char *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static int
+tel_dht(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_ctl *ctl = tel_node->ctl;
+	struct vx0_dht_stats st;
+	struct vx0_dht *dht;
+	uint64_t published;
+	char h[80];
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&ctl->lock);
+	dht = vx0_ctl_dht_node(ctl, &published);
+	rte_tel_data_add_dict_string(d, "enabled", dht ? "yes" : "no");
+	if (dht) {
+		vx0_dht_get_stats(dht, &st);
+		hex(h, vx0_dht_id(dht), VX0_DHT_ID_LEN);
+		rte_tel_data_add_dict_string(d, "id", h);
+		if (vx0_ctl_dht_identity(ctl)) {
+			hex(h, vx0_ctl_dht_identity(ctl), 32);
+			rte_tel_data_add_dict_string(d, "identity", h);
+		}
+		rte_tel_data_add_dict_u64(d, "table_nodes", st.table_nodes);
+		rte_tel_data_add_dict_u64(d, "table_good", st.table_good);
+		rte_tel_data_add_dict_u64(d, "table_buckets", st.table_buckets);
+		rte_tel_data_add_dict_u64(d, "items", st.items);
+		rte_tel_data_add_dict_u64(d, "infohashes", st.infohashes);
+		rte_tel_data_add_dict_u64(d, "lookups_active", st.lookups_active);
+		rte_tel_data_add_dict_u64(d, "rx_packets", st.rx_packets);
+		rte_tel_data_add_dict_u64(d, "tx_packets", st.tx_packets);
+		rte_tel_data_add_dict_u64(d, "rx_dropped", st.rx_dropped);
+		rte_tel_data_add_dict_u64(d, "rx_queries", st.rx_queries);
+		rte_tel_data_add_dict_u64(d, "timeouts", st.timeouts);
+		rte_tel_data_add_dict_u64(d, "descriptors_published", published);
+	}
+	pthread_mutex_unlock(&ctl->lock);
+	return 0;
+}
+
 int
 vx0_telemetry_register(struct vx0_node *node)
 {
@@ -526,6 +574,8 @@ vx0_telemetry_register(struct vx0_node *node)
 			"p<id>: [address, state, remote AS, up s, received, accepted, advertised, last error]") ||
 	    rte_telemetry_register_cmd("/vx0/bgp/route", tel_bgp_route,
 			"RIB paths for a prefix (exact) or an address (longest match). Parameters: prefix or address") ||
+	    rte_telemetry_register_cmd("/vx0/dht", tel_dht,
+			"DHT node: id, identity, routing table, items, lookups, descriptor publishing") ||
 	    rte_telemetry_register_cmd("/vx0/sa", tel_sa,
 			"ESP SAs: s<i>: [spi, dir, alg, packets, bytes, replay drops, auth drops, other drops]") ||
 	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]"))

@@ -12,6 +12,8 @@ struct vx0_neigh;
 struct vx0_evloop;
 struct vx0_ctl_bgp;
 struct vx0_ctl_ike;
+struct vx0_ctl_dht;
+struct vx0_dht;
 struct vx0_bgp;
 
 /* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
@@ -40,9 +42,16 @@ struct vx0_ctl {
 	pthread_mutex_t lock;      /* recursive: FIB batches nest in polls */
 	struct vx0_ctl_bgp *bgp;   /* NULL: no BGP configured */
 	struct vx0_ctl_ike *ike;   /* NULL: no IKE configured */
+	struct vx0_ctl_dht *dht;   /* NULL: no DHT configured */
 	uint64_t evloop_ms;        /* last time the event loop was served */
 	uint64_t stop_grace_ms;    /* when a requested stop proceeds (0: not yet) */
 };
+
+/* ctl_dht.c */
+int vx0_ctl_dht_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_dht_stop(struct vx0_ctl *ctl);
+struct vx0_dht *vx0_ctl_dht_node(struct vx0_ctl *ctl, uint64_t *published);
+const uint8_t *vx0_ctl_dht_identity(struct vx0_ctl *ctl);
 
 /* ctl_ike.c */
 int vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen);
