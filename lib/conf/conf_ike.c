@@ -138,7 +138,7 @@ vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf)
 		if ((rc = ts_list(c, path, pe, "local_ts", ip->local_ts, &ip->n_local_ts)) < 0 ||
 		    (rc = ts_list(c, path, pe, "remote_ts", ip->remote_ts, &ip->n_remote_ts)) < 0 ||
 		    (rc = vx0_conf_get_uint(c, path, pe, "child_lifetime_s", &ip->child_lifetime_s,
-					    3600, 60, 86400 * 7)) < 0 ||
+					    3600, 20, 86400 * 7)) < 0 ||
 		    (rc = vx0_conf_get_uint(c, path, pe, "ike_lifetime_s", &ip->ike_lifetime_s,
 					    14400, 60, 86400 * 30)) < 0)
 			return rc;
