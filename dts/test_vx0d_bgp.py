@@ -17,7 +17,7 @@ BIRD_CONF = """
 router id 203.0.113.2;
 log stderr all;
 protocol device {}
-protocol static s4 { ipv4; route 203.0.113.128/26 blackhole; }
+protocol static s4 { ipv4; route 203.0.113.128/26 blackhole; route 203.0.113.64/26 blackhole; }
 protocol static s6 { ipv6; route 2001:db8:100::/48 blackhole; }
 protocol bgp vx0 {
     local 203.0.113.2 as 65002;
@@ -92,7 +92,12 @@ def lab():
             "bgp": {"as": 65001, "router_id": "203.0.113.1", "hold_time": 9,
                     "connect_retry_ms": 1000,
                     "peers": [{"name": "bird", "address": "203.0.113.2", "as": 65002,
-                               "families": ["ipv4", "ipv6"], "nexthop6": "2001:db8:b::1"}],
+                               "families": ["ipv4", "ipv6"], "nexthop6": "2001:db8:b::1",
+                               "import": {"default": "reject", "terms": [
+                                   {"prefixes": ["203.0.113.128/25 le 32"], "set_local_pref": 300,
+                                    "add_communities": ["65001:77"], "action": "accept"},
+                                   {"prefixes": ["2001:db8::/32 le 64"], "action": "accept"}]},
+                               "export": {"terms": [{"prepend": 2, "action": "accept"}]}}],
                     "originate": ["198.51.100.0/24"]},
         }
         node = Vx0d(net, nsn, conf, "g")
@@ -141,6 +146,22 @@ def test_learned_routes_in_fib_and_forwarding(lab):
     for addr in ("203.0.113.130", "2001:db8:100::1"):
         rc, out = ping(lab, addr)
         assert rc == 0, out
+
+
+def test_import_and_export_policy(lab):
+    # 203.0.113.64/26 is not in the import policy: received, rejected, not in the FIB
+    wait_for(lambda: lab["node"].telemetry("/vx0/bgp/route,203.0.113.64/26")[0].get("paths") == 1,
+             15, what="rejected path in the RIB")
+    r = lab["node"].telemetry("/vx0/bgp/route,203.0.113.64/26")[0]
+    assert r["path0"][0] == "rejected"
+    assert lab["node"].telemetry("/vx0/fib,203.0.113.70")[0]["result"] == "connected"
+    r = lab["node"].telemetry("/vx0/bgp/route,203.0.113.128/26")[0]
+    assert r["path0"][3].startswith("local_pref 300")
+    nb = lab["node"].telemetry("/vx0/bgp/neighbors")[0]["p0"]
+    assert int(nb[4]) == 3 and int(nb[5]) == 2  # received 3 prefixes, accepted 2
+    # the export policy prepends our AS twice
+    wait_for(lambda: "65001 65001 65001" in lab["bird"].route_text("198.51.100.0/24"), 15,
+             what="prepended AS path at BIRD")
 
 
 def test_withdraw_removes_route_and_traffic_stops(lab):

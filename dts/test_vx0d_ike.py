@@ -135,6 +135,8 @@ def test_rekey_mid_stream_loses_nothing(lab):
         rx.wait(10)
     after = set(sas(lab["X"]))
     assert after - before, "no rekey happened during the stream"
+    ike = lab["X"].telemetry("/vx0/ike")[0]
+    assert ike["child_sa_rekeys"] >= 1 and ike["install_errors"] == 0, ike
     assert got["count"] == sent and got["in_order"], (got, sent)
 
 

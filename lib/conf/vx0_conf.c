@@ -436,7 +436,7 @@ parse_bgp(struct ctx *c, json_t *b, struct vx0_conf *conf)
 					    "peers", "originate", NULL };
 	static const char *const pkeys[] = { "name", "address", "as", "passive", "families",
 					     "hold_time", "max_prefix", "md5_key", "ttl_security",
-					     "graceful_restart", "nexthop6", NULL };
+					     "graceful_restart", "nexthop6", "import", "export", NULL };
 	struct vx0_conf_bgp *g = &conf->bgp;
 	struct vx0_conf_prefix p;
 	uint32_t v;
@@ -531,6 +531,18 @@ parse_bgp(struct ctx *c, json_t *b, struct vx0_conf *conf)
 				else
 					return vx0_conf_fail(c, sub, "unknown family (ipv4, ipv6)");
 			}
+		}
+		y = json_object_get(pe, "import");
+		if (y) {
+			snprintf(sub, sizeof(sub), "%s.import", path);
+			if ((rc = vx0_conf_parse_bgp_policy(c, sub, y, &bp->import)) < 0)
+				return rc;
+		}
+		y = json_object_get(pe, "export");
+		if (y) {
+			snprintf(sub, sizeof(sub), "%s.export", path);
+			if ((rc = vx0_conf_parse_bgp_policy(c, sub, y, &bp->export)) < 0)
+				return rc;
 		}
 		y = json_object_get(pe, "nexthop6");
 		if (y) {
@@ -910,6 +922,10 @@ vx0_conf_free(struct vx0_conf *conf)
 {
 	for (int i = 0; i < conf->eal_argc; i++)
 		free(conf->eal_argv[i]);
+	for (unsigned int i = 0; i < VX0_CONF_MAX_BGP_PEERS; i++) {
+		vx0_conf_policy_free(conf->bgp.peers[i].import);
+		vx0_conf_policy_free(conf->bgp.peers[i].export);
+	}
 	free(conf->routes);
 	free(conf->neighbours);
 	if (conf->sas)

@@ -103,6 +103,8 @@ struct vx0_conf_bgp_peer {
 	uint8_t ttl_security;     /* GTSM hops, 0 = off */
 	bool graceful_restart;
 	struct vx0_conf_prefix nexthop6; /* IPv6 next hop to announce over an IPv4 session */
+	/* lib/bgp policies (struct vx0_bgp_policy), owned by the config; NULL: accept all */
+	void *import, *export;
 };
 
 struct vx0_conf_bgp {

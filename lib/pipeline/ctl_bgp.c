@@ -186,6 +186,9 @@ vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 		snprintf(pc.md5_key, sizeof(pc.md5_key), "%s", cp->md5_key);
 		pc.ttl_security = cp->ttl_security;
 		snprintf(pc.name, sizeof(pc.name), "%s", cp->name);
+		/* the config owns the policies and outlives the speaker */
+		pc.import = cp->import;
+		pc.export = cp->export;
 		rc = vx0_bgp_io_peer_add(b->io, &pc);
 		sodium_memzero(pc.md5_key, sizeof(pc.md5_key)); /* a secret */
 		if (rc < 0) {

@@ -552,6 +552,28 @@ tel_dht(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_ctl *ctl = tel_node->ctl;
+	uint64_t up, down, rekeys, errors;
+	unsigned int active;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&ctl->lock);
+	rte_tel_data_add_dict_string(d, "enabled", ctl->ike ? "yes" : "no");
+	vx0_ctl_ike_counts(ctl, &up, &down, &rekeys, &errors, &active);
+	rte_tel_data_add_dict_u64(d, "child_sas_active", active);
+	rte_tel_data_add_dict_u64(d, "child_sas_up", up);
+	rte_tel_data_add_dict_u64(d, "child_sas_down", down);
+	rte_tel_data_add_dict_u64(d, "child_sa_rekeys", rekeys);
+	rte_tel_data_add_dict_u64(d, "install_errors", errors);
+	pthread_mutex_unlock(&ctl->lock);
+	return 0;
+}
+
 int
 vx0_telemetry_register(struct vx0_node *node)
 {
@@ -574,6 +596,8 @@ vx0_telemetry_register(struct vx0_node *node)
 			"p<id>: [address, state, remote AS, up s, received, accepted, advertised, last error]") ||
 	    rte_telemetry_register_cmd("/vx0/bgp/route", tel_bgp_route,
 			"RIB paths for a prefix (exact) or an address (longest match). Parameters: prefix or address") ||
+	    rte_telemetry_register_cmd("/vx0/ike", tel_ike,
+			"IKEv2: CHILD_SAs active, established, deleted, rekeyed") ||
 	    rte_telemetry_register_cmd("/vx0/dht", tel_dht,
 			"DHT node: id, identity, routing table, items, lookups, descriptor publishing") ||
 	    rte_telemetry_register_cmd("/vx0/sa", tel_sa,
