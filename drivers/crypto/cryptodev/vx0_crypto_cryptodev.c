@@ -524,6 +524,7 @@ run_enq(struct cdev_engine *e, uint16_t qp, uint8_t dev_id, void **cs,
 {
 	struct cdev_qp *q = &e->qp[qp];
 	uint16_t i, sent = 0, back = 0;
+	unsigned int stuck = 0;
 
 	for (i = 0; i < n; i++)
 		if (ops[i]->data_len > UINT16_MAX) /* an mbuf's limit */
@@ -560,14 +561,25 @@ run_enq(struct cdev_engine *e, uint16_t qp, uint8_t dev_id, void **cs,
 		sym->aead.aad.data = (uint8_t *)(uintptr_t)op->aad;
 		sym->aead.aad.phys_addr = iova_of(op->aad);
 	}
-	/* software PMDs finish ops at dequeue; a full queue drains as we poll */
+	/* Software PMDs finish ops at dequeue; a full queue drains as we poll.
+	 * Ops in flight are waited for (they point into the caller's
+	 * buffers); a device that takes nothing while none is in flight
+	 * fails the rest. */
 	while (back < n) {
 		struct rte_crypto_op *done[CHUNK];
-		uint16_t k, got;
+		uint16_t k, got, put = 0;
 
-		if (sent < n)
-			sent += rte_cryptodev_enqueue_burst(dev_id, qp, q->cops + sent,
-							    (uint16_t)(n - sent));
+		if (sent < n) {
+			put = rte_cryptodev_enqueue_burst(dev_id, qp, q->cops + sent,
+							  (uint16_t)(n - sent));
+			sent += put;
+		}
+		if (put == 0 && sent == back && sent < n && ++stuck > 1000) {
+			for (k = sent; k < n; k++)
+				ops[k]->status = -EIO;
+			back = n;
+			break;
+		}
 		got = rte_cryptodev_dequeue_burst(dev_id, qp, done, CHUNK);
 		for (k = 0; k < got; k++) {
 			struct vx0_crypto_op *op =
