@@ -33,11 +33,12 @@ struct cdev_dev {
 	uint8_t cpu;     /* CPU crypto used for this device */
 };
 
-/* Per caller queue pair scratch; one lcore at a time uses each. */
+/* Per caller queue pair scratch; one lcore at a time uses each. The
+ * enqueue path's ops and mbufs are taken from their pools once, at open,
+ * and reused for every burst (an op is back before its slot is reused). */
 struct cdev_qp {
 	struct rte_crypto_op *cops[CHUNK];
 	struct rte_mbuf *mbufs[CHUNK];
-	struct rte_mbuf_ext_shared_info shinfo[CHUNK];
 	struct rte_crypto_vec vec[CHUNK];
 	struct rte_crypto_sgl sgl[CHUNK];
 	struct rte_crypto_va_iova_ptr iv[CHUNK], aad[CHUNK], digest[CHUNK];
@@ -52,6 +53,7 @@ struct cdev_engine {
 	int alg_dev[NB_ALG]; /* index into dev[] per alg, -1 none */
 	struct rte_mempool *sess_pool, *op_pool, *mbuf_pool;
 	struct cdev_qp *qp;  /* nb_qp of them, rte_zmalloc'd */
+	int iova_va;         /* rte_eal_iova_mode() == RTE_IOVA_VA */
 };
 
 struct aad_slot {
@@ -69,14 +71,6 @@ struct vx0_crypto_sess {
 	uint8_t salt[VX0_CRYPTO_SALT_LEN];
 	uint8_t key[VX0_CRYPTO_KEY_LEN];
 };
-
-static void
-ext_free_noop(void *addr, void *opaque)
-{
-	/* the buffer is the caller's packet memory */
-	(void)addr;
-	(void)opaque;
-}
 
 static int
 alg_to_rte(enum vx0_crypto_alg alg, enum rte_crypto_aead_algorithm *out)
@@ -303,17 +297,25 @@ cdev_open(const char *args, uint16_t nb_qp, struct vx0_crypto_engine **out)
 							     SOCKET_ID_ANY);
 	snprintf(pname, sizeof(pname), "vx0cd_o%p", (void *)e);
 	e->op_pool = rte_crypto_op_pool_create(pname, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
-					       (unsigned int)nb_qp * NB_DESC * 2, 64, OP_PRIV,
+					       (unsigned int)nb_qp * CHUNK, 0, OP_PRIV,
 					       SOCKET_ID_ANY);
 	snprintf(pname, sizeof(pname), "vx0cd_m%p", (void *)e);
-	/* no data room: every mbuf is attached to a caller's buffer */
-	e->mbuf_pool = rte_pktmbuf_pool_create(pname, (unsigned int)nb_qp * NB_DESC * 2, 64, 0,
-					       0, SOCKET_ID_ANY);
+	/* no data room: every mbuf points at a caller's buffer */
+	e->mbuf_pool = rte_pktmbuf_pool_create(pname, (unsigned int)nb_qp * CHUNK, 0, 0, 0,
+					       SOCKET_ID_ANY);
 	e->qp = rte_zmalloc("vx0cd_qp", sizeof(*e->qp) * nb_qp, RTE_CACHE_LINE_SIZE);
 	if (!e->sess_pool || !e->op_pool || !e->mbuf_pool || !e->qp) {
 		rc = -ENOMEM;
 		goto fail;
 	}
+	for (i = 0; i < nb_qp; i++)
+		if (rte_crypto_op_bulk_alloc(e->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
+					     e->qp[i].cops, CHUNK) != CHUNK ||
+		    rte_pktmbuf_alloc_bulk(e->mbuf_pool, e->qp[i].mbufs, CHUNK) < 0) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	e->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
 	for (i = 0; i < e->nb_dev; i++)
 		if ((rc = dev_setup(e, &e->dev[i], nb_qp)) < 0)
 			goto fail;
@@ -471,11 +473,11 @@ fill_iv(uint8_t *dst, const struct vx0_crypto_op *op)
 }
 
 static inline rte_iova_t
-iova_of(const void *va)
+iova_of(const struct cdev_engine *e, const void *va)
 {
 	rte_iova_t iova;
 
-	if (rte_eal_iova_mode() == RTE_IOVA_VA)
+	if (e->iova_va)
 		return (rte_iova_t)(uintptr_t)va;
 	iova = rte_malloc_virt2iova(va);
 	/* not DPDK memory: software PMDs only read the virtual address */
@@ -529,37 +531,34 @@ run_enq(struct cdev_engine *e, uint16_t qp, uint8_t dev_id, void **cs,
 	for (i = 0; i < n; i++)
 		if (ops[i]->data_len > UINT16_MAX) /* an mbuf's limit */
 			goto nomem;
-	if (rte_crypto_op_bulk_alloc(e->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC, q->cops, n) != n)
-		goto nomem;
-	if (rte_pktmbuf_alloc_bulk(e->mbuf_pool, q->mbufs, n) < 0) {
-		rte_mempool_put_bulk(e->op_pool, (void **)q->cops, n);
-		goto nomem;
-	}
 	for (i = 0; i < n; i++) {
 		struct vx0_crypto_op *op = ops[i];
 		struct rte_crypto_op *c = q->cops[i];
 		struct rte_mbuf *m = q->mbufs[i];
-		struct rte_mbuf_ext_shared_info *sh = &q->shinfo[i];
 		struct rte_crypto_sym_op *sym = c->sym;
 
-		sh->free_cb = ext_free_noop;
-		sh->fcb_opaque = NULL;
-		rte_mbuf_ext_refcnt_set(sh, 1);
-		rte_pktmbuf_attach_extbuf(m, op->data, iova_of(op->data),
-					  (uint16_t)op->data_len, sh);
+		/* The mbuf is ours for the engine's life and never freed
+		 * while it points at the caller's buffer, so its buffer
+		 * fields are set directly (no extbuf refcount, no free
+		 * callback): one segment, the cipher range at offset 0. */
+		m->buf_addr = op->data;
+		m->buf_iova = iova_of(e, op->data);
+		m->buf_len = (uint16_t)op->data_len;
 		m->data_off = 0;
 		m->data_len = (uint16_t)op->data_len;
 		m->pkt_len = op->data_len;
+		c->status = RTE_CRYPTO_OP_STATUS_NOT_PROCESSED;
 		fill_iv(rte_crypto_op_ctod_offset(c, uint8_t *, IV_OFFSET), op);
 		*rte_crypto_op_ctod_offset(c, struct vx0_crypto_op **, IV_OFFSET + 16) = op;
 		rte_crypto_op_attach_sym_session(c, cs[i]);
 		sym->m_src = m;
+		sym->m_dst = NULL;
 		sym->aead.data.offset = 0;
 		sym->aead.data.length = op->data_len;
 		sym->aead.digest.data = op->tag;
-		sym->aead.digest.phys_addr = iova_of(op->tag);
+		sym->aead.digest.phys_addr = iova_of(e, op->tag);
 		sym->aead.aad.data = (uint8_t *)(uintptr_t)op->aad;
-		sym->aead.aad.phys_addr = iova_of(op->aad);
+		sym->aead.aad.phys_addr = iova_of(e, op->aad);
 	}
 	/* Software PMDs finish ops at dequeue; a full queue drains as we poll.
 	 * Ops in flight are waited for (they point into the caller's
@@ -593,8 +592,6 @@ run_enq(struct cdev_engine *e, uint16_t qp, uint8_t dev_id, void **cs,
 		}
 		back += got;
 	}
-	rte_pktmbuf_free_bulk(q->mbufs, n);
-	rte_mempool_put_bulk(e->op_pool, (void **)q->cops, n);
 	return;
 nomem:
 	for (i = 0; i < n; i++)
