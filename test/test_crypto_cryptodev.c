@@ -612,6 +612,9 @@ test_open_errors(void)
 	CHECK_EQ(vx0_crypto_engine_open(&reg, "cryptodev", "path=fast,crypto_null0", 1, &e),
 		 -EINVAL);
 	CHECK_EQ(vx0_crypto_engine_open(&reg, "cryptodev", "bogus=1", 1, &e), -EINVAL);
+	CHECK_EQ(vx0_crypto_engine_open(&reg, "cryptodev", "crypto_null0,sessions=5", 1, &e),
+		 -EINVAL);
+	CHECK_EQ(vx0_crypto_engine_open(&reg, "cryptodev", "a0,a1,a2,a3,a4", 1, &e), -EINVAL);
 	CHECK_EQ(vx0_crypto_engine_open(&reg, "cryptodev", "path=cpu", 1, &e), -EINVAL);
 	CHECK_EQ(vx0_crypto_engine_open(&reg, "cryptodev", "no_such_driver0", 1, &e), -ENODEV);
 	/* crypto_null has no AEAD: it opens, and supports neither */
