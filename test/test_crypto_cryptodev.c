@@ -469,6 +469,26 @@ out:
 	vx0_crypto_sess_destroy(sod, r);
 }
 
+/* A second engine on a device this one runs fails to configure it and
+ * leaves it working. */
+static void
+test_busy_device(void)
+{
+	struct vx0_crypto_engine *e2 = (void *)1;
+	char args[64];
+
+	snprintf(args, sizeof(args), "%s",
+		 vx0_crypto_cryptodev_alg_dev(eng, VX0_CRYPTO_AES_256_GCM) ?:
+		 vx0_crypto_cryptodev_alg_dev(eng, VX0_CRYPTO_CHACHA20_POLY1305));
+	CHECK_EQ(vx0_crypto_engine_open(&reg, "cryptodev", args, 1, &e2), -EBUSY);
+	CHECK(e2 == NULL);
+	/* still usable: a known-answer vector passes */
+	if (has(VX0_CRYPTO_AES_256_GCM))
+		kat_gcm_tc16();
+	else
+		kat_rfc7634();
+}
+
 /* An inner IPv4/UDP packet of len bytes at p. */
 static void
 make_inner(uint8_t *p, uint32_t len, uint8_t fill)
@@ -690,6 +710,7 @@ run_setup(const struct setup *su)
 	RUN_AS(test_sessions);
 	RUN_AS(test_bursts);
 	RUN_AS(test_two_qps);
+	RUN_AS(test_busy_device);
 	RUN_AS(test_esp);
 	vx0_crypto_engine_close(eng);
 	eng = NULL;

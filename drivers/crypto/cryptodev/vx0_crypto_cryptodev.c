@@ -29,6 +29,7 @@ struct cdev_dev {
 	char name[RTE_CRYPTODEV_NAME_MAX_LEN];
 	uint8_t id;
 	uint8_t created; /* by rte_vdev_init here: removed on close */
+	uint8_t configured; /* by this engine: closed on close */
 	uint8_t started;
 	uint8_t cpu;     /* CPU crypto used for this device */
 };
@@ -116,9 +117,11 @@ cdev_close(struct vx0_crypto_engine *eng)
 	if (!e)
 		return;
 	for (i = 0; i < e->nb_dev; i++) {
+		/* a device another user had configured is left alone */
 		if (e->dev[i].started)
 			rte_cryptodev_stop(e->dev[i].id);
-		rte_cryptodev_close(e->dev[i].id);
+		if (e->dev[i].configured)
+			rte_cryptodev_close(e->dev[i].id);
 		if (e->dev[i].created)
 			rte_vdev_uninit(e->dev[i].name);
 	}
@@ -185,6 +188,7 @@ dev_setup(struct cdev_engine *e, struct cdev_dev *d, uint16_t nb_qp)
 		conf.socket_id = 0;
 	if ((rc = rte_cryptodev_configure(d->id, &conf)) < 0)
 		return rc;
+	d->configured = 1;
 	for (q = 0; q < nb_qp; q++)
 		if ((rc = rte_cryptodev_queue_pair_setup(d->id, q, &qpc, conf.socket_id)) < 0)
 			return rc;
