@@ -381,6 +381,16 @@ test_sessions(void)
 		CHECK_EQ(op.status, 0);
 		CHECK_EQ(data[0], 5);
 	}
+	/* the enqueue path carries a buffer in an mbuf: 64 KiB at most */
+	if (vx0_crypto_cryptodev_alg_path(eng, alg) == 0) {
+		static uint8_t big[70000];
+
+		op = (struct vx0_crypto_op){ .sess = s, .iv = iv, .aad = aad, .aad_len = 8,
+					     .data = big, .data_len = sizeof(big), .tag = tag,
+					     .status = 1 };
+		CHECK_EQ(vx0_crypto_encrypt_burst(eng, 0, ops, 1), 1);
+		CHECK_EQ(op.status, -EINVAL);
+	}
 	/* a queue pair beyond the engine's takes nothing */
 	CHECK_EQ(vx0_crypto_encrypt_burst(eng, eng->nb_qp, ops, 1), 0);
 	vx0_crypto_sess_destroy(eng, s);

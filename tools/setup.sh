@@ -6,6 +6,7 @@ set -eu
 PKGS="
  gcc clang meson ninja-build pkg-config python3-pyelftools
  libdpdk-dev dpdk dpdk-dev libsodium-dev libnuma-dev libpcap-dev libjansson-dev
+ dpdk-doc
  iproute2 iputils-ping procps ethtool tcpdump tshark
  python3 python3-pytest python3-scapy
  python3-cryptography
