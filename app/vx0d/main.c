@@ -23,6 +23,7 @@
 
 #include "vx0_conf.h"
 #include "vx0_crypto.h"
+#include "vx0_crypto_cryptodev.h"
 #include "vx0_crypto_sodium.h"
 #include "vx0_log.h"
 #include "vx0_pipeline.h"
@@ -211,6 +212,7 @@ main(int argc, char **argv)
 
 	vx0_crypto_registry_init(&crypto_reg);
 	vx0_crypto_sodium_register(&crypto_reg);
+	vx0_crypto_cryptodev_register(&crypto_reg);
 	rc = vx0_node_create(&node, &conf, err, sizeof(err));
 	if (rc == 0)
 		rc = vx0_node_crypto_setup(&node, &crypto_reg, err, sizeof(err));
