@@ -192,6 +192,37 @@ def test_sa_counters_and_bad_esp_counted(lab):
     assert rc == 0, out
 
 
+def test_zy_scapy_encrypted_esp_decapsulated_by_vx0d(lab):
+    """scapy (an independent ESP) encrypts for X's inbound SA 0x2001
+    (AES-256-GCM, ESN) and sends it onto the link from Y's side; X decrypts
+    and forwards the inner packet to host A byte-exact. (Runs last: its far
+    sequence number moves X's replay window past what Y will send.)"""
+    payload = os.urandom(600)
+    rx = subprocess.Popen(["ip", "netns", "exec", lab["A"], PY, PROBE, "recv", "198.51.100.2",
+                           "5557", "5"], stdout=subprocess.PIPE, text=True)
+    code = f"""
+from scapy.all import *
+from scapy.layers.ipsec import SecurityAssociation
+sa = SecurityAssociation(ESP, spi=0x2001, crypt_algo='AES-GCM', esn_en=True,
+                         crypt_key=bytes.fromhex('{K2.hex()}'),
+                         tunnel_header=IP(src='203.0.113.2', dst='203.0.113.1'))
+inner = IP(src='198.51.100.130', dst='198.51.100.2', ttl=64)/UDP(sport=4000, dport=5557)/Raw(bytes.fromhex('{payload.hex()}'))
+# far ahead of what Y has sent on this SA, so the replay window takes it
+outer = sa.encrypt(inner, seq_num=1000000)
+xmac = open('/sys/class/net/{lab["yw"]}/address').read().strip()
+dmac = '{lab["X"].telemetry("/vx0/port,w")[0]["mac"]}'
+sendp(Ether(src=xmac, dst=dmac)/outer, iface='{lab["yw"]}', verbose=False)
+"""
+    try:
+        assert rx.stdout.readline().strip() == "ready"
+        lab["net"].run(lab["NY"], PY, "-c", code)
+        out = json.loads(rx.stdout.readline())
+    finally:
+        rx.wait(10)
+    assert out.get("payload") == payload.hex()
+    assert out["ttl"] == 63  # decapsulated, then forwarded once by X
+
+
 def test_zz_both_nodes_exit_clean(lab):
     for n in (lab["X"], lab["Y"]):
         rc, stats = n.stop()
