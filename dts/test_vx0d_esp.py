@@ -70,7 +70,7 @@ def lab(request):
                      "addresses": [wan4]},
                 ],
                 "sas": [sa(out_spi, "out", out_alg, out_key, wan4.split("/")[0], peer4,
-                           esn=esn_out),
+                           esn=esn_out, lifetime={"soft_packets": 5, "hard_packets": 100000}),
                         sa(in_spi, "in", in_alg, in_key, wan4.split("/")[0], peer4,
                            esn=esn_in)],
                 "routes": [{"prefix": far4, "sa": hex(out_spi)},
@@ -190,6 +190,10 @@ def test_sa_counters_and_bad_esp_counted(lab):
              what="ESP drops counted")
     rc, out = ping(lab, "198.51.100.130", count=1)   # the SA still works
     assert rc == 0, out
+    # the outbound SAs have a soft lifetime of 5 packets: reported once
+    for n in (lab["X"], lab["Y"]):
+        assert n.telemetry("/vx0/stats")[0]["esp_soft_expired"] == 1
+    wait_for(lambda: "reached its soft lifetime" in lab["X"].logtext(), 5, what="the warning")
 
 
 def test_zy_scapy_encrypted_esp_decapsulated_by_vx0d(lab):

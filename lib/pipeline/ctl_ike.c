@@ -481,3 +481,22 @@ vx0_ctl_ike_counts(struct vx0_ctl *ctl, uint64_t *up, uint64_t *down, uint64_t *
 	for (unsigned int i = 0; k && i < IKE_MAX_CHILDREN; i++)
 		*active += k->child[i].used;
 }
+
+int
+vx0_ctl_ike_sa_soft_expired(struct vx0_ctl *ctl, uint32_t sa)
+{
+	struct vx0_ctl_ike *k = ctl->ike;
+
+	for (unsigned int i = 0; k && i < IKE_MAX_CHILDREN; i++) {
+		struct ike_child *c = &k->child[i];
+
+		if (c->used && (c->sa_in == (int)sa || c->sa_out == (int)sa)) {
+			/* byte/packet lifetimes are ours to watch: IKE's own
+			 * timers cover only time */
+			vx0_ike_rekey_child(vx0_ike_glue_core(k->glue), c->peer, ctl->now_ms);
+			vx0_ike_glue_kick(k->glue);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -165,7 +165,8 @@ vx0_node_create(struct vx0_node *node, struct vx0_conf *conf, char *err, size_t 
 						     sock, RING_F_SC_DEQ)) == NULL)
 			return -ENOMEM;
 	node->punt_ring = make_ring("vx0_punt", 0, conf->ring_size, sock, RING_F_SC_DEQ);
-	if (node->punt_ring == NULL)
+	node->event_ring = make_ring("vx0_event", 0, 1024, sock, RING_F_SC_DEQ);
+	if (node->punt_ring == NULL || node->event_ring == NULL)
 		return -ENOMEM;
 	if (conf->punt_tap)
 		for (unsigned int i = 0; i < node->n_ports; i++) {
@@ -376,6 +377,7 @@ vx0_node_destroy(struct vx0_node *node)
 	for (unsigned int i = 0; i < node->n_onion; i++)
 		rte_ring_free(node->onion_ring[i]);
 	rte_ring_free(node->punt_ring);
+	rte_ring_free(node->event_ring);
 	vx0_sad_free(node->sad);
 	if (node->engine)
 		vx0_crypto_engine_close(node->engine);

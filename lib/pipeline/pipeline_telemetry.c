@@ -73,6 +73,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	rte_tel_data_add_dict_u64(d, "icmp_errors_sent", s.icmp_sent);
 	rte_tel_data_add_dict_u64(d, "icmp_errors_rate_limited", s.icmp_rate_limited);
+	rte_tel_data_add_dict_u64(d, "esp_soft_expired", s.esp_soft_expired);
 	rte_tel_data_add_dict_u64(d, "mbufs_in_use", vx0_node_mbufs_in_use(tel_node));
 	rte_tel_data_add_dict_u64(d, "mbufs_total", tel_node->pool_size);
 	return 0;

@@ -84,6 +84,16 @@ run_engine(struct vx0_lcore_ctx *lc, struct crypto_work *w, unsigned int n, bool
 		w[i].op.cop.status = -EIO;
 }
 
+/* Tell the slow path an SA crossed its soft lifetime (time to rekey). Its
+ * flag makes this happen once per SA; a full ring only delays the news. */
+static void
+soft_expired(struct vx0_lcore_ctx *lc, struct vx0_esp_sa *sa)
+{
+	lc->stats.esp_soft_expired++;
+	if (rte_ring_mp_enqueue(lc->node->event_ring, sa) != 0)
+		lc->stats.drops[VX0_DROP_RING_FULL]++;
+}
+
 /* Time lifetimes: once a second, for the SAs this lcore owns. */
 static void
 tick_sas(struct vx0_lcore_ctx *lc)
@@ -104,7 +114,7 @@ tick_sas(struct vx0_lcore_ctx *lc)
 			rte_hash_crc_4byte(sa->spi, 0) % node->n_crypto;
 		if (owner == lc->crypto_idx &&
 		    (vx0_esp_sa_tick(sa, now / node->tsc_hz) & VX0_ESP_SOFT_EXPIRED))
-			lc->stats.esp_soft_expired++;
+			soft_expired(lc, sa);
 	}
 }
 
@@ -165,6 +175,8 @@ vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 			vx0_drop(lc, m, esp_drop_reason(rc));
 			continue;
 		}
+		if (rc & VX0_ESP_SOFT_EXPIRED) /* outbound counts at prepare */
+			soft_expired(lc, w->sa);
 		w->m = m;
 		w->op.cop.user = m;
 		if (meta->stage == VX0_CRYPTO_DIR_IN)
@@ -189,7 +201,7 @@ vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 			continue;
 		}
 		if (rc & VX0_ESP_SOFT_EXPIRED)
-			lc->stats.esp_soft_expired++;
+			soft_expired(lc, w->sa);
 		from_buf(w->m, &w->buf, &node->ports[port].mac);
 		if (is_in) {
 			inner_port[n_inner] = port;

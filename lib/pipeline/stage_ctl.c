@@ -18,6 +18,7 @@
 
 #include "vx0_ctl.h"
 #include "vx0_evloop.h"
+#include "vx0_log.h"
 
 #define CTL_BURST 64
 
@@ -313,6 +314,35 @@ poll_taps(struct vx0_ctl *ctl)
 	return total;
 }
 
+/* SAs past their soft lifetime: IKE rekeys its own; a static SA can only
+ * be reported (the operator replaces it). */
+static unsigned int
+poll_events(struct vx0_ctl *ctl)
+{
+	struct vx0_node *node = ctl->node;
+	void *ev[16];
+	unsigned int n = rte_ring_sc_dequeue_burst(node->event_ring, ev, RTE_DIM(ev), NULL);
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct vx0_esp_sa *sa = ev[i];
+
+		for (uint32_t k = 0; node->sad && k < node->sad->max; k++) {
+			if (vx0_sad_get(node->sad, k) != sa)
+				continue;
+			ctl->soft_expiries++;
+			if (vx0_ctl_ike_sa_soft_expired(ctl, k) == 0)
+				vx0_log(VX0_LOG_NOTICE, "esp", "SA 0x%08x (%s) reached its soft lifetime: rekeying",
+					sa->spi, sa->dir == VX0_ESP_DIR_IN ? "in" : "out");
+			else
+				vx0_log(VX0_LOG_WARNING, "esp", "static SA 0x%08x (%s) reached its soft lifetime: "
+					"replace it before the hard limit", sa->spi,
+					sa->dir == VX0_ESP_DIR_IN ? "in" : "out");
+			break;
+		}
+	}
+	return n;
+}
+
 unsigned int
 vx0_ctl_poll(struct vx0_node *node, uint64_t now_ms)
 {
@@ -321,7 +351,7 @@ vx0_ctl_poll(struct vx0_node *node, uint64_t now_ms)
 
 	ctl->now_ms = now_ms;
 	pthread_mutex_lock(&ctl->lock);
-	work = poll_punt(ctl) + poll_taps(ctl);
+	work = poll_punt(ctl) + poll_taps(ctl) + poll_events(ctl);
 	vx0_ctl_neigh_tick(ctl);
 	if (ctl->fib_dirty) {
 		vx0_fib_commit(node->fib);

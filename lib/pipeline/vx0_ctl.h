@@ -45,6 +45,7 @@ struct vx0_ctl {
 	struct vx0_ctl_dht *dht;   /* NULL: no DHT configured */
 	uint64_t evloop_ms;        /* last time the event loop was served */
 	uint64_t stop_grace_ms;    /* when a requested stop proceeds (0: not yet) */
+	uint64_t soft_expiries;    /* soft-lifetime events from the crypto lcores */
 };
 
 /* ctl_dht.c */
@@ -56,6 +57,8 @@ const uint8_t *vx0_ctl_dht_identity(struct vx0_ctl *ctl);
 /* ctl_ike.c */
 int vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen);
 void vx0_ctl_ike_stop(struct vx0_ctl *ctl);
+/* SA index sa reached its soft lifetime: 0 if IKE owns it and rekeys, -ENOENT if not. */
+int vx0_ctl_ike_sa_soft_expired(struct vx0_ctl *ctl, uint32_t sa);
 void vx0_ctl_ike_counts(struct vx0_ctl *ctl, uint64_t *up, uint64_t *down, uint64_t *rekeys,
 			uint64_t *errors, unsigned int *active);
 

@@ -177,6 +177,7 @@ struct vx0_node {
 	struct rte_ring *onion_ring[VX0_MAX_WORKERS];
 	unsigned int n_onion;
 	struct rte_ring *punt_ring;
+	struct rte_ring *event_ring;   /* data plane -> slow path: SAs past their soft lifetime */
 	struct vx0_lcore_ctx *lc[RTE_MAX_LCORE];
 	unsigned int ctl_lcore;
 	struct vx0_ctl *ctl;
