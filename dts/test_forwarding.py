@@ -28,19 +28,9 @@ def lab():
         ha, na, hb, nb = f"h{p}a", f"n{p}a", f"h{p}b", f"n{p}b"
         net.veth(nsa, ha, nsn, na)
         net.veth(nsb, hb, nsn, nb)
-        for ns, ifn, a4, g4, a6, g6 in ((nsa, ha, "198.51.100.2/24", "198.51.100.1",
-                                         "2001:db8:a::2/64", "2001:db8:a::1"),
-                                        (nsb, hb, "203.0.113.2/24", "203.0.113.1",
-                                         "2001:db8:b::2/64", "2001:db8:b::1")):
-            # af_packet sees what the host's stack hands the veth: no
-            # checksum offload, no segmentation offload
-            net.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
-            net.run(ns, "ip", "addr", "add", a4, "dev", ifn)
-            net.run(ns, "ip", "addr", "add", a6, "dev", ifn, "nodad")
-            net.run(ns, "ip", "route", "add", "default", "via", g4)
-            net.run(ns, "ip", "-6", "route", "add", "default", "via", g6)
-        for ifn in (na, nb):
-            net.run(nsn, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
+        net.host(nsa, ha, "198.51.100.2/24", "198.51.100.1", "2001:db8:a::2/64", "2001:db8:a::1")
+        net.host(nsb, hb, "203.0.113.2/24", "203.0.113.1", "2001:db8:b::2/64", "2001:db8:b::1")
+        net.offload_off(nsn, na, nb)
         conf = {
             "profile": "lab",
             "lcores": [{"id": 0, "roles": ["ctl"]}, {"id": 1, "roles": ["rx", "tx", "crypto"]}],

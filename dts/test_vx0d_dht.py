@@ -68,8 +68,8 @@ def lab(tmp_path_factory):
         p = net.prefix[-7:]
         ha, na = f"h{p}a", f"n{p}a"
         net.veth(nsa, ha, nsn, na)
-        for ns, ifn in ((nsa, ha), (nsn, na)):
-            net.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
+        net.offload_off(nsa, ha)
+        net.offload_off(nsn, na)
         for i in range(4):
             net.run(nsa, "ip", "addr", "add", f"198.51.100.{2 + i}/24", "dev", ha)
         conf = {

@@ -41,18 +41,10 @@ def lab(request):
         net.veth(nsa, ha, nsx, xa)
         net.veth(nsb, hb, nsy, ya)
         net.veth(nsx, xw, nsy, yw)
-        for ns, ifn, a4, g4, a6, g6 in ((nsa, ha, "198.51.100.2/25", "198.51.100.1",
-                                         "2001:db8:a::2/64", "2001:db8:a::1"),
-                                        (nsb, hb, "198.51.100.130/25", "198.51.100.129",
-                                         "2001:db8:c::2/64", "2001:db8:c::1")):
-            net.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
-            net.run(ns, "ip", "addr", "add", a4, "dev", ifn)
-            net.run(ns, "ip", "addr", "add", a6, "dev", ifn, "nodad")
-            net.run(ns, "ip", "route", "add", "default", "via", g4)
-            net.run(ns, "ip", "-6", "route", "add", "default", "via", g6)
-        for ns, ifs in ((nsx, (xa, xw)), (nsy, (ya, yw))):
-            for ifn in ifs:
-                net.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
+        net.host(nsa, ha, "198.51.100.2/25", "198.51.100.1", "2001:db8:a::2/64", "2001:db8:a::1")
+        net.host(nsb, hb, "198.51.100.130/25", "198.51.100.129", "2001:db8:c::2/64", "2001:db8:c::1")
+        net.offload_off(nsx, xa, xw)
+        net.offload_off(nsy, ya, yw)
 
         def conf(tag, inner4, inner6, wan4, peer4, out_spi, out_alg, out_key, in_spi, in_alg,
                  in_key, far4, far6, ifa, ifw, esn_out, esn_in):

@@ -85,10 +85,9 @@ def lab(request, tmp_path_factory):
         ha, xa, xw, sw = f"h{p}a", f"x{p}a", f"x{p}w", f"s{p}w"
         net.veth(nsa, ha, nsx, xa)
         net.veth(nsx, xw, nss, sw)
-        for ns, ifn in ((nsa, ha), (nsx, xa), (nsx, xw), (nss, sw)):
-            net.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
-        net.run(nsa, "ip", "addr", "add", "198.51.100.2/25", "dev", ha)
-        net.run(nsa, "ip", "route", "add", "default", "via", "198.51.100.1")
+        net.offload_off(nsx, xa, xw)
+        net.offload_off(nss, sw)
+        net.host(nsa, ha, "198.51.100.2/25", "198.51.100.1")
         net.run(nss, "ip", "addr", "add", "203.0.113.2/30", "dev", sw)
         net.run(nss, "ip", "addr", "add", "198.51.100.130/32", "dev", "lo")
         charon = subprocess.Popen(

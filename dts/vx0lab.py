@@ -54,6 +54,21 @@ class Netns:
         for ns, ifn in ((ns_a, if_a), (ns_b, if_b)):
             self.run(ns, "ip", "link", "set", ifn, "up")
 
+    def offload_off(self, ns, *ifs):
+        """af_packet sees what the stack hands a veth: no checksum or
+        segmentation offload, or the frames on the wire are incomplete."""
+        for ifn in ifs:
+            self.run(ns, "ethtool", "-K", ifn, "tx", "off", "tso", "off", "gso", "off")
+
+    def host(self, ns, ifn, addr4, gw4, addr6=None, gw6=None):
+        """A test host: addresses on its veth, default routes via the node."""
+        self.offload_off(ns, ifn)
+        self.run(ns, "ip", "addr", "add", addr4, "dev", ifn)
+        self.run(ns, "ip", "route", "add", "default", "via", gw4)
+        if addr6:
+            self.run(ns, "ip", "addr", "add", addr6, "dev", ifn, "nodad")
+            self.run(ns, "ip", "-6", "route", "add", "default", "via", gw6)
+
     def run(self, ns, *args, check=True, timeout=30):
         return sh("ip", "netns", "exec", ns, *args, check=check, timeout=timeout)
 
