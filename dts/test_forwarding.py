@@ -42,8 +42,11 @@ def lab():
             ],
             "icmp_rate_pps": 1000,
         }
+        mgmt = os.path.join(net_tmp(), "mgmt.sock")
+        conf["management"] = {"socket": mgmt}
         node = Vx0d(net, nsn, conf, "f")
-        yield {"net": net, "node": node, "A": nsa, "B": nsb, "N": nsn, "ha": ha, "hb": hb}
+        yield {"net": net, "node": node, "A": nsa, "B": nsb, "N": nsn, "ha": ha, "hb": hb,
+               "mgmt": mgmt}
     finally:
         if node is not None:
             node.stop()
@@ -127,6 +130,65 @@ def test_telemetry_counts_match_traffic(lab):
     assert b1["hw_opackets"] >= b1["tx_packets"] - b1["tx_dropped"]
     lc = node.telemetry("/vx0/lcore,1")[0]
     assert lc["roles"] == "rx,crypto,tx" and lc["packets"] > 0
+
+
+def net_tmp():
+    import tempfile
+    return tempfile.mkdtemp(prefix="vx0-mgmt-")
+
+
+def mgmt(lab, *reqs, raw=None):
+    """Requests (dicts) over the management socket; one reply each."""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(lab["mgmt"])
+    data = raw if raw is not None else b"".join(json.dumps(r).encode() + b"\n" for r in reqs)
+    s.sendall(data)
+    out, want = b"", max(len(reqs), 1)
+    try:
+        while out.count(b"\n") < want:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        s.close()
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def test_management_socket_routes_and_errors(lab):
+    lab["net"].run(lab["B"], "ip", "addr", "add", "2001:db8:100::1/128", "dev", "lo")
+    rc, out = ping(lab, lab["A"], "2001:db8:100::1", count=1)
+    assert rc != 0  # no route yet
+    r = mgmt(lab, {"cmd": "route.add", "prefix": "2001:db8:100::/48", "via": "2001:db8:b::2"})
+    assert r == [{"ok": True}]
+    rc, out = ping(lab, lab["A"], "2001:db8:100::1")
+    assert rc == 0, out
+    assert mgmt(lab, {"cmd": "route.del", "prefix": "2001:db8:100::/48"}) == [{"ok": True}]
+    assert lab["node"].telemetry("/vx0/fib,2001:db8:100::1")[0]["result"] == "no route"
+    # bad requests: each a clear error, nothing changed, the socket keeps serving
+    bad = mgmt(lab, {"cmd": "route.add", "prefix": "2001:db8:100::/48", "via": "198.51.100.2"},
+               {"cmd": "route.add", "prefix": "203.0.113.0/33", "via": "203.0.113.2"},
+               {"cmd": "route.add", "prefix": "2001:db8:200::/48", "via": "2001:db8:ffff::9"},
+               {"cmd": "route.del", "prefix": "2001:db8:300::/48"},
+               {"cmd": "fly"}, {"nocmd": 1},
+               {"cmd": "neigh.add", "port": "zz", "address": "198.51.100.9", "mac": "02:00:00:00:00:09"},
+               {"cmd": "bgp.shutdown", "peer": "198.51.100.2"})
+    assert [b["ok"] for b in bad] == [False] * 8
+    assert "family" in bad[0]["error"] and "prefix" in bad[1]["error"]
+    assert "no connected subnet" in bad[2]["error"] and "no such route" in bad[3]["error"]
+    assert "unknown command" in bad[4]["error"] and "bgp: not configured" in bad[7]["error"]
+    assert "bad JSON" in mgmt(lab, raw=b"{not json\n")[0]["error"]
+    big = mgmt(lab, raw=b"x" * 70000)
+    assert big and "longer than" in big[0]["error"]
+    assert mgmt(lab, {"cmd": "version"})[0]["ok"] is True
+    # another user cannot even connect (mode 0600, SO_PEERCRED)
+    code = ("import socket\ns = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+            f"s.connect({lab['mgmt']!r})\n")
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        PY, "-c", code], capture_output=True, text=True)
+    assert r.returncode != 0 and "Permission denied" in r.stderr
 
 
 def _send_raw(lab, frames_py):

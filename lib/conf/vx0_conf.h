@@ -196,6 +196,7 @@ struct vx0_conf {
 	unsigned int n_sas;
 	struct vx0_conf_ike ike;
 	struct vx0_conf_dht dht;
+	char mgmt_socket[108];    /* management socket path ("" = none) */
 };
 
 /* Parse and validate; on error returns -EINVAL with a message in err. */

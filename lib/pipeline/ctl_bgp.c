@@ -258,3 +258,10 @@ vx0_ctl_bgp_fib_stats(struct vx0_ctl *ctl, uint64_t *installed, uint64_t *remove
 	*removed = b ? b->removed : 0;
 	*unresolved = b ? b->unresolved : 0;
 }
+
+void
+vx0_ctl_bgp_kick(struct vx0_ctl *ctl)
+{
+	if (ctl->bgp)
+		vx0_bgp_io_kick(ctl->bgp->io);
+}

@@ -82,6 +82,7 @@ vx0_ctl_destroy(struct vx0_node *node)
 	vx0_ctl_bgp_stop(ctl);
 	vx0_ctl_ike_stop(ctl);
 	vx0_ctl_dht_stop(ctl);
+	vx0_ctl_mgmt_stop(ctl);
 	vx0_ctl_neigh_destroy(ctl);
 	vx0_evloop_destroy(ctl->loop);
 	rte_free(ctl);
@@ -499,5 +500,7 @@ vx0_ctl_start_protocols(struct vx0_node *node, char *err, size_t errlen)
 		rc = vx0_ctl_ike_start(node->ctl, err, errlen);
 	if (rc == 0)
 		rc = vx0_ctl_dht_start(node->ctl, err, errlen);
+	if (rc == 0)
+		rc = vx0_ctl_mgmt_start(node->ctl, err, errlen);
 	return rc;
 }

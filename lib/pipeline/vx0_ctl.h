@@ -13,6 +13,7 @@ struct vx0_evloop;
 struct vx0_ctl_bgp;
 struct vx0_ctl_ike;
 struct vx0_ctl_dht;
+struct vx0_ctl_mgmt;
 struct vx0_dht;
 struct vx0_bgp;
 
@@ -43,10 +44,15 @@ struct vx0_ctl {
 	struct vx0_ctl_bgp *bgp;   /* NULL: no BGP configured */
 	struct vx0_ctl_ike *ike;   /* NULL: no IKE configured */
 	struct vx0_ctl_dht *dht;   /* NULL: no DHT configured */
+	struct vx0_ctl_mgmt *mgmt; /* NULL: no management socket */
 	uint64_t evloop_ms;        /* last time the event loop was served */
 	uint64_t stop_grace_ms;    /* when a requested stop proceeds (0: not yet) */
 	uint64_t soft_expiries;    /* soft-lifetime events from the crypto lcores */
 };
+
+/* ctl_mgmt.c */
+int vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_mgmt_stop(struct vx0_ctl *ctl);
 
 /* ctl_dht.c */
 int vx0_ctl_dht_start(struct vx0_ctl *ctl, char *err, size_t errlen);
@@ -67,6 +73,7 @@ int vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen);
 void vx0_ctl_bgp_shutdown(struct vx0_ctl *ctl, uint64_t now_ms);
 void vx0_ctl_bgp_stop(struct vx0_ctl *ctl);
 struct vx0_bgp *vx0_ctl_bgp_core(struct vx0_ctl *ctl);
+void vx0_ctl_bgp_kick(struct vx0_ctl *ctl);
 void vx0_ctl_bgp_fib_stats(struct vx0_ctl *ctl, uint64_t *installed, uint64_t *removed,
 			   uint64_t *unresolved);
 
