@@ -484,6 +484,7 @@ main(int argc, char **argv)
 	       " source net_pcap infinite_rx, sink net_pcap without tx_pcap (drops)\n", worker);
 	printf("\n%-5s %9s %10s %10s %12s %12s  %s\n", "mix", "Mpps", "rx cyc/p", "tx cyc/p",
 	       "lcore cyc/p", "packets", "drops (besides tx_full)");
+	fflush(stdout); /* progress is visible through a pipe */
 	for (unsigned int m = 0; m < N_MIX; m++) {
 		struct result res;
 		uint64_t other = 0;
