@@ -115,7 +115,23 @@ to_crypto_out(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 	o->cr[w][o->n_cr[w]++] = m;
 }
 
-static inline void
+/* TTL - 1 with an incremental checksum update (RFC 1624; the form Linux's
+ * ip_decrease_ttl uses): one add instead of a checksum pass. The caller has
+ * checked TTL > 1. */
+static __rte_always_inline void
+dec_ttl4(uint8_t *l3)
+{
+	uint16_t ck;
+	uint32_t sum;
+
+	memcpy(&ck, l3 + 10, 2); /* wire order; the one's complement sum does not care */
+	sum = (uint32_t)ck + rte_cpu_to_be_16(0x0100);
+	ck = (uint16_t)(sum + (sum >= 0xffff));
+	memcpy(l3 + 10, &ck, 2);
+	l3[8]--;
+}
+
+static __rte_always_inline void
 forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 	struct vx0_pkt_meta *meta, uint32_t nh_id, unsigned int flags)
 {
@@ -168,9 +184,9 @@ forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 	if (flags & VX0_CLS_LOCAL_ORIGIN)
 		; /* our own packet (an ESP tunnel's outer header): TTL as built */
 	else if (meta->l3_type == VX0_L3_IPV4)
-		vx0_pkt_ipv4_dec_ttl(l3);
+		dec_ttl4(l3);
 	else
-		vx0_pkt_ipv6_dec_hlim(l3);
+		l3[7]--; /* hop limit: no checksum */
 	l2 = type == VX0_NH_FWD ? vx0_fib_nh_l2(nh) : 0;
 	if (unlikely(!(l2 & VX0_NH_L2_VALID))) {
 		/* the slow path resolves and sends it; the TTL is already done */
@@ -206,9 +222,12 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	struct vx0_node *node = lc->node;
 	const struct vx0_port *port = &node->ports[port_idx];
 	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_RX];
-	struct rte_mbuf *v4[VX0_BURST];
+	const struct rte_lpm *lpm4 = node->fib->lpm4;
+	struct rte_mbuf *v4[VX0_BURST], *v6[VX0_BURST];
 	uint32_t v4_dst[VX0_BURST], v4_nh[VX0_BURST];
-	unsigned int n4 = 0;
+	uint8_t v6_dst[VX0_BURST][RTE_LPM6_IPV6_ADDR_SIZE];
+	int32_t v6_nh[VX0_BURST];
+	unsigned int n4 = 0, n6 = 0;
 	struct rx_out o;
 	uint64_t t0 = rte_rdtsc();
 
@@ -254,11 +273,12 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			v4[n4] = m;
 			memcpy(&v4_dst[n4], d + meta->l2_len + 16, 4); /* may be unaligned (VLAN) */
 			v4_dst[n4] = rte_be_to_cpu_32(v4_dst[n4]);
+			/* the FIB is far bigger than the caches: start loading
+			 * the entry now, the lookup comes after the burst */
+			rte_prefetch0(&lpm4->tbl24[v4_dst[n4] >> 8]);
 			n4++;
 			break;
-		case VX0_L3_IPV6: {
-			uint32_t nh;
-
+		case VX0_L3_IPV6:
 			if (unlikely(meta->flags & VX0_PKT_F_L3_MCAST)) {
 				if (is_nd(meta))
 					vx0_punt(lc, m, VX0_PUNT_ND);
@@ -266,19 +286,25 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 					vx0_drop(lc, m, VX0_DROP_L3_MCAST);
 				break;
 			}
-			if (vx0_fib_lookup6(node->fib, d + meta->l2_len + 24, &nh) != 0) {
-				icmp_error(lc, m, meta, 1, 0, 0, VX0_DROP_NO_ROUTE);
-				break;
-			}
-			forward(lc, &o, m, meta, nh, flags);
+			v6[n6] = m;
+			memcpy(v6_dst[n6], d + meta->l2_len + 24, RTE_LPM6_IPV6_ADDR_SIZE);
+			n6++;
 			break;
-		}
 		default:
 			vx0_drop(lc, m, VX0_DROP_ETHERTYPE);
 			break;
 		}
 	}
 	if (n4) {
+		/* second level: prefetch the tbl8 entries of the extended ones */
+		for (unsigned int i = 0; i < n4; i++) {
+			uint32_t e;
+
+			memcpy(&e, &lpm4->tbl24[v4_dst[i] >> 8], sizeof(e));
+			if ((e & RTE_LPM_VALID_EXT_ENTRY_BITMASK) == RTE_LPM_VALID_EXT_ENTRY_BITMASK)
+				rte_prefetch0(&lpm4->tbl8[(e & 0x00ffffff) *
+					RTE_LPM_TBL8_GROUP_NUM_ENTRIES + (uint8_t)v4_dst[i]]);
+		}
 		vx0_fib_lookup4_bulk(node->fib, v4_dst, v4_nh, n4);
 		for (unsigned int i = 0; i < n4; i++) {
 			struct vx0_pkt_meta *meta = vx0_meta(node, v4[i]);
@@ -287,6 +313,21 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 				icmp_error(lc, v4[i], meta, 3, 0, 0, VX0_DROP_NO_ROUTE);
 			else
 				forward(lc, &o, v4[i], meta, v4_nh[i] & 0x00ffffff, flags);
+		}
+	}
+	if (n6) {
+		/* one pass over the burst: the lookups' memory accesses overlap */
+		const struct rte_lpm6 *l6 =
+			__atomic_load_n(&node->fib->lpm6_active, __ATOMIC_ACQUIRE);
+
+		rte_lpm6_lookup_bulk_func(l6, v6_dst, v6_nh, n6);
+		for (unsigned int i = 0; i < n6; i++) {
+			struct vx0_pkt_meta *meta = vx0_meta(node, v6[i]);
+
+			if (unlikely(v6_nh[i] < 0))
+				icmp_error(lc, v6[i], meta, 1, 0, 0, VX0_DROP_NO_ROUTE);
+			else
+				forward(lc, &o, v6[i], meta, (uint32_t)v6_nh[i], flags);
 		}
 	}
 	for (unsigned int p = 0; p < node->n_ports; p++) {

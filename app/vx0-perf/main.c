@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vx0-perf: transit forwarding speed of the real data plane on vdevs.
+ *
+ * A node is built from a config (as vx0d does), a 1,000,000-route IPv4 and
+ * 200,000-route IPv6 FIB is loaded through the vx0_fib API, and one lcore
+ * with the rx and tx roles runs the real loop (vx0_lcore_main: port RX ->
+ * vx0_stage_rx -> FIB -> L2 rewrite -> TX ring -> vx0_stage_tx_poll -> port
+ * TX) on one mix at a time. Traffic: net_pcap replaying a generated capture
+ * of valid UDP frames with infinite_rx=1 (the PMD copies each packet into a
+ * fresh mbuf, as it does for testpmd or l3fwd given the same capture), TX
+ * without tx_pcap (net_pcap drops what it is given). Each mix is measured in
+ * windows after a warm-up; medians are printed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "perf_gen.h"
+#include "vx0_conf.h"
+#include "vx0_log.h"
+#include "vx0_pipeline.h"
+
+#define MAX_WINDOWS 64
+#define N_GW 4
+
+struct opts {
+	uint32_t routes4, routes6, packets;
+	double seconds, warmup;
+	unsigned int windows;
+	char mixes[64];
+	char dir[256];
+	bool gen_only, keep;
+	uint64_t seed;
+};
+
+struct mix {
+	const char *name;
+	unsigned int pct_v6;
+	uint8_t mac[6];
+};
+
+static const struct mix mixes[] = {
+	{ "v4", 0, { 0x02, 0, 0, 0, 0, 0x01 } },
+	{ "v6", 100, { 0x02, 0, 0, 0, 0, 0x02 } },
+	{ "mix", 50, { 0x02, 0, 0, 0, 0, 0x03 } },
+};
+#define N_MIX (sizeof(mixes) / sizeof(mixes[0]))
+
+struct snap {
+	uint64_t tsc;
+	uint64_t rx_pkts, rx_cyc, tx_pkts, tx_cyc, tx_out;
+	uint64_t drops[VX0_DROP_MAX];
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: vx0-perf [options] [-- EAL-ARGS...]\n"
+"\n"
+"Transit forwarding speed of the vx0 data plane on net_pcap vdevs (one\n"
+"forwarding lcore with the rx and tx roles; the EAL main lcore is idle).\n"
+"\n"
+"  --routes4 N       IPv4 routes, lengths /8../32 (default 1000000)\n"
+"  --routes6 N       IPv6 routes, lengths /20../48 (default 200000)\n"
+"  --packets N       packets per capture, destinations spread over the routes (4096)\n"
+"  --seconds S       measured time per mix (default 8)\n"
+"  --warmup S        unmeasured time before (default 1)\n"
+"  --windows N       measurement windows per mix; medians are printed (default 5)\n"
+"  --mixes LIST      of v4,v6,mix (default all three)\n"
+"  --dir DIR         where the captures go (default: a temporary folder, removed)\n"
+"  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and exit (needs --dir)\n"
+"  --seed N          route and traffic seed (default 1)\n"
+"\n"
+"Default EAL arguments: --no-huge -m 2048 --no-pci -l 0,1 --file-prefix vx0perf_PID\n"
+"Output: a table, then one 'RESULT mix=... mpps=...' line per mix.\n");
+}
+
+static void
+log_sink(int level, const char *lib, const char *fmt, va_list ap)
+{
+	rte_log(level, RTE_LOGTYPE_USER1, "%s: ", lib);
+	rte_vlog(level, RTE_LOGTYPE_USER1, fmt, ap);
+	rte_log(level, RTE_LOGTYPE_USER1, "\n");
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t
+ld(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static void
+take(const struct vx0_lcore_ctx *lc, struct snap *s)
+{
+	const struct vx0_lcore_stats *st = &lc->stats;
+
+	s->tsc = rte_rdtsc();
+	s->rx_pkts = ld(&st->stage[VX0_STAGE_RX].pkts);
+	s->rx_cyc = ld(&st->stage[VX0_STAGE_RX].cycles);
+	s->tx_pkts = ld(&st->stage[VX0_STAGE_TX].pkts);
+	s->tx_cyc = ld(&st->stage[VX0_STAGE_TX].cycles);
+	s->tx_out = ld(&st->stage[VX0_STAGE_TX].out);
+	for (unsigned int i = 0; i < VX0_DROP_MAX; i++)
+		s->drops[i] = ld(&st->drops[i]);
+}
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n == 0 ? 0 : n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void
+sleep_s(double s)
+{
+	if (s > 0)
+		usleep((useconds_t)(s * 1e6));
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
+{
+	static const struct option lo[] = {
+		{ "routes4", required_argument, NULL, '4' },
+		{ "routes6", required_argument, NULL, '6' },
+		{ "packets", required_argument, NULL, 'p' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "windows", required_argument, NULL, 'n' },
+		{ "mixes", required_argument, NULL, 'm' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "gen-only", no_argument, NULL, 'g' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .routes4 = 1000000, .routes6 = 200000, .packets = 4096,
+			    .seconds = 8, .warmup = 1, .windows = 5, .seed = 1 };
+	snprintf(o->mixes, sizeof(o->mixes), "v4,v6,mix");
+	*dashdash = -1;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			*dashdash = i;
+			break;
+		}
+	while ((c = getopt_long(*dashdash > 0 ? *dashdash : argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case '4': o->routes4 = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case '6': o->routes6 = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'p': o->packets = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 's': o->seconds = atof(optarg); break;
+		case 'w': o->warmup = atof(optarg); break;
+		case 'n': o->windows = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'm': snprintf(o->mixes, sizeof(o->mixes), "%s", optarg); break;
+		case 'd': snprintf(o->dir, sizeof(o->dir), "%s", optarg); o->keep = true; break;
+		case 'g': o->gen_only = true; break;
+		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'h': usage(stdout); exit(0);
+		default: return -EINVAL;
+		}
+	}
+	if (o->routes4 < 1 || o->routes6 < 1 || o->packets < 64 || o->packets > 1000000 ||
+	    o->windows < 1 || o->windows > MAX_WINDOWS || o->seconds <= 0 ||
+	    (o->gen_only && !o->dir[0]))
+		return -EINVAL;
+	return 0;
+}
+
+static int
+write_pcaps(const struct opts *o, const struct perf_routes4 *r4,
+	    const struct perf_routes6 *r6)
+{
+	for (unsigned int i = 0; i < N_MIX; i++) {
+		char path[320];
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/%s.pcap", o->dir, mixes[i].name);
+		rc = perf_pcap_write(path, r4, r6, mixes[i].mac, o->packets, mixes[i].pct_v6,
+				     o->seed * 1000 + i);
+		if (rc < 0) {
+			fprintf(stderr, "vx0-perf: %s: %s\n", path, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* The node: one port per mix, each its own net_pcap replaying its capture;
+ * IPv4 routes lead to gateways on port v4, IPv6 ones to gateways on port v6
+ * (static neighbours, so every next hop is resolved). */
+static char *
+make_config(const struct opts *o, unsigned int main_lcore, unsigned int worker)
+{
+	size_t cap = 8192, n = 0;
+	char *t = malloc(cap);
+	uint32_t mbufs = 1023;
+
+	if (t == NULL)
+		return NULL;
+	while (mbufs < o->packets * N_MIX + 16384)
+		mbufs = mbufs * 2 + 1;
+#define ADD(...) (n += (size_t)snprintf(t + n, cap - n, __VA_ARGS__))
+	ADD("{ \"profile\": \"performance\",\n"
+	    "  \"lcores\": [ { \"id\": %u, \"roles\": [\"ctl\"] },"
+	    " { \"id\": %u, \"roles\": [\"rx\", \"tx\"] } ],\n"
+	    "  \"exception_path\": { \"tap\": false },\n"
+	    "  \"mbufs\": %u,\n"
+	    "  \"fib\": { \"max_routes4\": %u, \"max_routes6\": %u, \"max_next_hops\": 4096 },\n"
+	    "  \"ports\": [\n", main_lcore, worker, mbufs, o->routes4 + 1024, o->routes6 + 1024);
+	ADD("    { \"name\": \"v4\", \"device\": \"net_pcap0,rx_pcap=%s/v4.pcap,infinite_rx=1\","
+	    " \"mac\": \"02:00:00:00:00:01\", \"addresses\": [\"198.51.100.1/24\", \"2001:db8:a::1/64\"] },\n", o->dir);
+	ADD("    { \"name\": \"v6\", \"device\": \"net_pcap1,rx_pcap=%s/v6.pcap,infinite_rx=1\","
+	    " \"mac\": \"02:00:00:00:00:02\", \"addresses\": [\"203.0.113.1/26\", \"2001:db8:b::1/64\"] },\n", o->dir);
+	ADD("    { \"name\": \"mix\", \"device\": \"net_pcap2,rx_pcap=%s/mix.pcap,infinite_rx=1\","
+	    " \"mac\": \"02:00:00:00:00:03\", \"addresses\": [\"203.0.113.65/26\", \"2001:db8:c::1/64\"] }\n  ],\n", o->dir);
+	/* one config route per gateway creates its next hop; the 1M come later */
+	ADD("  \"routes\": [\n");
+	for (unsigned int g = 0; g < N_GW; g++)
+		ADD("    { \"prefix\": \"203.0.113.%u/30\", \"via\": \"198.51.100.%u\" },\n"
+		    "    { \"prefix\": \"2001:db8:1%02u::/48\", \"via\": \"2001:db8:b::%u\" },\n",
+		    128 + 4 * g, 2 + g, g, 2 + g);
+	n -= 2; /* the last ",\n" */
+	ADD("\n  ],\n  \"neighbours\": [\n");
+	for (unsigned int g = 0; g < N_GW; g++)
+		ADD("    { \"port\": \"v4\", \"address\": \"198.51.100.%u\", \"mac\": \"02:00:00:00:01:%02u\" },\n"
+		    "    { \"port\": \"v6\", \"address\": \"2001:db8:b::%u\", \"mac\": \"02:00:00:00:02:%02u\" }%s\n",
+		    2 + g, 2 + g, 2 + g, 2 + g, g + 1 < N_GW ? "," : "");
+	ADD("  ]\n}\n");
+#undef ADD
+	if (n >= cap) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int
+gateway_nhs(struct vx0_node *node, int family, uint16_t port, uint32_t nh[N_GW])
+{
+	for (unsigned int g = 0; g < N_GW; g++) {
+		uint8_t a[16] = { 0 };
+		int id;
+
+		if (family == AF_INET)
+			memcpy(a, (const uint8_t[]){ 198, 51, 100, (uint8_t)(2 + g) }, 4);
+		else
+			inet_pton(AF_INET6, "2001:db8:b::", a), a[15] = (uint8_t)(2 + g);
+		id = vx0_fib_nh_find(node->fib, port, family, a);
+		if (id < 0)
+			return id;
+		if (!(vx0_fib_nh_l2(vx0_fib_nh(node->fib, (uint32_t)id)) & VX0_NH_L2_VALID))
+			return -EHOSTUNREACH;
+		nh[g] = (uint32_t)id;
+	}
+	return 0;
+}
+
+static int
+load_routes(struct vx0_node *node, const struct perf_routes4 *r4,
+	    const struct perf_routes6 *r6)
+{
+	uint32_t nh4[N_GW], nh6[N_GW];
+	double t0 = now_s(), t1;
+	int rc;
+
+	if ((rc = gateway_nhs(node, AF_INET, 0, nh4)) < 0 ||
+	    (rc = gateway_nhs(node, AF_INET6, 1, nh6)) < 0) {
+		fprintf(stderr, "vx0-perf: gateway next hops: %s\n", strerror(-rc));
+		return rc;
+	}
+	for (uint32_t i = 0; i < r4->n; i++) {
+		uint32_t be = htonl(r4->pfx[i]);
+
+		rc = vx0_fib_route_add(node->fib, AF_INET, &be, r4->len[i], nh4[i % N_GW]);
+		if (rc < 0) {
+			fprintf(stderr, "vx0-perf: IPv4 route %u (/%u): %s\n", i, r4->len[i],
+				strerror(-rc));
+			return rc;
+		}
+	}
+	t1 = now_s();
+	for (uint32_t i = 0; i < r6->n; i++) {
+		rc = vx0_fib_route_add(node->fib, AF_INET6, r6->pfx[i], r6->len[i], nh6[i % N_GW]);
+		if (rc < 0) {
+			fprintf(stderr, "vx0-perf: IPv6 route %u (/%u): %s\n", i, r6->len[i],
+				strerror(-rc));
+			return rc;
+		}
+	}
+	rc = vx0_fib_commit(node->fib);
+	if (rc < 0) {
+		fprintf(stderr, "vx0-perf: IPv6 commit: %s\n", strerror(-rc));
+		return rc;
+	}
+	printf("fib: %u IPv4 routes (loaded in %.1f s), %u IPv6 routes (%.1f s, both copies)\n",
+	       vx0_fib_count(node->fib, AF_INET), t1 - t0, vx0_fib_count(node->fib, AF_INET6),
+	       now_s() - t1);
+	return 0;
+}
+
+struct result {
+	double mpps, rx_cyc, tx_cyc, lcore_cyc;
+	double best_mpps, best_rx_cyc; /* the least disturbed window (shared CPUs) */
+	uint64_t drops[VX0_DROP_MAX];
+	uint64_t pkts;
+};
+
+static int
+run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
+	const struct opts *o, struct result *res)
+{
+	double mpps[MAX_WINDOWS], rxc[MAX_WINDOWS], txc[MAX_WINDOWS], lcc[MAX_WINDOWS];
+	struct snap a, b, first;
+	int rc;
+
+	lc->n_rxq = 1;
+	lc->rxq[0] = (struct vx0_rxq_ref){ .port = port, .queue = 0 };
+	__atomic_store_n(&node->run_state, VX0_RUNNING, __ATOMIC_RELEASE);
+	rc = rte_eal_remote_launch(vx0_lcore_main, lc, lc->lcore_id);
+	if (rc < 0)
+		return rc;
+	sleep_s(o->warmup);
+	take(lc, &a);
+	first = a;
+	for (unsigned int w = 0; w < o->windows; w++) {
+		double dt;
+		uint64_t dp;
+
+		sleep_s(o->seconds / o->windows);
+		take(lc, &b);
+		dt = (double)(b.tsc - a.tsc) / (double)node->tsc_hz;
+		dp = b.rx_pkts - a.rx_pkts;
+		mpps[w] = (double)dp / dt / 1e6;
+		rxc[w] = dp ? (double)(b.rx_cyc - a.rx_cyc) / (double)dp : 0;
+		txc[w] = b.tx_pkts > a.tx_pkts ?
+			 (double)(b.tx_cyc - a.tx_cyc) / (double)(b.tx_pkts - a.tx_pkts) : 0;
+		lcc[w] = dp ? (double)(b.tsc - a.tsc) / (double)dp : 0;
+		a = b;
+	}
+	__atomic_store_n(&node->run_state, VX0_EXIT, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(lc->lcore_id);
+	res->pkts = b.rx_pkts - first.rx_pkts;
+	for (unsigned int i = 0; i < VX0_DROP_MAX; i++)
+		res->drops[i] = b.drops[i] - first.drops[i];
+	res->mpps = median(mpps, o->windows);
+	res->rx_cyc = median(rxc, o->windows);
+	res->best_mpps = mpps[o->windows - 1]; /* sorted by median() */
+	res->best_rx_cyc = rxc[0];
+	res->tx_cyc = median(txc, o->windows);
+	res->lcore_cyc = median(lcc, o->windows);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct perf_routes4 r4 = { 0 };
+	struct perf_routes6 r6 = { 0 };
+	char err[512], prefix[64], *eal[96], *text = NULL;
+	int eargc = 0, dashdash, rc;
+	struct vx0_conf conf;
+	struct vx0_node node;
+	struct vx0_lcore_ctx *lc = NULL;
+	unsigned int main_lcore, worker;
+	bool made_dir = false, node_up = false;
+	double t0;
+
+	if (parse_opts(argc, argv, &o, &dashdash) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (!o.dir[0]) {
+		snprintf(o.dir, sizeof(o.dir), "/tmp/vx0perf.XXXXXX");
+		if (mkdtemp(o.dir) == NULL) {
+			perror("vx0-perf: mkdtemp");
+			return 1;
+		}
+		made_dir = true;
+	} else {
+		mkdir(o.dir, 0755);
+	}
+	t0 = now_s();
+	if (perf_gen_routes4(&r4, o.routes4, o.seed) < 0 ||
+	    perf_gen_routes6(&r6, o.routes6, o.seed + 1) < 0) {
+		fprintf(stderr, "vx0-perf: cannot generate the routes\n");
+		rc = 1;
+		goto out;
+	}
+	if (write_pcaps(&o, &r4, &r6) < 0) {
+		rc = 1;
+		goto out;
+	}
+	printf("traffic: %u-packet captures in %s (v4: 60-byte IPv4/UDP, v6: 78-byte IPv6/UDP,"
+	       " mix: half each), destinations spread over the routes; generated in %.1f s\n",
+	       o.packets, o.dir, now_s() - t0);
+	if (o.gen_only) {
+		rc = 0;
+		goto out;
+	}
+
+	eal[eargc++] = argv[0];
+	if (dashdash > 0) {
+		for (int i = dashdash + 1; i < argc && eargc < 90; i++)
+			eal[eargc++] = argv[i];
+	} else {
+		snprintf(prefix, sizeof(prefix), "--file-prefix=vx0perf_%d", (int)getpid());
+		const char *def[] = { "--no-huge", "-m", "2048", "--no-pci", "-l", "0,1",
+				      "--log-level=pmd.net.pcap:warning", prefix };
+		for (unsigned int i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+			eal[eargc++] = (char *)(uintptr_t)def[i];
+	}
+	eal[eargc] = NULL;
+	if (rte_eal_init(eargc, eal) < 0) {
+		fprintf(stderr, "vx0-perf: EAL init failed: %s\n", rte_strerror(rte_errno));
+		rc = 1;
+		goto out;
+	}
+	vx0_log_set_sink(log_sink);
+	main_lcore = rte_get_main_lcore();
+	worker = rte_get_next_lcore(main_lcore, 1, 0);
+	if (worker >= RTE_MAX_LCORE) {
+		fprintf(stderr, "vx0-perf: needs two lcores (the main one stays idle)\n");
+		rc = 1;
+		goto eal_out;
+	}
+	text = make_config(&o, main_lcore, worker);
+	if (text == NULL || vx0_conf_load_string(text, strlen(text), "vx0-perf", &conf, err,
+						 sizeof(err)) < 0) {
+		fprintf(stderr, "vx0-perf: config: %s\n", text ? err : "too long");
+		rc = 1;
+		goto eal_out;
+	}
+	rc = vx0_node_create(&node, &conf, err, sizeof(err));
+	node_up = true;
+	if (rc == 0)
+		rc = vx0_node_install_routes(&node, err, sizeof(err));
+	if (rc == 0)
+		rc = load_routes(&node, &r4, &r6) < 0 ? -EINVAL : 0;
+	if (rc == 0)
+		rc = vx0_node_start_ports(&node, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "vx0-perf: %s\n", err[0] ? err : strerror(-rc));
+		rc = 1;
+		goto node_out;
+	}
+	perf_routes_free(&r4, &r6);
+	lc = node.lc[worker];
+	printf("forwarding: lcore %u (cpu set by EAL), roles rx+tx, the real vx0_lcore_main loop;"
+	       " source net_pcap infinite_rx, sink net_pcap without tx_pcap (drops)\n", worker);
+	printf("\n%-5s %9s %10s %10s %12s %12s  %s\n", "mix", "Mpps", "rx cyc/p", "tx cyc/p",
+	       "lcore cyc/p", "packets", "drops (besides tx_full)");
+	fflush(stdout); /* progress is visible through a pipe */
+	for (unsigned int m = 0; m < N_MIX; m++) {
+		struct result res;
+		uint64_t other = 0;
+		char dbuf[512] = "";
+		size_t dn = 0;
+
+		if (!strstr(o.mixes, mixes[m].name)) /* no name is part of another */
+			continue;
+		rc = run_mix(&node, lc, (uint16_t)m, &o, &res);
+		if (rc < 0) {
+			fprintf(stderr, "vx0-perf: cannot launch lcore %u\n", worker);
+			rc = 1;
+			goto node_out;
+		}
+		for (unsigned int i = 1; i < VX0_DROP_MAX; i++) {
+			if (res.drops[i] == 0)
+				continue;
+			if (i != VX0_DROP_TX_FULL)
+				other += res.drops[i];
+			if (dn < sizeof(dbuf))
+				dn += (size_t)snprintf(dbuf + dn, sizeof(dbuf) - dn, "%s%s=%llu",
+						       dn ? " " : "", vx0_drop_name(i),
+						       (unsigned long long)res.drops[i]);
+		}
+		printf("%-5s %9.3f %10.1f %10.1f %12.1f %12llu  %s\n", mixes[m].name, res.mpps,
+		       res.rx_cyc, res.tx_cyc, res.lcore_cyc, (unsigned long long)res.pkts,
+		       dn ? dbuf : "none");
+		printf("RESULT mix=%s mpps=%.3f rx_cyc=%.1f tx_cyc=%.1f lcore_cyc=%.1f best_mpps=%.3f"
+		       " best_rx_cyc=%.1f pkts=%llu drops=%llu tx_full=%llu\n", mixes[m].name,
+		       res.mpps, res.rx_cyc, res.tx_cyc, res.lcore_cyc, res.best_mpps,
+		       res.best_rx_cyc, (unsigned long long)res.pkts, (unsigned long long)other,
+		       (unsigned long long)res.drops[VX0_DROP_TX_FULL]);
+		fflush(stdout);
+	}
+	rc = 0;
+node_out:
+	if (node_up) {
+		vx0_ctl_drain(&node);
+		vx0_node_stop_ports(&node);
+		vx0_ctl_destroy(&node);
+		if (rc == 0 && vx0_node_mbufs_in_use(&node) != 0) {
+			fprintf(stderr, "vx0-perf: %u mbufs not returned\n",
+				vx0_node_mbufs_in_use(&node));
+			rc = 1;
+		}
+		vx0_node_destroy(&node);
+		vx0_conf_free(&conf);
+	}
+eal_out:
+	free(text);
+	rte_eal_cleanup();
+out:
+	perf_routes_free(&r4, &r6);
+	if (made_dir) {
+		for (unsigned int i = 0; i < N_MIX; i++) {
+			char path[320];
+
+			snprintf(path, sizeof(path), "%s/%s.pcap", o.dir, mixes[i].name);
+			unlink(path);
+		}
+		rmdir(o.dir);
+	}
+	return rc;
+}

@@ -1,0 +1,188 @@
+#!/bin/sh
+# Transit forwarding benchmark: vx0-perf (1,000,000 IPv4 + 200,000 IPv6
+# routes) beside dpdk-testpmd (io, macswap) and DPDK's l3fwd example in LPM
+# mode, in one run, on the same cores and the same vdev type: net_pcap
+# replaying the same generated capture with infinite_rx=1, TX without
+# tx_pcap (the PMD drops). Prints Mpps per forwarding lcore and the ratios.
+#
+# l3fwd is built from Debian's dpdk-doc sources into a temporary folder,
+# with its hard-coded RX checksum offload turned off there (vdevs lack it);
+# nothing of it is kept. Not part of CI; about 2-3 minutes.
+#
+# usage: tools/bench-fwd.sh [-s SECONDS] [-c MAIN,FWD] [-p PACKETS]
+set -eu
+cd "$(dirname "$0")/.."
+
+SECS=10          # measured seconds per run (after a warm-up)
+CORES=0,1        # EAL main lcore, forwarding lcore (pinned to CPUs 0 and 1)
+PKTS=4096        # packets per capture (l3fwd's pool is 8192 mbufs)
+while getopts s:c:p: opt; do
+	case $opt in
+	s) SECS=$OPTARG ;;
+	c) CORES=$OPTARG ;;
+	p) PKTS=$OPTARG ;;
+	*) echo "usage: $0 [-s SECONDS] [-c MAIN,FWD] [-p PACKETS]" >&2; exit 2 ;;
+	esac
+done
+FWD=${CORES#*,}
+WARM=2
+
+# what it needs: testpmd (dpdk), the examples (dpdk-doc), a compiler
+need=""
+command -v dpdk-testpmd >/dev/null || need="$need dpdk"
+[ -d /usr/share/dpdk/examples/l3fwd ] || need="$need dpdk-doc"
+pkg-config --exists libdpdk || need="$need libdpdk-dev"
+command -v make >/dev/null || need="$need make"
+command -v gcc >/dev/null || need="$need gcc"
+if [ -n "$need" ]; then
+	echo "installing:$need"
+	apt-get install -y $need >/dev/null
+fi
+
+PERF=build/app/vx0-perf/vx0-perf
+[ -f build/build.ninja ] || tools/build.sh
+ninja -C build -j2 app/vx0-perf/vx0-perf >/dev/null
+
+TMP=$(mktemp -d /tmp/vx0-bench.XXXXXX)
+PID=""
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill -INT "$PID" 2>/dev/null || true
+		sleep 1
+		kill -KILL "$PID" 2>/dev/null || true
+	fi
+	rm -rf "$TMP"
+	rm -rf /var/run/dpdk/vx0b_$$_* 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+echo "building l3fwd from /usr/share/dpdk/examples/l3fwd in $TMP ..."
+cp -r /usr/share/dpdk/examples/l3fwd /usr/share/dpdk/examples/common "$TMP/"
+# the one change: no RX checksum offload (net_pcap has none)
+sed -i 's/\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,/.offloads = 0,/' "$TMP/l3fwd/main.c"
+grep -q 'RTE_ETH_RX_OFFLOAD_CHECKSUM,' "$TMP/l3fwd/main.c" && { echo "l3fwd: patch failed" >&2; exit 1; }
+make -C "$TMP/l3fwd" -j2 >"$TMP/l3fwd-build.log" 2>&1 || { tail "$TMP/l3fwd-build.log"; exit 1; }
+L3FWD=$TMP/l3fwd/build/l3fwd
+
+"$PERF" --gen-only --dir "$TMP/cap" --packets "$PKTS" >/dev/null
+
+EAL="--no-huge -m 1024 --no-pci -l $CORES --main-lcore ${CORES%,*} --log-level=pmd.net.pcap:warning"
+# l3fwd opens a TX queue per lcore and net_pcap has one: its main lcore is
+# the forwarding one (the same CPU)
+EAL1="--no-huge -m 1024 --no-pci -l $FWD --log-level=pmd.net.pcap:warning"
+
+# Packets received per second on port 0, sampled through the DPDK telemetry
+# socket of the running app once a second; prints the median in Mpps.
+sample() { # file-prefix pid
+	/usr/bin/python3 - "$1" "$WARM" "$SECS" "$2" <<'EOF'
+import json, os, socket, statistics, sys, time
+prefix, warm, secs, pid = sys.argv[1], float(sys.argv[2]), int(float(sys.argv[3])), int(sys.argv[4])
+def alive():
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+deadline = time.time() + 60
+s = None
+while time.time() < deadline and alive():
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect(path)
+        break
+    except OSError:
+        s = None
+        time.sleep(0.2)
+if s is None:
+    print("nan"); sys.exit(0)
+s.recv(4096)
+def rx():
+    s.send(b"/ethdev/stats,0")
+    st = json.loads(s.recv(65536))["/ethdev/stats"]
+    if st is None:
+        print("nan"); sys.exit(0)
+    return st["ipackets"], time.monotonic()
+while rx()[0] == 0 and time.time() < deadline and alive():
+    time.sleep(0.2)
+time.sleep(warm)
+prev = rx()
+rates = []
+for _ in range(secs):
+    time.sleep(1)
+    cur = rx()
+    rates.append((cur[0] - prev[0]) / (cur[1] - prev[1]) / 1e6)
+    prev = cur
+print("%.3f" % statistics.median(rates))
+EOF
+}
+
+# run_app NAME PCAP CMD...: start it, sample, stop it with SIGINT; the
+# median goes to $TMP/NAME.mpps
+run_app() {
+	name=$1 pcap=$2; shift 2
+	prefix=vx0b_$$_$name
+	"$@" --file-prefix "$prefix" --vdev "net_pcap0,rx_pcap=$TMP/cap/$pcap.pcap,infinite_rx=1" \
+		-- $APPARGS </dev/null >"$TMP/$name.log" 2>&1 &
+	PID=$!
+	sample "$prefix" "$PID" >"$TMP/$name.mpps" 2>/dev/null || echo nan >"$TMP/$name.mpps"
+	kill -INT "$PID" 2>/dev/null || true
+	wait "$PID" 2>/dev/null || true
+	PID=""
+}
+
+echo "running (each: ${WARM} s warm-up + ${SECS} s measured; forwarding lcore $FWD) ..."
+APPARGS="--forward-mode=io --nb-cores=1 --rxq=1 --txq=1 --total-num-mbufs=16384 --stats-period=1"
+run_app tp_io v4 stdbuf -o0 dpdk-testpmd $EAL
+APPARGS="--forward-mode=macswap --nb-cores=1 --rxq=1 --txq=1 --total-num-mbufs=16384 --stats-period=1"
+run_app tp_ms v4 stdbuf -o0 dpdk-testpmd $EAL
+APPARGS="-p 0x1 -P --lookup=lpm --parse-ptype --config=(0,0,$FWD)"
+run_app l3_v4 v4 "$L3FWD" $EAL1
+run_app l3_v6 v6 "$L3FWD" $EAL1
+TP_IO=$(cat "$TMP/tp_io.mpps") TP_MS=$(cat "$TMP/tp_ms.mpps")
+L3_V4=$(cat "$TMP/l3_v4.mpps") L3_V6=$(cat "$TMP/l3_v6.mpps")
+
+"$PERF" --dir "$TMP/cap" --packets "$PKTS" --seconds "$SECS" --warmup "$WARM" --windows "$SECS" \
+	-- --no-huge -m 2048 --no-pci -l "$CORES" --main-lcore "${CORES%,*}" \
+	--log-level=pmd.net.pcap:warning --file-prefix "vx0b_$$_vx0" >"$TMP/vx0.log" 2>&1 ||
+	{ cat "$TMP/vx0.log"; exit 1; }
+grep -E '^(fib|traffic):' "$TMP/vx0.log"
+VX_V4=$(sed -n 's/^RESULT mix=v4 mpps=\([0-9.]*\).*/\1/p' "$TMP/vx0.log")
+VX_V6=$(sed -n 's/^RESULT mix=v6 mpps=\([0-9.]*\).*/\1/p' "$TMP/vx0.log")
+VX_MIX=$(sed -n 's/^RESULT mix=mix mpps=\([0-9.]*\).*/\1/p' "$TMP/vx0.log")
+
+for f in tp_io tp_ms l3_v4 l3_v6; do
+	grep -qiE 'Cause:|cannot|fail' "$TMP/$f.log" && { echo "--- $f:"; grep -iE 'Cause:|cannot|fail' "$TMP/$f.log" | head -5; }
+done
+
+echo
+echo "Mpps per forwarding lcore (medians of 1 s samples; same capture, same cores, net_pcap vdev):"
+/usr/bin/python3 - "$TP_IO" "$TP_MS" "$L3_V4" "$L3_V6" "$VX_V4" "$VX_V6" "$VX_MIX" <<'EOF'
+import sys
+def num(x):
+    try:
+        return float(x)
+    except ValueError:
+        return float("nan")
+tp_io, tp_ms, l3_v4, l3_v6, vx_v4, vx_v6, vx_mix = (num(x) for x in sys.argv[1:])
+rows = [
+    ("testpmd io", "v4", tp_io, "no lookup, no header change"),
+    ("testpmd macswap", "v4", tp_ms, "swaps MACs"),
+    ("l3fwd LPM", "v4", l3_v4, "its default table: 16 routes (a miss goes back out the input port)"),
+    ("l3fwd LPM", "v6", l3_v6, "its default table: 16 routes"),
+    ("vx0-perf", "v4", vx_v4, "1,000,000 IPv4 routes /8../32"),
+    ("vx0-perf", "v6", vx_v6, "200,000 IPv6 routes /20../48"),
+    ("vx0-perf", "mix", vx_mix, "half IPv4, half IPv6"),
+]
+print("%-16s %-4s %8s  %s" % ("app", "mix", "Mpps", "note"))
+for r in rows:
+    print("%-16s %-4s %8.3f  %s" % r)
+def ratio(a, b):
+    return a / b if b and b == b else float("nan")
+print()
+print("vx0 / l3fwd     v4: %.2f   v6: %.2f" % (ratio(vx_v4, l3_v4), ratio(vx_v6, l3_v6)))
+print("vx0 / testpmd-io v4: %.2f" % ratio(vx_v4, tp_io))
+print("vx0 / testpmd-macswap v4: %.2f" % ratio(vx_v4, tp_ms))
+EOF
+echo
+grep -E '^(mix|v4|v6) ' "$TMP/vx0.log" | sed 's/^/vx0-perf: /' || true
