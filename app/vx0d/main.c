@@ -15,10 +15,12 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include <numa.h>
 #include <sodium.h>
 
 #include "vx0_conf.h"
@@ -243,8 +245,20 @@ main(int argc, char **argv)
 	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
 		if (node.lc[l] && l != node.ctl_lcore)
 			rte_eal_remote_launch(vx0_lcore_main, node.lc[l], l);
-	fprintf(stderr, "vx0d: running: %u ports, %u lcores, %u+%u routes\n", node.n_ports,
-		conf.n_lcores, vx0_fib_count(node.fib, AF_INET), vx0_fib_count(node.fib, AF_INET6));
+	fprintf(stderr, "vx0d: running: %u ports, %u lcores, %u+%u routes, %d NUMA node(s)\n",
+		node.n_ports, conf.n_lcores, vx0_fib_count(node.fib, AF_INET),
+		vx0_fib_count(node.fib, AF_INET6),
+		numa_available() < 0 ? 1 : numa_num_configured_nodes());
+	/* a port polled from another socket's lcore works, at a cost */
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
+		for (unsigned int q = 0; node.lc[l] && q < node.lc[l]->n_rxq; q++) {
+			const struct vx0_port *pt = &node.ports[node.lc[l]->rxq[q].port];
+			int ps = rte_eth_dev_socket_id(pt->port_id);
+
+			if (ps >= 0 && (unsigned int)ps != rte_lcore_to_socket_id(l))
+				fprintf(stderr, "vx0d: note: port %s is on socket %d, polled by lcore %u "
+					"on socket %u\n", pt->name, ps, l, rte_lcore_to_socket_id(l));
+		}
 
 	vx0_ctl_run(&node, &stop_requested);
 	rte_eal_mp_wait_lcore();

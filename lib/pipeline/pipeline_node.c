@@ -120,9 +120,12 @@ vx0_node_create(struct vx0_node *node, struct vx0_conf *conf, char *err, size_t 
 			max_mtu = conf->ports[i].mtu;
 	node->pool_size = conf->mbufs;
 	/* one segment holds a whole frame of the largest MTU */
+	node->pool_data_room = RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (uint32_t)(RTE_PKTMBUF_HEADROOM + max_mtu + 64));
 	node->pool = rte_pktmbuf_pool_create("vx0_mbuf", conf->mbufs, 256, 0,
-		RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
-			(uint32_t)(RTE_PKTMBUF_HEADROOM + max_mtu + 64)), sock);
+					     (uint16_t)node->pool_data_room, sock);
+	if (sock >= 0 && sock < RTE_MAX_NUMA_NODES)
+		node->socket_pool[sock] = node->pool;
 	if (node->pool == NULL) {
 		snprintf(err, errlen, "cannot create mbuf pool of %u: %s (raise EAL -m?)",
 			 conf->mbufs, rte_strerror(rte_errno));
@@ -358,10 +361,40 @@ vx0_node_stop_ports(struct vx0_node *node)
 	}
 }
 
+struct rte_mempool *
+vx0_node_pool(struct vx0_node *node, int socket)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *mp;
+
+	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
+		return node->pool;
+	if (node->socket_pool[socket])
+		return node->socket_pool[socket];
+	/* ports on another socket get their RX mbufs from that socket's
+	 * memory, so DMA and the first touch stay local */
+	snprintf(name, sizeof(name), "vx0_mbuf_s%d", socket);
+	mp = rte_pktmbuf_pool_create(name, node->conf->mbufs, 256, 0,
+				     (uint16_t)node->pool_data_room, socket);
+	if (mp == NULL)
+		return node->pool;
+	node->socket_pool[socket] = mp;
+	node->pool_size += node->conf->mbufs;
+	return mp;
+}
+
 uint32_t
 vx0_node_mbufs_in_use(const struct vx0_node *node)
 {
-	return node->pool ? rte_mempool_in_use_count(node->pool) : 0;
+	uint32_t n = 0;
+
+	for (int i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		if (node->socket_pool[i])
+			n += rte_mempool_in_use_count(node->socket_pool[i]);
+	if (node->pool && (rte_socket_id() >= RTE_MAX_NUMA_NODES ||
+			   node->socket_pool[rte_socket_id()] != node->pool))
+		n += rte_mempool_in_use_count(node->pool);
+	return n;
 }
 
 void
@@ -383,6 +416,9 @@ vx0_node_destroy(struct vx0_node *node)
 		vx0_crypto_engine_close(node->engine);
 	vx0_fib_free(node->fib);
 	rte_free(node->qsv);
+	for (int i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		if (node->socket_pool[i] && node->socket_pool[i] != node->pool)
+			rte_mempool_free(node->socket_pool[i]);
 	rte_mempool_free(node->pool);
 	memset(node, 0, sizeof(*node));
 }

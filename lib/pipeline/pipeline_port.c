@@ -86,7 +86,7 @@ configure(struct vx0_node *node, uint16_t pid, uint16_t nb_rxq, uint16_t mtu,
 	if (rc < 0)
 		goto fail;
 	for (uint16_t q = 0; q < nb_rxq; q++) {
-		rc = rte_eth_rx_queue_setup(pid, q, rxd, sock, NULL, node->pool);
+		rc = rte_eth_rx_queue_setup(pid, q, rxd, sock, NULL, vx0_node_pool(node, sock));
 		if (rc < 0)
 			goto fail;
 	}

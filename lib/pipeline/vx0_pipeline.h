@@ -163,8 +163,10 @@ enum vx0_run_state {
 
 struct vx0_node {
 	struct vx0_conf *conf;
-	struct rte_mempool *pool;
-	uint32_t pool_size;
+	struct rte_mempool *pool;      /* on the main lcore's socket */
+	struct rte_mempool *socket_pool[RTE_MAX_NUMA_NODES]; /* one per socket with ports */
+	uint32_t pool_size;            /* all pools together */
+	uint32_t pool_data_room;
 	int meta_off;                  /* dynfield offset of struct vx0_pkt_meta */
 	struct vx0_port ports[VX0_MAX_PORTS];
 	unsigned int n_ports;
@@ -209,6 +211,9 @@ int vx0_node_install_routes(struct vx0_node *node, char *err, size_t errlen);
 int vx0_node_start_ports(struct vx0_node *node, char *err, size_t errlen);
 void vx0_node_stop_ports(struct vx0_node *node);
 void vx0_node_destroy(struct vx0_node *node);
+/* The mbuf pool local to a socket (created on first use; the main pool
+ * when that socket has no memory). */
+struct rte_mempool *vx0_node_pool(struct vx0_node *node, int socket);
 /* Mbufs not back in the pool (0 after a clean shutdown). */
 uint32_t vx0_node_mbufs_in_use(const struct vx0_node *node);
 
