@@ -191,6 +191,34 @@ def test_management_socket_routes_and_errors(lab):
     assert r.returncode != 0 and "Permission denied" in r.stderr
 
 
+def test_capture_with_filter_at_a_tap_point(lab):
+    pcap = os.path.join(net_tmp(), "cap.pcap")
+    r = mgmt(lab, {"cmd": "capture.start", "point": "rx:a", "file": pcap, "count": 3,
+                   "filter": "udp dst port 5555"},
+             {"cmd": "capture.start", "point": "rx:a", "file": pcap, "count": 1},
+             {"cmd": "capture.start", "point": "rx:zz", "file": "/tmp/x", "count": 1})
+    assert r[0] == {"ok": True}
+    assert "running already" in r[1]["error"]
+    ping(lab, lab["A"], "203.0.113.2", count=2)          # filtered out
+    for i in range(5):
+        lab["net"].run(lab["A"], PY, PROBE, "send", "203.0.113.2", "5555", "%02x" % i * 20)
+    wait_for(lambda: not mgmt(lab, {"cmd": "capture.status"})[0]["active"], 10,
+             what="capture to end after 3 packets")
+    st = mgmt(lab, {"cmd": "capture.status"})[0]
+    assert st["written"] == 3 and st["filtered"] >= 2 and st["lost"] == 0, st
+    out = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "udp.dstport", "-e", "data"],
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    rows = [l.split("\t") for l in out if l]
+    assert [r[0] for r in rows] == ["5555"] * 3
+    assert [r[1] for r in rows] == ["%02x" % i * 20 for i in range(3)]
+    bad = mgmt(lab, {"cmd": "capture.start", "point": "tx:b", "file": pcap, "count": 1,
+                     "filter": "this is not bpf"},
+               {"cmd": "capture.start", "point": "tx:b", "file": pcap},
+               {"cmd": "capture.stop"})
+    assert "filter" in bad[0]["error"] and "bound it" in bad[1]["error"]
+    assert "no capture running" in bad[2]["error"]
+
+
 def _send_raw(lab, frames_py):
     """Send scapy-built frames from host A's interface."""
     code = ("from scapy.all import *\n"

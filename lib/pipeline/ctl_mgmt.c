@@ -259,6 +259,45 @@ cmd_log_level(json_t *req)
 }
 
 static json_t *
+cmd_capture_start(struct vx0_ctl *ctl, json_t *req)
+{
+	json_t *cnt = json_object_get(req, "count"), *sec = json_object_get(req, "seconds"),
+	       *snap = json_object_get(req, "snaplen");
+	char err[256];
+	int rc;
+
+	if (str(req, "point") == NULL || str(req, "file") == NULL || str(req, "file")[0] != '/')
+		return err_reply("capture.start: needs \"point\" (rx:PORT, tx:PORT, punt) and an "
+				 "absolute \"file\"");
+	if ((cnt && (!json_is_integer(cnt) || json_integer_value(cnt) < 0)) ||
+	    (sec && (!json_is_integer(sec) || json_integer_value(sec) < 0 ||
+		     json_integer_value(sec) > 86400)) ||
+	    (snap && (!json_is_integer(snap) || json_integer_value(snap) < 0 ||
+		      json_integer_value(snap) > 65535)))
+		return err_reply("capture.start: \"count\", \"seconds\" (<= 86400) and "
+				 "\"snaplen\" must be non-negative integers");
+	if (!cnt && !sec)
+		return err_reply("capture.start: bound it with \"count\" or \"seconds\"");
+	rc = vx0_ctl_capture_start(ctl, str(req, "point"), str(req, "file"),
+				   cnt ? (uint64_t)json_integer_value(cnt) : 0,
+				   sec ? (uint64_t)json_integer_value(sec) : 0,
+				   snap ? (uint32_t)json_integer_value(snap) : 0, str(req, "filter"),
+				   err, sizeof(err));
+	return rc < 0 ? err_reply("capture.start: %s", err) : ok_reply();
+}
+
+static json_t *
+cmd_capture_status(struct vx0_ctl *ctl)
+{
+	uint64_t w, f, l;
+	int active;
+
+	vx0_ctl_capture_status(ctl, &active, &w, &f, &l);
+	return json_pack("{sb sb sI sI sI}", "ok", 1, "active", active, "written", (json_int_t)w,
+			 "filtered", (json_int_t)f, "lost", (json_int_t)l);
+}
+
+static json_t *
 handle(struct vx0_ctl_mgmt *m, const char *line, size_t len)
 {
 	json_error_t je;
@@ -284,6 +323,13 @@ handle(struct vx0_ctl_mgmt *m, const char *line, size_t len)
 		rep = cmd_bgp(m->ctl, req, false);
 	else if (strcmp(cmd, "log.level") == 0)
 		rep = cmd_log_level(req);
+	else if (strcmp(cmd, "capture.start") == 0)
+		rep = cmd_capture_start(m->ctl, req);
+	else if (strcmp(cmd, "capture.stop") == 0)
+		rep = vx0_ctl_capture_stop(m->ctl) < 0 ? err_reply("capture.stop: no capture running")
+							 : ok_reply();
+	else if (strcmp(cmd, "capture.status") == 0)
+		rep = cmd_capture_status(m->ctl);
 	else if (strcmp(cmd, "version") == 0)
 		rep = json_pack("{sb ss}", "ok", 1, "version", "0.1.0");
 	else

@@ -83,6 +83,7 @@ vx0_ctl_destroy(struct vx0_node *node)
 	vx0_ctl_ike_stop(ctl);
 	vx0_ctl_dht_stop(ctl);
 	vx0_ctl_mgmt_stop(ctl);
+	vx0_ctl_capture_destroy(ctl);
 	vx0_ctl_neigh_destroy(ctl);
 	vx0_evloop_destroy(ctl->loop);
 	rte_free(ctl);
@@ -261,6 +262,7 @@ poll_punt(struct vx0_ctl *ctl)
 	t0 = rte_rdtsc();
 	st->pkts += n;
 	st->bursts++;
+	vx0_capture_tap(&node->cap, VX0_CAP_PUNT, 0, pkts, n);
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -352,7 +354,7 @@ vx0_ctl_poll(struct vx0_node *node, uint64_t now_ms)
 
 	ctl->now_ms = now_ms;
 	pthread_mutex_lock(&ctl->lock);
-	work = poll_punt(ctl) + poll_taps(ctl) + poll_events(ctl);
+	work = poll_punt(ctl) + poll_taps(ctl) + poll_events(ctl) + vx0_ctl_capture_poll(ctl);
 	vx0_ctl_neigh_tick(ctl);
 	if (ctl->fib_dirty) {
 		vx0_fib_commit(node->fib);

@@ -212,6 +212,7 @@ vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	     uint16_t n)
 {
 	lc->stats.port_rx[port_idx] += n;
+	vx0_capture_tap(&lc->node->cap, VX0_CAP_RX, port_idx, pkts, n);
 	vx0_classify(lc, port_idx, pkts, n, 0);
 }
 

@@ -31,6 +31,7 @@
 #include "vx0_conf.h"
 #include "vx0_fib.h"
 #include "vx0_pkt.h"
+#include "vx0_capture.h"
 #include "vx0_sad.h"
 
 #define VX0_BURST 32
@@ -179,7 +180,8 @@ struct vx0_node {
 	struct rte_ring *onion_ring[VX0_MAX_WORKERS];
 	unsigned int n_onion;
 	struct rte_ring *punt_ring;
-	struct rte_ring *event_ring;   /* data plane -> slow path: SAs past their soft lifetime */
+	struct rte_ring *event_ring;
+	struct vx0_capture cap;        /* one capture at a time (ctl_capture.c) */   /* data plane -> slow path: SAs past their soft lifetime */
 	struct vx0_lcore_ctx *lc[RTE_MAX_LCORE];
 	unsigned int ctl_lcore;
 	struct vx0_ctl *ctl;
