@@ -465,8 +465,8 @@ main(int argc, char **argv)
 		rc = 1;
 		goto eal_out;
 	}
+	err[0] = 0;
 	rc = vx0_node_create(&node, &conf, err, sizeof(err));
-	node_up = true;
 	if (rc == 0)
 		rc = vx0_node_install_routes(&node, err, sizeof(err));
 	if (rc == 0)
@@ -475,9 +475,13 @@ main(int argc, char **argv)
 		rc = vx0_node_start_ports(&node, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "vx0-perf: %s\n", err[0] ? err : strerror(-rc));
+		vx0_node_stop_ports(&node); /* as vx0d does after a failed bring-up */
+		vx0_node_destroy(&node);
+		vx0_conf_free(&conf);
 		rc = 1;
-		goto node_out;
+		goto eal_out;
 	}
+	node_up = true;
 	perf_routes_free(&r4, &r6);
 	lc = node.lc[worker];
 	printf("forwarding: lcore %u (cpu set by EAL), roles rx+tx, the real vx0_lcore_main loop;"
