@@ -12,8 +12,10 @@
  * without tx_pcap (net_pcap drops what it is given). Each mix is measured in
  * windows after a warm-up; medians are printed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +88,29 @@ usage(FILE *f)
 "  --seed N          route and traffic seed (default 1)\n"
 "\n"
 "Default EAL arguments: --no-huge -m 2048 --no-pci -l 0,1 --file-prefix vx0perf_PID\n"
+"(that runtime folder is removed at exit)\n"
 "Output: a table, then one 'RESULT mix=... mpps=...' line per mix.\n");
+}
+
+/* the EAL runtime folder holds only files */
+static void
+remove_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char f[PATH_MAX + 256];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof(f), "%s/%s", path, e->d_name);
+		unlink(f);
+	}
+	closedir(d);
+	rmdir(path);
 }
 
 static void
@@ -391,7 +415,7 @@ main(int argc, char **argv)
 	struct opts o;
 	struct perf_routes4 r4 = { 0 };
 	struct perf_routes6 r6 = { 0 };
-	char err[512], prefix[64], *eal[96], *text = NULL;
+	char err[512], prefix[64], rundir[PATH_MAX] = "", *eal[96], *text = NULL;
 	int eargc = 0, dashdash, rc;
 	struct vx0_conf conf;
 	struct vx0_node node;
@@ -451,6 +475,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	vx0_log_set_sink(log_sink);
+	if (dashdash < 0) /* our own prefix: leave nothing behind */
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	main_lcore = rte_get_main_lcore();
 	worker = rte_get_next_lcore(main_lcore, 1, 0);
 	if (worker >= RTE_MAX_LCORE) {
@@ -465,8 +491,8 @@ main(int argc, char **argv)
 		rc = 1;
 		goto eal_out;
 	}
+	err[0] = 0;
 	rc = vx0_node_create(&node, &conf, err, sizeof(err));
-	node_up = true;
 	if (rc == 0)
 		rc = vx0_node_install_routes(&node, err, sizeof(err));
 	if (rc == 0)
@@ -475,9 +501,13 @@ main(int argc, char **argv)
 		rc = vx0_node_start_ports(&node, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "vx0-perf: %s\n", err[0] ? err : strerror(-rc));
+		vx0_node_stop_ports(&node); /* as vx0d does after a failed bring-up */
+		vx0_node_destroy(&node);
+		vx0_conf_free(&conf);
 		rc = 1;
-		goto node_out;
+		goto eal_out;
 	}
+	node_up = true;
 	perf_routes_free(&r4, &r6);
 	lc = node.lc[worker];
 	printf("forwarding: lcore %u (cpu set by EAL), roles rx+tx, the real vx0_lcore_main loop;"
@@ -536,6 +566,8 @@ node_out:
 eal_out:
 	free(text);
 	rte_eal_cleanup();
+	if (rundir[0])
+		remove_dir(rundir);
 out:
 	perf_routes_free(&r4, &r6);
 	if (made_dir) {

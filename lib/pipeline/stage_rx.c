@@ -236,16 +236,25 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	memset(o.n_cr, 0, sizeof(o.n_cr));
 	st->pkts += n;
 	st->bursts++;
-	for (uint16_t i = 0; i < n && i < 3; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	/* The FIB is far bigger than the caches and the TLB: start every
+	 * untagged IPv4 packet's tbl24 load before parsing, in one tight loop so
+	 * the misses overlap (a guess from fixed offsets; the lookup proper
+	 * comes after the parse) */
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		uint32_t dst;
+
+		if (pkts[i]->data_len >= 34 && d[12] == 0x08 && d[13] == 0x00) {
+			memcpy(&dst, d + 30, 4);
+			rte_prefetch0(&lpm4->tbl24[rte_be_to_cpu_32(dst) >> 8]);
+		}
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct vx0_pkt_meta *meta = vx0_meta(node, m);
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 		int r;
 
-		if (i + 3 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
 		st->bytes += m->pkt_len;
 		if (unlikely(m->nb_segs != 1)) {
 			vx0_drop(lc, m, VX0_DROP_MULTISEG);
@@ -274,9 +283,6 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			v4[n4] = m;
 			memcpy(&v4_dst[n4], d + meta->l2_len + 16, 4); /* may be unaligned (VLAN) */
 			v4_dst[n4] = rte_be_to_cpu_32(v4_dst[n4]);
-			/* the FIB is far bigger than the caches: start loading
-			 * the entry now, the lookup comes after the burst */
-			rte_prefetch0(&lpm4->tbl24[v4_dst[n4] >> 8]);
 			n4++;
 			break;
 		case VX0_L3_IPV6:
