@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vx0_conf.h"
 #include "vx0_evloop.h"
 #include "vx0_metrics.h"
 #include "vx0_test.h"
@@ -371,9 +372,54 @@ test_server_timeout(void)
 	vx0_evloop_destroy(loop);
 }
 
+/* the "metrics" section of the node config (lib/conf/conf_metrics.c) */
+static void
+test_conf_metrics(void)
+{
+#define BASE "{\"lcores\": [{\"id\": 0, \"roles\": [\"ctl\", \"rx\", \"tx\"]}],\n" \
+	     "\"ports\": [{\"name\": \"a\", \"device\": \"net_null0\"}]"
+	static const struct { const char *json, *want; } cases[] = {
+		{ BASE "}", "" },
+		{ BASE ",\n\"metrics\": {\"listen\": \"198.51.100.1:9100\"}}", "198.51.100.1:9100" },
+		{ BASE ",\n\"metrics\": {\"listen\": \"[2001:db8::1]:9100\"}}", "[2001:db8::1]:9100" },
+		{ BASE ",\n\"metrics\": {\"listen\": \"localhost:9100\"}}",
+		  "t.json:3: metrics.listen: must be \"ADDRESS:PORT\"" },
+		{ BASE ",\n\"metrics\": {\"listen\": \"198.51.100.1:99999\"}}", "metrics.listen:" },
+		{ BASE ",\n\"metrics\": {\"listen\": 9100}}", "metrics.listen:" },
+		{ BASE ",\n\"metrics\": {}}", "metrics.listen:" },
+		{ BASE ",\n\"metrics\": {\"listen\": \"127.0.0.1:9100\", \"port\": 1}}",
+		  "t.json:3: metrics: unknown key \"port\"" },
+		{ BASE ",\n\"metrics\": \"127.0.0.1:9100\"}", "t.json:3: metrics: must be an object" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vx0_conf c;
+		char err[256] = "";
+		int rc = vx0_conf_load_string(cases[i].json, strlen(cases[i].json), "t.json", &c,
+					      err, sizeof(err));
+
+		if (i < 3) {
+			CHECK_EQ(rc, 0);
+			if (rc == 0) {
+				CHECK(strcmp(c.metrics_listen, cases[i].want) == 0);
+				vx0_conf_free(&c);
+			}
+		} else {
+			CHECK_EQ(rc, -EINVAL);
+			if (strstr(err, cases[i].want) == NULL) {
+				fprintf(stderr, "case %zu: got \"%s\", want \"%s\"\n", i, err,
+					cases[i].want);
+				CHECK(0);
+			}
+		}
+	}
+#undef BASE
+}
+
 int
 main(void)
 {
+	VX0_RUN(test_conf_metrics);
 	VX0_RUN(test_writer_exact);
 	VX0_RUN(test_writer_escaping);
 	VX0_RUN(test_writer_rejects);

@@ -146,6 +146,7 @@ struct vx0_conf {
 	char crypto_args[128];
 	struct vx0_conf_sa *sas;
 	unsigned int n_sas;
+	char metrics_listen[64];  /* Prometheus exporter "ADDR:PORT", "" = off */
 };
 
 /* Parse and validate; on error returns -EINVAL with a message in err. */

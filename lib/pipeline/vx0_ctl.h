@@ -12,6 +12,7 @@ struct vx0_neigh;
 struct vx0_evloop;
 struct vx0_ctl_bgp;
 struct vx0_bgp;
+struct vx0_metrics_server;
 
 /* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
 struct vx0_ctl_adj {
@@ -40,7 +41,12 @@ struct vx0_ctl {
 	struct vx0_ctl_bgp *bgp;   /* NULL: no BGP configured */
 	uint64_t evloop_ms;        /* last time the event loop was served */
 	uint64_t stop_grace_ms;    /* when a requested stop proceeds (0: not yet) */
+	struct vx0_metrics_server *metrics; /* NULL: no "metrics" configured */
 };
+
+/* ctl_metrics.c: the Prometheus exporter on the ctl loop (conf "metrics") */
+int vx0_ctl_metrics_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_metrics_stop(struct vx0_ctl *ctl);
 
 /* ctl_bgp.c */
 int vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen);
