@@ -227,3 +227,17 @@ def test_metrics_head_and_slow_client(lab):
     r = lab["net"].run(lab["N"], PY, "-c", code, str(METRICS_PORT))
     closed, secs = r.stdout.split()
     assert closed == "True" and 4 <= int(secs) <= 7
+
+
+def test_metrics_zz_shutdown_clean(lab):
+    _, s1 = scrape(lab)
+    _, s2 = scrape(lab)
+    assert metric(s2, "vx0_metrics_scrapes_total") == metric(s1, "vx0_metrics_scrapes_total") + 1
+    rc, stats = lab["node"].stop()
+    assert rc == 0, lab["node"].logtext()
+    assert stats["mbufs_in_use"] == 0
+    # the exporter's socket went with the daemon
+    r = lab["net"].run(lab["N"], PY, "-c", "import socket, sys\n"
+                       "try:\n socket.create_connection(('127.0.0.1', int(sys.argv[1])), 2)\n"
+                       "except ConnectionRefusedError:\n print('refused')\n", str(METRICS_PORT))
+    assert r.stdout.strip() == "refused"

@@ -261,3 +261,11 @@ def test_vx0ctl_bash_completion():
     assert lines[1].split() == ["neighbors", "route"]
     assert sorted(lines[2].split()) == ["raw", "show", "top"]
     assert lines[3].split() == ["--json"]
+
+
+def test_vx0ctl_zz_daemon_gone_is_exit_2(lab):
+    rc, stats = lab["node"].stop()
+    assert rc == 0, lab["node"].logtext()
+    assert stats["mbufs_in_use"] == 0
+    r = ctl(lab, "show", "stats")
+    assert r.returncode == 2 and "cannot connect" in r.stderr

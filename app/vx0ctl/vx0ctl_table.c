@@ -42,14 +42,22 @@ vx0ctl_table_add(struct vx0ctl_table *t, const char *const *cells)
 	t->nrow++;
 }
 
+/* A number (counters, rates): right-aligned. Addresses are not numbers. */
 static int
 numeric(const char *s)
 {
+	int dots = 0;
+
+	if (*s == '-')
+		s++;
 	if (*s == 0)
 		return 0;
-	for (; *s; s++)
-		if ((*s < '0' || *s > '9') && *s != '.' && *s != '-')
+	for (; *s; s++) {
+		if (*s == '.' && ++dots == 1)
+			continue;
+		if (*s < '0' || *s > '9')
 			return 0;
+	}
 	return 1;
 }
 
