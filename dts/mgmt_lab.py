@@ -1,7 +1,6 @@
 """Lab pieces shared by dts/test_metrics.py and dts/test_vx0ctl.py: vx0d
-between two hosts (af_packet ports, like test_forwarding.py) with its
-Prometheus exporter on the node namespace's loopback, and helpers to talk
-HTTP and vx0ctl. Only PIDs started here are signalled."""
+between two hosts (af_packet ports, like test_forwarding.py), optionally
+with its Prometheus exporter, and helpers to talk HTTP and vx0ctl. Only PIDs started here are signalled."""
 import json
 import os
 import subprocess
@@ -47,8 +46,11 @@ for i in range(int(sys.argv[3])):
 """
 
 
-def start_lab(tag, metrics=True):
-    """Returns the lab dict; the caller closes it with stop_lab()."""
+def start_lab(tag, metrics=None):
+    """metrics: (namespace key, address) of the exporter, e.g. ("A",
+    "198.51.100.1"): listen on the node's own address of port a, reached by
+    host A through vx0d's exception path. Returns the lab dict; the caller
+    closes it with stop_lab()."""
     net = Netns(tag)
     lab = {"net": net, "node": None}
     try:
@@ -75,7 +77,8 @@ def start_lab(tag, metrics=True):
             ],
         }
         if metrics:
-            conf["metrics"] = {"listen": f"127.0.0.1:{METRICS_PORT}"}
+            conf["metrics"] = {"listen": f"{metrics[1]}:{METRICS_PORT}"}
+            lab["metrics"] = metrics
         lab.update({"A": nsa, "B": nsb, "N": nsn, "ha": ha, "hb": hb})
         lab["node"] = Vx0d(net, nsn, conf, tag)
         return lab
@@ -94,7 +97,8 @@ def stop_lab(lab):
 
 def http(lab, request, port=METRICS_PORT):
     """One raw request (bytes) to the exporter; {status, headers, body}."""
-    r = lab["net"].run(lab["N"], PY, "-c", HTTP_CLIENT, "127.0.0.1", str(port), request.hex())
+    ns, host = lab["metrics"]
+    r = lab["net"].run(lab[ns], PY, "-c", HTTP_CLIENT, host, str(port), request.hex())
     return json.loads(r.stdout)
 
 

@@ -310,6 +310,8 @@ vx0_metrics_server_create(struct vx0_evloop *loop, const char *listen_addr,
 	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
 		setsockopt(s->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* the node's own address may not be on its TAP yet (IPv6 DAD): bind anyway */
+	setsockopt(s->lfd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 	if (bind(s->lfd, (struct sockaddr *)&ss, sslen) < 0 || listen(s->lfd, 32) < 0 ||
 	    getsockname(s->lfd, (struct sockaddr *)&ss, &bl) < 0)
 		goto fail;
