@@ -65,6 +65,11 @@ def test_metrics_exposition_format(lab):
     # connected /24s, the node's own /32s (and whatever else vx0d installs)
     assert metric(s, "vx0_fib_routes", family="ipv4") >= 2
     assert metric(s, "vx0_mbufs_in_use") > 0
+    assert metric(s, "vx0_lcore_loops_total", lcore="1") > 0
+    assert metric(s, "vx0_lcore_idle_loops_total", lcore="1") <= \
+        metric(s, "vx0_lcore_loops_total", lcore="1")
+    assert metric(s, "vx0_ring_count", ring="punt") >= 0
+    assert metric(s, "vx0_ring_count", ring="tx_b") >= 0
     # every sample line is "name{labels} value" with a family declared before it
     declared = set()
     for line in body.splitlines():

@@ -121,6 +121,42 @@ render_stages(struct vx0_metrics_writer *w, const struct vx0_lcore_stats *s)
 	vx0_metrics_sample_u64(w, "vx0_icmp_errors_rate_limited_total", s->icmp_rate_limited, NULL);
 }
 
+/* Per-lcore loop counters: idle_loops / loops is how idle a lcore is. */
+static void
+render_lcores(struct vx0_metrics_writer *w, const struct vx0_node *node)
+{
+	static const struct { const char *name, *help; } f[] = {
+		{ "vx0_lcore_loops_total", "Passes of the lcore's loop." },
+		{ "vx0_lcore_idle_loops_total", "Passes that found no work." },
+		{ "vx0_lcore_sleeps_total", "Times the lcore slept when idle (lab profile)." },
+	};
+
+	for (unsigned int k = 0; k < RTE_DIM(f); k++) {
+		vx0_metrics_family(w, f[k].name, "counter", f[k].help);
+		for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
+			const struct vx0_lcore_ctx *lc = node->lc[l];
+			char id[16];
+
+			if (lc == NULL)
+				continue;
+			snprintf(id, sizeof(id), "%u", l);
+			vx0_metrics_sample_u64(w, f[k].name, k == 0 ? lc->stats.loops :
+					       k == 1 ? lc->stats.idle_loops : lc->stats.sleeps,
+					       "lcore", id, NULL);
+		}
+	}
+	vx0_metrics_family(w, "vx0_ring_count", "gauge", "Packets waiting in a ring.");
+	vx0_metrics_sample_u64(w, "vx0_ring_count", rte_ring_count(node->punt_ring),
+			       "ring", "punt", NULL);
+	for (unsigned int i = 0; i < node->n_ports; i++) {
+		char name[VX0_CONF_NAME_LEN + 8];
+
+		snprintf(name, sizeof(name), "tx_%s", node->ports[i].name);
+		vx0_metrics_sample_u64(w, "vx0_ring_count", rte_ring_count(node->ports[i].tx_ring),
+				       "ring", name, NULL);
+	}
+}
+
 static void
 render_bgp(struct vx0_metrics_writer *w, struct vx0_ctl *ctl)
 {
@@ -216,6 +252,7 @@ render(struct vx0_metrics_writer *w, void *arg)
 			   (double)(rte_rdtsc() - node->start_tsc) / (double)node->tsc_hz, NULL);
 	render_ports(w, node, &s);
 	render_stages(w, &s);
+	render_lcores(w, node);
 	vx0_metrics_family(w, "vx0_mbufs_in_use", "gauge", "Mbufs not in the pool.");
 	vx0_metrics_sample_u64(w, "vx0_mbufs_in_use", vx0_node_mbufs_in_use(node), NULL);
 	vx0_metrics_family(w, "vx0_mbufs_total", "gauge", "Size of the mbuf pool.");
