@@ -254,13 +254,18 @@ def test_vx0ctl_bash_completion():
               "COMP_WORDS=(vx0ctl show b); COMP_CWORD=2; _vx0ctl; echo ${COMPREPLY[@]}\n"
               "COMP_WORDS=(vx0ctl show bgp ''); COMP_CWORD=3; _vx0ctl; echo ${COMPREPLY[@]}\n"
               "COMP_WORDS=(vx0ctl ''); COMP_CWORD=1; _vx0ctl; echo ${COMPREPLY[@]}\n"
-              "COMP_WORDS=(vx0ctl --js); COMP_CWORD=1; _vx0ctl; echo ${COMPREPLY[@]}\n")
+              "COMP_WORDS=(vx0ctl --js); COMP_CWORD=1; _vx0ctl; echo ${COMPREPLY[@]}\n"
+              "COMP_WORDS=(vx0ctl route add 203.0.113.0/24 ''); COMP_CWORD=4; _vx0ctl; "
+              "echo ${COMPREPLY[@]}\n"
+              "COMP_WORDS=(vx0ctl -f p log level d); COMP_CWORD=5; _vx0ctl; echo ${COMPREPLY[@]}\n")
     r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=10)
     lines = r.stdout.splitlines()
     assert lines[0].split() == ["bgp"]
     assert lines[1].split() == ["neighbors", "route"]
-    assert sorted(lines[2].split()) == ["raw", "show", "top"]
+    assert sorted(lines[2].split()) == ["log", "mgmt", "raw", "route", "show", "top"]
     assert lines[3].split() == ["--json"]
+    assert lines[4].split() == ["via", "drop"]
+    assert lines[5].split() == ["debug"]
 
 
 def test_vx0ctl_zz_daemon_gone_is_exit_2(lab):

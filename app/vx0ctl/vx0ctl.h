@@ -23,6 +23,7 @@ enum {
 
 struct vx0ctl {
 	const char *path;  /* the telemetry socket */
+	const char *mgmt_path; /* the management socket (write commands) */
 	bool json;         /* --json */
 	int fd;            /* -1 until the first query */
 	size_t max_out;    /* from the greeting */
@@ -35,8 +36,8 @@ struct vx0ctl {
  * and says why on stderr. */
 int vx0ctl_query(struct vx0ctl *c, const char *cmd, json_t **out);
 void vx0ctl_close(struct vx0ctl *c);
-/* The DPDK runtime path of a file prefix's telemetry socket. */
-int vx0ctl_socket_path(const char *prefix, char *buf, size_t n);
+/* The path of a socket (file name) in a file prefix's DPDK runtime directory. */
+int vx0ctl_socket_path(const char *prefix, const char *file, char *buf, size_t n);
 
 /* Shape checks: print what is wrong and return VX0CTL_BADREPLY. */
 int vx0ctl_bad(const char *cmd, const char *what);
@@ -58,5 +59,8 @@ void vx0ctl_print_json(json_t *v);
 int vx0ctl_show(struct vx0ctl *c, int argc, char **argv);
 int vx0ctl_top(struct vx0ctl *c);
 int vx0ctl_raw(struct vx0ctl *c, const char *cmd);
+
+/* vx0ctl_mgmt.c: route / log / mgmt over the management socket */
+int vx0ctl_mgmt(struct vx0ctl *c, int argc, char **argv);
 
 #endif

@@ -18,7 +18,7 @@
 #include "vx0ctl.h"
 
 int
-vx0ctl_socket_path(const char *prefix, char *buf, size_t n)
+vx0ctl_socket_path(const char *prefix, const char *file, char *buf, size_t n)
 {
 	const char *run = getenv("RUNTIME_DIRECTORY");
 	int l;
@@ -29,7 +29,7 @@ vx0ctl_socket_path(const char *prefix, char *buf, size_t n)
 		      (getenv("XDG_RUNTIME_DIR") ? getenv("XDG_RUNTIME_DIR") : "/tmp");
 	if (prefix == NULL || *prefix == 0 || strchr(prefix, '/'))
 		return -EINVAL;
-	l = snprintf(buf, n, "%s/dpdk/%s/dpdk_telemetry.v2", run, prefix);
+	l = snprintf(buf, n, "%s/dpdk/%s/%s", run, prefix, file);
 	return l < 0 || (size_t)l >= n ? -ENAMETOOLONG : 0;
 }
 

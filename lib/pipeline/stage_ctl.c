@@ -80,6 +80,7 @@ vx0_ctl_destroy(struct vx0_node *node)
 		return;
 	vx0_ctl_bgp_stop(ctl);
 	vx0_ctl_metrics_stop(ctl);
+	vx0_ctl_mgmt_stop(ctl);
 	vx0_ctl_neigh_destroy(ctl);
 	vx0_evloop_destroy(ctl->loop);
 	rte_free(ctl);
@@ -462,5 +463,6 @@ vx0_ctl_drain(struct vx0_node *node)
 int
 vx0_ctl_start_protocols(struct vx0_node *node, char *err, size_t errlen)
 {
-	return vx0_ctl_metrics_start(node->ctl, err, errlen) ?: vx0_ctl_bgp_start(node->ctl, err, errlen);
+	return vx0_ctl_metrics_start(node->ctl, err, errlen) ?: vx0_ctl_mgmt_start(node->ctl, err, errlen) ?:
+	       vx0_ctl_bgp_start(node->ctl, err, errlen);
 }

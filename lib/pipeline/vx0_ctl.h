@@ -13,6 +13,7 @@ struct vx0_evloop;
 struct vx0_ctl_bgp;
 struct vx0_bgp;
 struct vx0_metrics_server;
+struct vx0_mgmt;
 
 /* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
 struct vx0_ctl_adj {
@@ -42,11 +43,15 @@ struct vx0_ctl {
 	uint64_t evloop_ms;        /* last time the event loop was served */
 	uint64_t stop_grace_ms;    /* when a requested stop proceeds (0: not yet) */
 	struct vx0_metrics_server *metrics; /* NULL: no "metrics" configured */
+	struct vx0_mgmt *mgmt;              /* the management socket */
 };
 
 /* ctl_metrics.c: the Prometheus exporter on the ctl loop (conf "metrics") */
 int vx0_ctl_metrics_start(struct vx0_ctl *ctl, char *err, size_t errlen);
 void vx0_ctl_metrics_stop(struct vx0_ctl *ctl);
+/* ctl_mgmt.c: the management socket (RUNTIME_DIR/vx0_mgmt.sock) */
+int vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_mgmt_stop(struct vx0_ctl *ctl);
 
 /* ctl_bgp.c */
 int vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen);
