@@ -259,11 +259,13 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/vx0_mgmt.sock", rte_eal_get_runtime_dir()) >=
 	    sizeof(path)) {
-		snprintf(err, errlen, "mgmt: runtime directory path too long");
-		return -ENAMETOOLONG;
+		vx0_log(VX0_LOG_WARNING, "mgmt", "no management socket: runtime directory path too long");
+		return 0;
 	}
-	if ((ctl->mgmt = vx0_mgmt_create()) == NULL)
+	if ((ctl->mgmt = vx0_mgmt_create()) == NULL) {
+		snprintf(err, errlen, "mgmt: out of memory");
 		return -ENOMEM;
+	}
 	if ((rc = vx0_mgmt_register(ctl->mgmt, "version", "vx0d's version", cmd_version, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "stats", "the statistics summary (as at exit)",
 				    cmd_stats, node)) ||
@@ -276,10 +278,12 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	    (rc = vx0_mgmt_register(ctl->mgmt, "route.get", "{prefix}: the exact route",
 				    cmd_route_get, node)) ||
 	    (rc = vx0_mgmt_listen(ctl->mgmt, ctl->loop, path))) {
-		snprintf(err, errlen, "mgmt: %s: %s", path, strerror(-rc));
+		/* not fatal: the node forwards and telemetry answers without it
+		 * (e.g. EAL without a runtime directory) */
+		vx0_log(VX0_LOG_WARNING, "mgmt", "no management socket %s: %s", path,
+			strerror(-rc));
 		vx0_mgmt_destroy(ctl->mgmt);
 		ctl->mgmt = NULL;
-		return rc;
 	}
 	return 0;
 }
