@@ -135,3 +135,29 @@ def test_mgmt_zz_socket_removed_at_exit(lab):
     assert not os.path.exists(lab["mgmt"])
     r = ctl(lab, "route", "get", "203.0.113.2/32")
     assert r.returncode == 2 and "cannot connect" in r.stderr
+
+
+def test_mgmt_socket_unavailable_is_not_fatal():
+    # a regular file where the socket goes: vx0d starts anyway (a warning),
+    # leaves the file alone, and telemetry keeps working
+    tag = "h"
+    prefix = f"vx0{tag}{os.getpid() % 100000}"  # what Vx0d will use
+    d = f"/var/run/dpdk/{prefix}"
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "vx0_mgmt.sock")
+    with open(path, "w") as f:
+        f.write("not a socket\n")
+    lab = None
+    try:
+        lab = start_lab(tag)
+        assert "no management socket" in lab["node"].logtext()
+        r = vx0ctl("route", "get", "203.0.113.2/32", prefix=prefix)
+        assert r.returncode == 2, r.stderr
+        assert vx0ctl("show", "fib", prefix=prefix).returncode == 0
+        with open(path) as f:
+            assert f.read() == "not a socket\n"
+    finally:
+        if lab is not None:
+            stop_lab(lab)
+        if os.path.exists(path):
+            os.unlink(path)
