@@ -143,7 +143,11 @@ def mgmt(lab, *reqs, raw=None):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect(lab["mgmt"])
-    data = raw if raw is not None else b"".join(json.dumps(r).encode() + b"\n" for r in reqs)
+    def wire(r):
+        r = dict(r)
+        cmd = r.pop("cmd", None)
+        return json.dumps({"cmd": cmd, "args": r} if cmd else r).encode() + b"\n"
+    data = raw if raw is not None else b"".join(wire(r) for r in reqs)
     s.sendall(data)
     out, want = b"", max(len(reqs), 1)
     try:
@@ -162,10 +166,10 @@ def test_management_socket_routes_and_errors(lab):
     rc, out = ping(lab, lab["A"], "2001:db8:100::1", count=1)
     assert rc != 0  # no route yet
     r = mgmt(lab, {"cmd": "route.add", "prefix": "2001:db8:100::/48", "via": "2001:db8:b::2"})
-    assert r == [{"ok": True}]
+    assert r[0]["ok"] is True and r[0]["result"]["via"] == "2001:db8:b::2", r
     rc, out = ping(lab, lab["A"], "2001:db8:100::1")
     assert rc == 0, out
-    assert mgmt(lab, {"cmd": "route.del", "prefix": "2001:db8:100::/48"}) == [{"ok": True}]
+    assert mgmt(lab, {"cmd": "route.del", "prefix": "2001:db8:100::/48"})[0]["ok"] is True
     assert lab["node"].telemetry("/vx0/fib,2001:db8:100::1")[0]["result"] == "no route"
     # bad requests: each a clear error, nothing changed, the socket keeps serving
     bad = mgmt(lab, {"cmd": "route.add", "prefix": "2001:db8:100::/48", "via": "198.51.100.2"},
@@ -178,8 +182,9 @@ def test_management_socket_routes_and_errors(lab):
     assert [b["ok"] for b in bad] == [False] * 8
     assert "family" in bad[0]["error"] and "prefix" in bad[1]["error"]
     assert "no connected subnet" in bad[2]["error"] and "no such route" in bad[3]["error"]
-    assert "unknown command" in bad[4]["error"] and "bgp: not configured" in bad[7]["error"]
-    assert "bad JSON" in mgmt(lab, raw=b"{not json\n")[0]["error"]
+    assert "unknown command" in bad[4]["error"] and "not configured" in bad[7]["error"]
+    assert "port" in bad[6]["error"]
+    assert "not JSON" in mgmt(lab, raw=b"{not json\n")[0]["error"]
     big = mgmt(lab, raw=b"x" * 70000)
     assert big and "longer than" in big[0]["error"]
     assert mgmt(lab, {"cmd": "version"})[0]["ok"] is True
@@ -197,14 +202,14 @@ def test_capture_with_filter_at_a_tap_point(lab):
                    "filter": "udp dst port 5555"},
              {"cmd": "capture.start", "point": "rx:a", "file": pcap, "count": 1},
              {"cmd": "capture.start", "point": "rx:zz", "file": "/tmp/x", "count": 1})
-    assert r[0] == {"ok": True}
+    assert r[0]["ok"] is True
     assert "running already" in r[1]["error"]
     ping(lab, lab["A"], "203.0.113.2", count=2)          # filtered out
     for i in range(5):
         lab["net"].run(lab["A"], PY, PROBE, "send", "203.0.113.2", "5555", "%02x" % i * 20)
-    wait_for(lambda: not mgmt(lab, {"cmd": "capture.status"})[0]["active"], 10,
+    wait_for(lambda: not mgmt(lab, {"cmd": "capture.status"})[0]["result"]["active"], 10,
              what="capture to end after 3 packets")
-    st = mgmt(lab, {"cmd": "capture.status"})[0]
+    st = mgmt(lab, {"cmd": "capture.status"})[0]["result"]
     assert st["written"] == 3 and st["filtered"] >= 2 and st["lost"] == 0, st
     out = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "udp.dstport", "-e", "data"],
                          capture_output=True, text=True, check=True).stdout.split("\n")

@@ -14,6 +14,7 @@ PKGS="
  python3-libtorrent
  strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
  libstrongswan-extra-plugins libstrongswan-standard-plugins
+ prometheus
 "
 
 if [ "${1:-}" = "--print" ]; then echo $PKGS; exit 0; fi

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "vx0_conf.h"
+#include "conf_metrics.h"
 
 #include "conf_priv.h"
 
@@ -699,13 +700,22 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 }
 
 static int
+parse_metrics(struct ctx *c, json_t *x, struct vx0_conf *conf)
+{
+	char path[64], msg[160];
+
+	return vx0_conf_parse_metrics(x, conf, path, sizeof(path), msg, sizeof(msg)) < 0 ?
+	       vx0_conf_fail(c, path, "%s", msg) : 0;
+}
+
+static int
 parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 {
 	static const char *const keys[] = {
 		"eal", "profile", "lcores", "ports", "routes", "neighbours",
 		"exception_path", "icmp_rate_pps", "mbufs", "ring_size", "fib",
 		"stop_after_idle_ms", "stats_json", "comment", "bgp", "crypto", "sas",
-		"ike", "dht", "management", NULL };
+		"ike", "dht", "management", "metrics", NULL };
 	static const char *const ep_keys[] = { "tap", "rate_pps", "burst", NULL };
 	static const char *const fib_keys[] = { "max_routes4", "max_routes6", "max_next_hops", NULL };
 	json_t *x;
@@ -742,6 +752,8 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		return rc;
 	if ((x = json_object_get(root, "bgp")) && (rc = parse_bgp(c, x, conf)) < 0)
 		return rc;
+	if ((x = json_object_get(root, "metrics")) && parse_metrics(c, x, conf) < 0)
+		return -EINVAL;
 	snprintf(conf->crypto_engine, sizeof(conf->crypto_engine), "sodium");
 	x = json_object_get(root, "crypto");
 	if (x) {

@@ -197,6 +197,7 @@ struct vx0_conf {
 	struct vx0_conf_ike ike;
 	struct vx0_conf_dht dht;
 	char mgmt_socket[108];    /* management socket path ("" = none) */
+	char metrics_listen[64];  /* Prometheus exporter "ADDR:PORT", "" = off */
 };
 
 /* Parse and validate; on error returns -EINVAL with a message in err. */

@@ -82,6 +82,7 @@ vx0_ctl_destroy(struct vx0_node *node)
 	vx0_ctl_bgp_stop(ctl);
 	vx0_ctl_ike_stop(ctl);
 	vx0_ctl_dht_stop(ctl);
+	vx0_ctl_metrics_stop(ctl);
 	vx0_ctl_mgmt_stop(ctl);
 	vx0_ctl_capture_destroy(ctl);
 	vx0_ctl_neigh_destroy(ctl);
@@ -496,13 +497,15 @@ vx0_ctl_drain(struct vx0_node *node)
 int
 vx0_ctl_start_protocols(struct vx0_node *node, char *err, size_t errlen)
 {
-	int rc = vx0_ctl_bgp_start(node->ctl, err, errlen);
+	int rc = vx0_ctl_metrics_start(node->ctl, err, errlen);
 
+	if (rc == 0)
+		rc = vx0_ctl_mgmt_start(node->ctl, err, errlen);
+	if (rc == 0)
+		rc = vx0_ctl_bgp_start(node->ctl, err, errlen);
 	if (rc == 0)
 		rc = vx0_ctl_ike_start(node->ctl, err, errlen);
 	if (rc == 0)
 		rc = vx0_ctl_dht_start(node->ctl, err, errlen);
-	if (rc == 0)
-		rc = vx0_ctl_mgmt_start(node->ctl, err, errlen);
 	return rc;
 }

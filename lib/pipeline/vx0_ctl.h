@@ -13,10 +13,11 @@ struct vx0_evloop;
 struct vx0_ctl_bgp;
 struct vx0_ctl_ike;
 struct vx0_ctl_dht;
-struct vx0_ctl_mgmt;
 struct vx0_ctl_capture;
 struct vx0_dht;
 struct vx0_bgp;
+struct vx0_metrics_server;
+struct vx0_mgmt;
 
 /* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
 struct vx0_ctl_adj {
@@ -45,12 +46,21 @@ struct vx0_ctl {
 	struct vx0_ctl_bgp *bgp;   /* NULL: no BGP configured */
 	struct vx0_ctl_ike *ike;   /* NULL: no IKE configured */
 	struct vx0_ctl_dht *dht;   /* NULL: no DHT configured */
-	struct vx0_ctl_mgmt *mgmt; /* NULL: no management socket */
 	struct vx0_ctl_capture *capture;
 	uint64_t evloop_ms;        /* last time the event loop was served */
 	uint64_t stop_grace_ms;    /* when a requested stop proceeds (0: not yet) */
 	uint64_t soft_expiries;    /* soft-lifetime events from the crypto lcores */
+	struct vx0_metrics_server *metrics; /* NULL: no "metrics" configured */
+	struct vx0_mgmt *mgmt;              /* the management socket */
 };
+
+/* ctl_metrics.c: the Prometheus exporter on the ctl loop (conf "metrics") */
+int vx0_ctl_metrics_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_metrics_stop(struct vx0_ctl *ctl);
+/* ctl_mgmt.c: the management socket (RUNTIME_DIR/vx0_mgmt.sock) */
+int vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_mgmt_stop(struct vx0_ctl *ctl);
+
 
 /* ctl_capture.c */
 int vx0_ctl_capture_start(struct vx0_ctl *ctl, const char *point, const char *file, uint64_t count,
@@ -61,10 +71,6 @@ void vx0_ctl_capture_status(struct vx0_ctl *ctl, int *active, uint64_t *written,
 			    uint64_t *filtered, uint64_t *lost);
 unsigned int vx0_ctl_capture_poll(struct vx0_ctl *ctl);
 void vx0_ctl_capture_destroy(struct vx0_ctl *ctl);
-
-/* ctl_mgmt.c */
-int vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen);
-void vx0_ctl_mgmt_stop(struct vx0_ctl *ctl);
 
 /* ctl_dht.c */
 int vx0_ctl_dht_start(struct vx0_ctl *ctl, char *err, size_t errlen);
