@@ -103,7 +103,9 @@ def test_mgmt_log_level_and_help(lab):
     assert set(json.loads(r.stdout)) == {"help", "version", "stats", "log.level", "route.add",
                                          "route.del", "route.get", "neigh.add", "neigh.del",
                                          "bgp.shutdown", "bgp.start", "capture.start",
-                                         "capture.stop", "capture.status"}
+                                         "capture.stop", "capture.status", "dht.table",
+                                         "dht.items", "dht.lookups", "dht.put", "dht.get",
+                                         "dht.result"}
     r = ctl(lab, "--json", "mgmt", "stats")
     assert json.loads(r.stdout)["stages"]["rx"]["packets"] > 0
     r = ctl(lab, "mgmt", "version")

@@ -81,9 +81,10 @@ def lab(tmp_path_factory):
                     "identity_key_file": os.path.join(d, "identity.key"),
                     "onion_key_file": os.path.join(d, "onion.key"), "tier": 1,
                     "exit_policy": "reject *:*"},
+            "management": {"socket": os.path.join(d, "mgmt.sock")},
         }
         node = Vx0d(net, nsn, conf, "h")
-        yield {"net": net, "node": node, "A": nsa, "dir": d}
+        yield {"net": net, "node": node, "A": nsa, "dir": d, "mgmt": os.path.join(d, "mgmt.sock")}
     finally:
         if node is not None:
             node.stop()
@@ -100,6 +101,101 @@ def test_joins_libtorrent_swarm_and_descriptor_is_readable(lab):
     t = lab["node"].telemetry("/vx0/dht")[0]
     assert t["table_good"] >= 3 and t["rx_queries"] > 0, t
     assert t["descriptors_published"] >= 1
+
+
+def mgmt(lab, cmd, **args):
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(lab["mgmt"])
+    s.sendall(json.dumps({"cmd": cmd, "args": args}).encode() + b"\n")
+    out = b""
+    while not out.endswith(b"\n"):
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        out += chunk
+    s.close()
+    return json.loads(out)
+
+
+LT_SWARM = r"""
+import json, sys, time, warnings
+warnings.simplefilter('ignore', DeprecationWarning)
+import libtorrent as lt
+ss = [lt.session({'listen_interfaces': '198.51.100.%d:6881' % (2 + i), 'enable_dht': True,
+                  'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
+                  'dht_bootstrap_nodes': '', 'dht_restrict_routing_ips': False,
+                  'dht_restrict_search_ips': False, 'dht_block_ratelimit': 100000,
+                  'dht_upload_rate_limit': 1000000,
+                  'alert_mask': lt.alert.category_t.all_categories}) for i in range(4)]
+for s in ss:
+    s.add_dht_node(('198.51.100.1', 6881))
+    for j in range(4):
+        s.add_dht_node(('198.51.100.%d' % (2 + j), 6881))
+print('ready', flush=True)
+for line in sys.stdin:
+    cmd = line.split()
+    if not cmd or cmd[0] == 'quit':
+        break
+    # get TARGET: libtorrent's own BEP 44 immutable get
+    ss[3].dht_get_immutable_item(lt.sha1_hash(bytes.fromhex(cmd[1])))
+    found, end = None, time.monotonic() + 20
+    while found is None and time.monotonic() < end:
+        for a in ss[3].pop_alerts():
+            if isinstance(a, lt.dht_immutable_item_alert) and a.item is not None:
+                v = a.item.get('value') if isinstance(a.item, dict) else a.item
+                found = v.decode() if isinstance(v, bytes) else str(v)
+        time.sleep(0.1)
+    print(json.dumps({'item': found}), flush=True)
+"""
+
+
+def test_put_and_get_through_the_management_socket(lab):
+    import subprocess
+    sw = subprocess.Popen(["ip", "netns", "exec", lab["A"], PY, "-c", LT_SWARM],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert sw.stdout.readline().strip() == "ready"
+        wait_for(lambda: lab["node"].telemetry("/vx0/dht")[0]["table_good"] >= 3, 30,
+                 what="live libtorrent nodes in our table")
+        _put_get(lab, sw)
+    finally:
+        if sw.poll() is None:
+            try:
+                sw.stdin.write("quit\n")
+                sw.stdin.flush()
+            except OSError:
+                pass
+            try:
+                sw.wait(10)
+            except subprocess.TimeoutExpired:
+                sw.kill()
+                sw.wait(5)
+
+
+def _put_get(lab, sw):
+    r = mgmt(lab, "dht.put", value="vx0 says hello")
+    assert r["ok"], r
+    target, put = r["result"]["target"], r["result"]["lookup"]
+    wait_for(lambda: mgmt(lab, "dht.result", lookup=put)["ok"], 30, what="the put to finish")
+    assert mgmt(lab, "dht.result", lookup=put)["result"]["stored"] >= 1
+    g = mgmt(lab, "dht.get", target=target)["result"]["lookup"]
+    wait_for(lambda: mgmt(lab, "dht.result", lookup=g)["ok"], 30, what="the get to finish")
+    got = mgmt(lab, "dht.result", lookup=g)["result"]
+    assert got["item"]["target"] == target
+    assert bytes.fromhex(got["item"]["v_hex"]) == b"14:vx0 says hello"
+    assert isinstance(mgmt(lab, "dht.items")["result"], list)
+    table = mgmt(lab, "dht.table")["result"]
+    assert len(table["nodes"]) >= 3
+    bad = [mgmt(lab, "dht.get", target="zz"), mgmt(lab, "dht.put", value=""),
+           mgmt(lab, "dht.result", lookup=999999)]
+    assert [b["ok"] for b in bad] == [False, False, False]
+    # libtorrent finds the item we stored in the DHT
+    sw.stdin.write(f"get {target}\n")
+    sw.stdin.flush()
+    got = json.loads(sw.stdout.readline())
+    assert got["item"] == "vx0 says hello", got
 
 
 def test_state_saved_at_exit_and_keys_private(lab):

@@ -19,9 +19,15 @@
 #include "vx0_dht_sock.h"
 #include "vx0_evloop.h"
 #include "vx0_log.h"
+#include "vx0_pipeline.h"
+
+#define DHT_RESULTS 16
 
 struct vx0_ctl_dht {
 	struct vx0_ctl *ctl;
+	json_t *results[DHT_RESULTS];   /* the last finished lookups, for dht.result */
+	uint32_t result_id[DHT_RESULTS];
+	unsigned int next_result;
 	struct vx0_dht_sock *sock;
 	uint8_t *id_seed, *onion_sk;     /* sodium_malloc'd (lib/dht) */
 	struct vx0_dht_key *key;
@@ -34,8 +40,14 @@ struct vx0_ctl_dht {
 static void
 on_event(void *arg, const struct vx0_dht_event *ev)
 {
-	(void)arg;
-	(void)ev; /* lookups finished: counted in the node's stats */
+	struct vx0_ctl_dht *h = arg;
+	unsigned int i = h->next_result++ % DHT_RESULTS;
+
+	if (ev->type != VX0_DHT_EV_LOOKUP_DONE || ev->lookup == NULL)
+		return;
+	json_decref(h->results[i]);
+	h->results[i] = vx0_dht_json_result(ev->lookup);
+	h->result_id[i] = ev->lookup->lookup_id;
 }
 
 static void
@@ -122,6 +134,8 @@ vx0_ctl_dht_stop(struct vx0_ctl *ctl)
 	vx0_timer_cancel(ctl->loop, &h->timer);
 	if (h->sock)
 		vx0_dht_sock_destroy(h->sock); /* saves the state file */
+	for (unsigned int i = 0; i < DHT_RESULTS; i++)
+		json_decref(h->results[i]);
 	vx0_dht_key_free(h->key);
 	sodium_free(h->id_seed);
 	sodium_free(h->onion_sk);
@@ -140,4 +154,148 @@ const uint8_t *
 vx0_ctl_dht_identity(struct vx0_ctl *ctl)
 {
 	return ctl->dht && ctl->dht->publishing ? ctl->dht->pub.desc.identity : NULL;
+}
+
+/* --- management commands (registered by ctl_mgmt.c) --- */
+
+static struct vx0_ctl_dht *
+dht_of(void *arg, char *err, size_t errlen)
+{
+	struct vx0_node *node = arg;
+
+	if (node->ctl->dht == NULL)
+		snprintf(err, errlen, "the DHT is not configured");
+	return node->ctl->dht;
+}
+
+static int
+json_view(void *arg, json_t **result, char *err, size_t errlen, json_t *(*view)(const struct vx0_dht *))
+{
+	struct vx0_node *node = arg;
+	struct vx0_ctl_dht *h;
+
+	pthread_mutex_lock(&node->ctl->lock);
+	h = dht_of(arg, err, errlen);
+	if (h)
+		*result = view(vx0_dht_sock_dht(h->sock));
+	pthread_mutex_unlock(&node->ctl->lock);
+	return h ? (*result ? 0 : -ENOMEM) : -ENOENT;
+}
+
+int
+vx0_ctl_dht_cmd_table(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
+{
+	(void)args;
+	return json_view(arg, result, err, errlen, vx0_dht_json_table);
+}
+
+int
+vx0_ctl_dht_cmd_items(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
+{
+	(void)args;
+	return json_view(arg, result, err, errlen, vx0_dht_json_items);
+}
+
+int
+vx0_ctl_dht_cmd_lookups(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
+{
+	(void)args;
+	return json_view(arg, result, err, errlen, vx0_dht_json_lookups);
+}
+
+/* {value: STRING}: an immutable BEP 44 item (the value bencoded as a string) */
+int
+vx0_ctl_dht_cmd_put(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
+{
+	struct vx0_node *node = arg;
+	const char *v = json_string_value(json_object_get(args, "value"));
+	uint8_t buf[1100], target[VX0_DHT_ID_LEN];
+	char hex[2 * VX0_DHT_ID_LEN + 1];
+	struct vx0_ctl_dht *h;
+	int n, rc;
+
+	if (v == NULL || strlen(v) == 0 || strlen(v) > 990) {
+		snprintf(err, errlen, "\"value\" must be a string of 1 to 990 bytes (BEP 44: v <= 1000)");
+		return -EINVAL;
+	}
+	n = snprintf((char *)buf, sizeof(buf), "%zu:%s", strlen(v), v);
+	pthread_mutex_lock(&node->ctl->lock);
+	h = dht_of(arg, err, errlen);
+	rc = h ? vx0_dht_put_immutable(vx0_dht_sock_dht(h->sock), vx0_dht_sock_now(h->sock), buf,
+				       (size_t)n, target) : -ENOENT;
+	if (h && rc > 0)
+		vx0_dht_sock_kick(h->sock);
+	pthread_mutex_unlock(&node->ctl->lock);
+	if (rc < 0) {
+		if (h)
+			snprintf(err, errlen, "put: %s", strerror(-rc));
+		return rc;
+	}
+	sodium_bin2hex(hex, sizeof(hex), target, sizeof(target));
+	*result = json_pack("{ss si}", "target", hex, "lookup", rc);
+	return 0;
+}
+
+/* {target: 40 hex digits[, salt]}: a BEP 44 get; the result comes with dht.result */
+int
+vx0_ctl_dht_cmd_get(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
+{
+	struct vx0_node *node = arg;
+	const char *t = json_string_value(json_object_get(args, "target"));
+	const char *salt = json_string_value(json_object_get(args, "salt"));
+	uint8_t target[VX0_DHT_ID_LEN];
+	size_t bin = 0;
+	struct vx0_ctl_dht *h;
+	int rc;
+
+	if (t == NULL || strlen(t) != 40 ||
+	    sodium_hex2bin(target, sizeof(target), t, 40, NULL, &bin, NULL) != 0 || bin != 20) {
+		snprintf(err, errlen, "\"target\" must be 40 hex digits");
+		return -EINVAL;
+	}
+	if (salt && strlen(salt) > 64) {
+		snprintf(err, errlen, "\"salt\" is longer than 64 bytes (BEP 44)");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&node->ctl->lock);
+	h = dht_of(arg, err, errlen);
+	rc = h ? vx0_dht_get(vx0_dht_sock_dht(h->sock), vx0_dht_sock_now(h->sock), target,
+			     (const uint8_t *)salt, salt ? strlen(salt) : 0) : -ENOENT;
+	if (h && rc > 0)
+		vx0_dht_sock_kick(h->sock);
+	pthread_mutex_unlock(&node->ctl->lock);
+	if (rc < 0) {
+		if (h)
+			snprintf(err, errlen, "get: %s", strerror(-rc));
+		return rc;
+	}
+	*result = json_pack("{si}", "lookup", rc);
+	return 0;
+}
+
+/* {lookup: ID}: a finished lookup's result (the last 16 are kept) */
+int
+vx0_ctl_dht_cmd_result(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
+{
+	struct vx0_node *node = arg;
+	json_t *id = json_object_get(args, "lookup");
+	struct vx0_ctl_dht *h;
+	int rc = -ENOENT;
+
+	if (!json_is_integer(id)) {
+		snprintf(err, errlen, "\"lookup\" must be a lookup id");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&node->ctl->lock);
+	h = dht_of(arg, err, errlen);
+	for (unsigned int i = 0; h && i < DHT_RESULTS; i++)
+		if (h->results[i] && h->result_id[i] == (uint32_t)json_integer_value(id)) {
+			*result = json_deep_copy(h->results[i]);
+			rc = 0;
+		}
+	pthread_mutex_unlock(&node->ctl->lock);
+	if (rc < 0 && h)
+		snprintf(err, errlen, "lookup %lld is running, or unknown",
+			 (long long)json_integer_value(id));
+	return rc;
 }

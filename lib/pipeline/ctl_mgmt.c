@@ -513,6 +513,18 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 				    node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "capture.status", "written, filtered, lost",
 				    cmd_capture_status, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.table", "the DHT routing table",
+				    vx0_ctl_dht_cmd_table, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.items", "stored BEP 44 items",
+				    vx0_ctl_dht_cmd_items, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.lookups", "lookups in flight",
+				    vx0_ctl_dht_cmd_lookups, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.put", "{value}: put an immutable item",
+				    vx0_ctl_dht_cmd_put, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.get", "{target[, salt]}: start a BEP 44 get",
+				    vx0_ctl_dht_cmd_get, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.result", "{lookup}: a finished lookup",
+				    vx0_ctl_dht_cmd_result, node)) ||
 	    (rc = vx0_mgmt_listen(ctl->mgmt, ctl->loop, path))) {
 		/* not fatal: the node forwards and telemetry answers without it
 		 * (e.g. EAL without a runtime directory) */

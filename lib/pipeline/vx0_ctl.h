@@ -6,6 +6,8 @@
 
 #include <pthread.h>
 
+#include <jansson.h>
+
 #include "vx0_pipeline.h"
 
 struct vx0_neigh;
@@ -77,6 +79,13 @@ int vx0_ctl_dht_start(struct vx0_ctl *ctl, char *err, size_t errlen);
 void vx0_ctl_dht_stop(struct vx0_ctl *ctl);
 struct vx0_dht *vx0_ctl_dht_node(struct vx0_ctl *ctl, uint64_t *published);
 const uint8_t *vx0_ctl_dht_identity(struct vx0_ctl *ctl);
+/* management commands (lib/mgmt handlers; arg is the node) */
+int vx0_ctl_dht_cmd_table(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_dht_cmd_items(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_dht_cmd_lookups(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_dht_cmd_put(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_dht_cmd_get(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_dht_cmd_result(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 
 /* ctl_ike.c */
 int vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen);
