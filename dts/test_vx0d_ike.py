@@ -39,7 +39,9 @@ def lab(tmp_path_factory):
         net.offload_off(nsy, ya, yw)
 
         def conf(inner4, inner6, wan, peer, lts, rts, ifa, ifw, initiate, myid, peerid):
+            extra = {"debug_keys_file": str(d / "keys.txt")} if initiate else {}
             return {
+                "management": {"socket": str(d / ("mgmt-%s.sock" % myid))},
                 "lcores": [{"id": 0, "roles": ["ctl"]},
                            {"id": 1, "roles": ["rx", "tx", "crypto"]}],
                 "ports": [
@@ -48,11 +50,11 @@ def lab(tmp_path_factory):
                     {"name": "w", "device": f"net_af_packet1,iface={ifw}",
                      "addresses": [wan + "/30"]},
                 ],
-                "ike": {"local": wan, "dpd_ms": 0, "peers": [{
+                "ike": dict(extra, **{"local": wan, "dpd_ms": 0, "peers": [{
                     "name": "other", "address": peer, "psk_file": str(psk),
                     "local_id": myid, "remote_id": peerid, "initiate": initiate,
                     "pfs": True, "local_ts": lts, "remote_ts": rts,
-                    "child_lifetime_s": 30}]},
+                    "child_lifetime_s": 30}]}),
             }
         cx = conf("198.51.100.1/25", "2001:db8:a::1/64", "203.0.113.1", "203.0.113.2",
                   ["198.51.100.0/25", "2001:db8:a::/64"], ["198.51.100.128/25", "2001:db8:c::/64"],
@@ -62,7 +64,8 @@ def lab(tmp_path_factory):
                   ya, yw, False, "y.vx0", "x.vx0")
         nodes.append(Vx0d(net, nsy, cy, "ky"))
         nodes.append(Vx0d(net, nsx, cx, "kx"))
-        yield {"net": net, "Y": nodes[0], "X": nodes[1], "A": nsa, "B": nsb}
+        yield {"net": net, "Y": nodes[0], "X": nodes[1], "A": nsa, "B": nsb,
+               "mgmt": str(d / "mgmt-x.vx0.sock"), "keys": str(d / "keys.txt")}
     finally:
         for n in nodes:
             n.stop()
@@ -163,6 +166,24 @@ except socket.timeout:
     pass
 print(json.dumps({'count': len(seen), 'in_order': in_order}))
 """
+
+
+def test_management_lists_child_sas_and_debug_keys_file(lab):
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(lab["mgmt"])
+    s.sendall(b'{"cmd": "ike.sas"}\n')
+    r = json.loads(s.makefile().readline())
+    s.close()
+    assert r["ok"] and len(r["result"]) >= 1, r
+    c = r["result"][0]
+    assert c["peer"] == "other" and c["alg"] in ("chacha20-poly1305", "aes-256-gcm")
+    assert c["lifetime_hard_s"] == 30 and c["routes"] == 2
+    assert "key" not in json.dumps(r)  # never keys
+    # X was started with a debug keys file: tshark UAT lines, one per SA
+    with open(lab["keys"]) as f:
+        text = f.read()
+    assert "esp_sa:" in text and "ikev2_decryption_table:" in text
 
 
 def test_zz_clean_exit(lab):

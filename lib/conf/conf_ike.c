@@ -49,7 +49,7 @@ ts_list(struct ctx *c, const char *path, json_t *o, const char *key,
 int
 vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf)
 {
-	static const char *const keys[] = { "local", "dpd_ms", "peers", NULL };
+	static const char *const keys[] = { "local", "dpd_ms", "peers", "debug_keys_file", NULL };
 	static const char *const pkeys[] = { "name", "address", "local_id", "remote_id",
 		"psk_file", "ed25519_key_file", "peer_public_key", "initiate", "pfs", "esp",
 		"local_ts", "remote_ts", "child_lifetime_s", "ike_lifetime_s", NULL };
@@ -70,7 +70,9 @@ vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf)
 		return vx0_conf_fail(c, x ? "ike.local" : "ike", "\"local\" must be our IKE address");
 	k->family = p.family;
 	memcpy(k->local, p.addr, 16);
-	if ((rc = vx0_conf_get_uint(c, "ike", ike, "dpd_ms", &k->dpd_ms, 10000, 0, 3600000)) < 0)
+	if ((rc = vx0_conf_get_uint(c, "ike", ike, "dpd_ms", &k->dpd_ms, 10000, 0, 3600000)) < 0 ||
+	    (rc = str_field(c, "ike", ike, "debug_keys_file", k->debug_keys_file,
+			    sizeof(k->debug_keys_file))) < 0)
 		return rc;
 	x = json_object_get(ike, "peers");
 	if (!json_is_array(x) || json_array_size(x) > VX0_CONF_MAX_IKE_PEERS)

@@ -21,6 +21,7 @@
 #include "vx0_ike.h"
 #include "vx0_ike_glue.h"
 #include "vx0_log.h"
+#include "vx0_pipeline.h"
 
 #define IKE_MAX_CHILDREN 128
 #define IKE_MAX_ROUTES 32
@@ -303,6 +304,16 @@ on_event(void *arg, const struct vx0_ike_event *ev)
 			ev->child->spi_in, ev->child->spi_out,
 			ev->type == VX0_IKE_EV_CHILD_REKEYED ? "(rekeyed)" : "up");
 		break;
+	case VX0_IKE_EV_DEBUG_KEYS: {
+		/* only with ike.debug_keys_file: the operator asked for keys */
+		FILE *f = fopen(k->ctl->node->conf->ike.debug_keys_file, "a");
+
+		if (f) {
+			fprintf(f, "%s\n", ev->text);
+			fclose(f);
+		}
+		break;
+	}
 	case VX0_IKE_EV_CHILD_DOWN:
 		old = find_child(k, ev->child->spi_in);
 		if (old) {
@@ -373,6 +384,11 @@ vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 		.dh = { VX0_IKE_DH_CURVE25519 }, .ndh = 1,
 	};
 	k->conf.dpd_ms = ci->dpd_ms;
+	if (ci->debug_keys_file[0]) {
+		k->conf.debug_keys = true;
+		vx0_log(VX0_LOG_WARNING, "ike", "debug_keys_file is set: IKE and ESP keys are written to %s",
+			ci->debug_keys_file);
+	}
 	for (unsigned int i = 0; i < ci->n_peers; i++) {
 		const struct vx0_conf_ike_peer *cp = &ci->peers[i];
 		struct vx0_ike_peer_conf *p = &k->peers[i];
@@ -499,4 +515,47 @@ vx0_ctl_ike_sa_soft_expired(struct vx0_ctl *ctl, uint32_t sa)
 		}
 	}
 	return -ENOENT;
+}
+
+/* {}: the CHILD_SAs with their SPIs, peer, algorithm, lifetimes, counters (never keys) */
+int
+vx0_ctl_ike_cmd_sas(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
+{
+	struct vx0_node *node = arg;
+	struct vx0_ctl_ike *k;
+	json_t *a = json_array();
+
+	(void)args;
+	pthread_mutex_lock(&node->ctl->lock);
+	k = node->ctl->ike;
+	for (unsigned int i = 0; k && i < IKE_MAX_CHILDREN; i++) {
+		const struct ike_child *c = &k->child[i];
+		const struct vx0_esp_sa *in, *out;
+		char si[16], so[16];
+
+		if (!c->used)
+			continue;
+		in = vx0_sad_get(node->sad, (uint32_t)c->sa_in);
+		out = vx0_sad_get(node->sad, (uint32_t)c->sa_out);
+		if (in == NULL || out == NULL)
+			continue;
+		snprintf(si, sizeof(si), "0x%08x", c->spi_in);
+		snprintf(so, sizeof(so), "0x%08x", c->spi_out);
+		json_array_append_new(a, json_pack("{ss ss ss ss sb sI sI sI sI sI sI si}",
+			"peer", c->peer >= 0 ? k->peers[c->peer].name : "?", "spi_in", si, "spi_out", so,
+			"alg", vx0_crypto_alg_name(in->alg), "esn", in->esn,
+			"lifetime_soft_s", (json_int_t)in->soft.seconds,
+			"lifetime_hard_s", (json_int_t)in->hard.seconds,
+			"packets_in", (json_int_t)in->stats.packets, "bytes_in", (json_int_t)in->stats.bytes,
+			"packets_out", (json_int_t)out->stats.packets, "bytes_out", (json_int_t)out->stats.bytes,
+			"routes", (int)c->n_routes));
+	}
+	pthread_mutex_unlock(&node->ctl->lock);
+	if (k == NULL) {
+		json_decref(a);
+		snprintf(err, errlen, "IKE is not configured");
+		return -ENOENT;
+	}
+	*result = a;
+	return 0;
 }

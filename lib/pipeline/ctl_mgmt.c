@@ -513,6 +513,8 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 				    node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "capture.status", "written, filtered, lost",
 				    cmd_capture_status, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "ike.sas", "CHILD_SAs: SPIs, peer, algorithm, "
+				    "lifetimes, counters (never keys)", vx0_ctl_ike_cmd_sas, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.table", "the DHT routing table",
 				    vx0_ctl_dht_cmd_table, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.items", "stored BEP 44 items",

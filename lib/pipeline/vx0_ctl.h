@@ -80,6 +80,7 @@ void vx0_ctl_dht_stop(struct vx0_ctl *ctl);
 struct vx0_dht *vx0_ctl_dht_node(struct vx0_ctl *ctl, uint64_t *published);
 const uint8_t *vx0_ctl_dht_identity(struct vx0_ctl *ctl);
 /* management commands (lib/mgmt handlers; arg is the node) */
+int vx0_ctl_ike_cmd_sas(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 int vx0_ctl_dht_cmd_table(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 int vx0_ctl_dht_cmd_items(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 int vx0_ctl_dht_cmd_lookups(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
