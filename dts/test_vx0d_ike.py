@@ -50,7 +50,8 @@ def lab(tmp_path_factory):
                     {"name": "w", "device": f"net_af_packet1,iface={ifw}",
                      "addresses": [wan + "/30"]},
                 ],
-                "ike": dict(extra, **{"local": wan, "dpd_ms": 0, "peers": [{
+                "ike": dict(extra, **{"local": wan, "dpd_ms": 1000, "retransmit_base_ms": 300,
+                                       "retransmit_tries": 3, "peers": [{
                     "name": "other", "address": peer, "psk_file": str(psk),
                     "local_id": myid, "remote_id": peerid, "initiate": initiate,
                     "pfs": True, "local_ts": lts, "remote_ts": rts,
@@ -186,7 +187,20 @@ def test_management_lists_child_sas_and_debug_keys_file(lab):
     assert "esp_sa:" in text and "ikev2_decryption_table:" in text
 
 
+def test_zy_killed_peer_detected_and_sas_removed(lab):
+    """Y dies without a word: X's liveness check (1 s idle, 3 tries from
+    300 ms) declares the IKE SA dead and removes its CHILD_SAs and routes."""
+    import shutil
+    assert lab["X"].telemetry("/vx0/ike")[0]["child_sas_active"] >= 1
+    lab["Y"].proc.kill()
+    lab["Y"].proc.wait(10)
+    shutil.rmtree(f"/var/run/dpdk/{lab['Y'].prefix}", ignore_errors=True)
+    wait_for(lambda: lab["X"].telemetry("/vx0/ike")[0]["child_sas_active"] == 0, 30,
+             what="X to notice that Y is gone")
+    assert lab["X"].telemetry("/vx0/sa")[0] == {}
+    assert lab["X"].telemetry("/vx0/fib,198.51.100.130")[0]["result"] == "no route"
+
+
 def test_zz_clean_exit(lab):
-    for n in (lab["X"], lab["Y"]):
-        rc, stats = n.stop()
-        assert rc == 0 and stats["mbufs_in_use"] == 0
+    rc, stats = lab["X"].stop()
+    assert rc == 0 and stats["mbufs_in_use"] == 0

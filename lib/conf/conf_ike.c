@@ -49,7 +49,8 @@ ts_list(struct ctx *c, const char *path, json_t *o, const char *key,
 int
 vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf)
 {
-	static const char *const keys[] = { "local", "dpd_ms", "peers", "debug_keys_file", NULL };
+	static const char *const keys[] = { "local", "dpd_ms", "peers", "debug_keys_file",
+					    "retransmit_base_ms", "retransmit_tries", NULL };
 	static const char *const pkeys[] = { "name", "address", "local_id", "remote_id",
 		"psk_file", "ed25519_key_file", "peer_public_key", "initiate", "pfs", "esp",
 		"local_ts", "remote_ts", "child_lifetime_s", "ike_lifetime_s", NULL };
@@ -71,6 +72,10 @@ vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf)
 	k->family = p.family;
 	memcpy(k->local, p.addr, 16);
 	if ((rc = vx0_conf_get_uint(c, "ike", ike, "dpd_ms", &k->dpd_ms, 10000, 0, 3600000)) < 0 ||
+	    (rc = vx0_conf_get_uint(c, "ike", ike, "retransmit_base_ms", &k->retransmit_base_ms, 0,
+				    0, 60000)) < 0 ||
+	    (rc = vx0_conf_get_uint(c, "ike", ike, "retransmit_tries", &k->retransmit_tries, 0,
+				    0, 20)) < 0 ||
 	    (rc = str_field(c, "ike", ike, "debug_keys_file", k->debug_keys_file,
 			    sizeof(k->debug_keys_file))) < 0)
 		return rc;

@@ -145,6 +145,7 @@ struct vx0_conf_ike {
 	int family;
 	uint8_t local[16];
 	uint32_t dpd_ms;
+	uint32_t retransmit_base_ms, retransmit_tries; /* 0: the library's 500 ms, 5 */
 	char debug_keys_file[256]; /* "": off. tshark UAT lines with the keys: debugging only */
 	struct vx0_conf_ike_peer peers[VX0_CONF_MAX_IKE_PEERS];
 	unsigned int n_peers;

@@ -384,6 +384,8 @@ vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 		.dh = { VX0_IKE_DH_CURVE25519 }, .ndh = 1,
 	};
 	k->conf.dpd_ms = ci->dpd_ms;
+	k->conf.retrans_base_ms = ci->retransmit_base_ms;
+	k->conf.retrans_tries = ci->retransmit_tries;
 	if (ci->debug_keys_file[0]) {
 		k->conf.debug_keys = true;
 		vx0_log(VX0_LOG_WARNING, "ike", "debug_keys_file is set: IKE and ESP keys are written to %s",
