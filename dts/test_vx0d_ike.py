@@ -204,3 +204,31 @@ def test_zy_killed_peer_detected_and_sas_removed(lab):
 def test_zz_clean_exit(lab):
     rc, stats = lab["X"].stop()
     assert rc == 0 and stats["mbufs_in_use"] == 0
+
+
+def test_world_readable_psk_file_refused(tmp_path):
+    """A secret others can read is refused at start-up, with the field named."""
+    from vx0lab import VX0D
+    psk = tmp_path / "psk"
+    psk.write_text("not-so-secret\n")
+    os.chmod(psk, 0o644)
+    conf = {
+        "eal": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", f"vx0kp{os.getpid()}",
+                "--lcores", "0@(0-1),1@(0-1)",
+                "--log-level", "pmd.net.tap:critical"],
+        "lcores": [{"id": 0, "roles": ["ctl"]}, {"id": 1, "roles": ["rx", "tx", "crypto"]}],
+        "ports": [{"name": "w", "device": "net_null0", "addresses": ["203.0.113.1/30"]}],
+        "ike": {"local": "203.0.113.1", "peers": [{
+            "address": "203.0.113.2", "psk_file": str(psk),
+            "local_ts": ["198.51.100.0/25"], "remote_ts": ["198.51.100.128/25"]}]},
+    }
+    (tmp_path / "node.json").write_text(json.dumps(conf))
+    net = Netns("p")
+    try:
+        ns = net.ns("N")
+        r = subprocess.run(["ip", "netns", "exec", ns, VX0D, "-q", "-c", str(tmp_path / "node.json")],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        net.close()
+    assert r.returncode == 1
+    assert "ike.peers[0].psk_file: Operation not permitted" in r.stderr, r.stderr[-500:]

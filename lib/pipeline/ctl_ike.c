@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -330,10 +331,16 @@ static int
 read_file_secret(const char *path, uint8_t *out, size_t cap, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	size_t n;
 
 	if (f == NULL)
 		return -errno;
+	/* a secret others can read is no longer one: refuse it */
+	if (fstat(fileno(f), &st) < 0 || (st.st_mode & 077)) {
+		fclose(f);
+		return -EPERM;
+	}
 	n = fread(out, 1, cap, f);
 	fclose(f);
 	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
@@ -419,7 +426,8 @@ vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 				sodium_memzero(hex, sizeof(hex));
 				if (rc < 0) {
 					snprintf(err, errlen, "ike.peers[%u].ed25519_key_file: %s "
-						 "(64 hex digits: the key's seed)", i, strerror(-rc));
+						 "(64 hex digits: the key's seed; mode 0600 or stricter)",
+						 i, strerror(-rc));
 					return rc;
 				}
 				k->conf.ed25519_sk = k->sk;
@@ -431,8 +439,8 @@ vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 			k->psk[i] = sodium_malloc(257);
 			rc = k->psk[i] ? read_file_secret(cp->psk_file, k->psk[i], 257, &n) : -ENOMEM;
 			if (rc < 0) {
-				snprintf(err, errlen, "ike.peers[%u].psk_file: %s (1 to 256 bytes)", i,
-					 strerror(-rc));
+				snprintf(err, errlen, "ike.peers[%u].psk_file: %s (1 to 256 bytes, "
+					 "mode 0600 or stricter)", i, strerror(-rc));
 				return rc;
 			}
 			p->psk = k->psk[i];
