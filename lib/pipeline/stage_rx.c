@@ -115,20 +115,15 @@ to_crypto_out(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 	o->cr[w][o->n_cr[w]++] = m;
 }
 
-/* TTL - 1 with an incremental checksum update (RFC 1624; the form Linux's
- * ip_decrease_ttl uses): one add instead of a checksum pass. The caller has
- * checked TTL > 1. */
 static __rte_always_inline void
-dec_ttl4(uint8_t *l3)
+dec_ttl(const struct vx0_pkt_meta *meta, uint8_t *l3, unsigned int flags)
 {
-	uint16_t ck;
-	uint32_t sum;
-
-	memcpy(&ck, l3 + 10, 2); /* wire order; the one's complement sum does not care */
-	sum = (uint32_t)ck + rte_cpu_to_be_16(0x0100);
-	ck = (uint16_t)(sum + (sum >= 0xffff));
-	memcpy(l3 + 10, &ck, 2);
-	l3[8]--;
+	if (flags & VX0_CLS_LOCAL_ORIGIN)
+		return;
+	if (meta->l3_type == VX0_L3_IPV4)
+		vx0_pkt_ipv4_dec_ttl(l3);
+	else
+		vx0_pkt_ipv6_dec_hlim(l3);
 }
 
 static __rte_always_inline void
@@ -147,28 +142,20 @@ forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 		to_local(lc, o, m, meta);
 		return;
 	}
-	if (unlikely(type == VX0_NH_TUNNEL)) {
-		if (unlikely(meta->ttl <= 1 && !(flags & VX0_CLS_LOCAL_ORIGIN))) {
-			icmp_error(lc, m, meta, meta->l3_type == VX0_L3_IPV4 ? 11 : 3, 0, 0,
-				   VX0_DROP_TTL_EXPIRED);
-			return;
-		}
-		if (!(flags & VX0_CLS_LOCAL_ORIGIN)) {
-			if (meta->l3_type == VX0_L3_IPV4)
-				vx0_pkt_ipv4_dec_ttl(l3);
-			else
-				vx0_pkt_ipv6_dec_hlim(l3);
-		}
-		to_crypto_out(lc, o, m, meta, nh->sa_id);
-		return;
-	}
-	if (unlikely(type != VX0_NH_FWD && type != VX0_NH_GLEAN)) {
+	if (unlikely(type != VX0_NH_FWD && type != VX0_NH_GLEAN && type != VX0_NH_TUNNEL)) {
 		vx0_drop(lc, m, VX0_DROP_BLACKHOLE);
 		return;
 	}
+	/* our own packets (an ESP tunnel's outer header) keep the TTL they
+	 * were built with; transit ones need one hop left */
 	if (unlikely(meta->ttl <= 1 && !(flags & VX0_CLS_LOCAL_ORIGIN))) {
 		icmp_error(lc, m, meta, meta->l3_type == VX0_L3_IPV4 ? 11 : 3, 0, 0,
 			   VX0_DROP_TTL_EXPIRED);
+		return;
+	}
+	if (unlikely(type == VX0_NH_TUNNEL)) {
+		dec_ttl(meta, l3, flags);
+		to_crypto_out(lc, o, m, meta, nh->sa_id);
 		return;
 	}
 	out = &node->ports[nh->port];
@@ -181,12 +168,7 @@ forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 			vx0_drop(lc, m, VX0_DROP_MTU);
 		return;
 	}
-	if (flags & VX0_CLS_LOCAL_ORIGIN)
-		; /* our own packet (an ESP tunnel's outer header): TTL as built */
-	else if (meta->l3_type == VX0_L3_IPV4)
-		dec_ttl4(l3);
-	else
-		l3[7]--; /* hop limit: no checksum */
+	dec_ttl(meta, l3, flags);
 	l2 = type == VX0_NH_FWD ? vx0_fib_nh_l2(nh) : 0;
 	if (unlikely(!(l2 & VX0_NH_L2_VALID))) {
 		/* the slow path resolves and sends it; the TTL is already done */

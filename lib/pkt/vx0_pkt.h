@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------ */
 /* parse                                                               */
@@ -111,12 +112,36 @@ uint16_t vx0_pkt_l4_csum_ipv6(const uint8_t src[16], const uint8_t dst[16],
 			      uint8_t proto, const uint8_t *l4, size_t len);
 /* RFC 1624 eqn 3: checksum after one 16-bit word changes from old to new. */
 uint16_t vx0_pkt_csum_update16(uint16_t csum, uint16_t old_w, uint16_t new_w);
-/* Decrements the IPv4 TTL and patches the header checksum incrementally.
- * Returns the new TTL; if the TTL is 0 or 1 the header is left unchanged
- * and 0 is returned (the caller sends Time Exceeded). */
-unsigned int vx0_pkt_ipv4_dec_ttl(uint8_t *ip_hdr);
+/* Decrements the IPv4 TTL and patches the header checksum incrementally
+ * (RFC 1624; TTL is the high byte of its 16-bit word, so the sum grows by
+ * 0x0100 in wire order, the form Linux's ip_decrease_ttl uses). Returns the
+ * new TTL; if the TTL is 0 or 1 the header is left unchanged and 0 is
+ * returned (the caller sends Time Exceeded). Inline: the forwarding path
+ * calls it for every packet. */
+static inline unsigned int
+vx0_pkt_ipv4_dec_ttl(uint8_t *ip_hdr)
+{
+	uint16_t ck;
+	uint32_t sum;
+
+	if (ip_hdr[8] <= 1)
+		return 0;
+	memcpy(&ck, ip_hdr + 10, 2); /* wire order: ones' complement sums do not care */
+	sum = (uint32_t)ck + (uint32_t)(((const union { uint16_t w; uint8_t b[2]; })
+					 { .b = { 1, 0 } }).w);
+	ck = (uint16_t)(sum + (sum >= 0xffff));
+	memcpy(ip_hdr + 10, &ck, 2);
+	return --ip_hdr[8];
+}
+
 /* Same for the IPv6 hop limit (no checksum in IPv6). */
-unsigned int vx0_pkt_ipv6_dec_hlim(uint8_t *ip6_hdr);
+static inline unsigned int
+vx0_pkt_ipv6_dec_hlim(uint8_t *ip6_hdr)
+{
+	if (ip6_hdr[7] <= 1)
+		return 0;
+	return --ip6_hdr[7];
+}
 
 /* ------------------------------------------------------------------ */
 /* ICMP errors (vx0_pkt_icmp.c)                                        */

@@ -90,25 +90,3 @@ vx0_pkt_csum_update16(uint16_t csum, uint16_t old_w, uint16_t new_w)
 
 	return (uint16_t)~vx0_pkt_csum_fold(sum);
 }
-
-unsigned int
-vx0_pkt_ipv4_dec_ttl(uint8_t *ip_hdr)
-{
-	uint16_t old_w, new_w;
-
-	if (ip_hdr[8] <= 1)
-		return 0;
-	old_w = vx0_rd16(ip_hdr + 8); /* TTL shares its word with the protocol */
-	ip_hdr[8]--;
-	new_w = vx0_rd16(ip_hdr + 8);
-	vx0_wr16(ip_hdr + 10, vx0_pkt_csum_update16(vx0_rd16(ip_hdr + 10), old_w, new_w));
-	return ip_hdr[8];
-}
-
-unsigned int
-vx0_pkt_ipv6_dec_hlim(uint8_t *ip6_hdr)
-{
-	if (ip6_hdr[7] <= 1)
-		return 0;
-	return --ip6_hdr[7];
-}
