@@ -11,6 +11,15 @@
 
 #define NH_NONE UINT32_MAX
 
+/* What makes a next hop shareable: a neighbour (port, address) or an SA. */
+struct nh_key {
+	uint32_t sa_id;
+	uint16_t port;
+	uint8_t type;
+	uint8_t family;
+	uint8_t addr[16];
+};
+
 struct vx0_fib_op6 {
 	uint8_t prefix[16];
 	uint8_t len;
@@ -62,7 +71,16 @@ vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
 	fib->lpm6[1] = rte_lpm6_create(n, conf->socket_id, &c6);
 	fib->nh = rte_zmalloc_socket("vx0_fib_nh", sizeof(*fib->nh) * fib->max_nh,
 				     RTE_CACHE_LINE_SIZE, conf->socket_id);
-	if (fib->lpm4 == NULL || fib->lpm6[0] == NULL || fib->lpm6[1] == NULL ||
+	snprintf(n, sizeof(n), "%s_nh", name);
+	{
+		struct rte_hash_parameters hp = {
+			.name = n, .entries = RTE_MAX(fib->max_nh, 8u),
+			.key_len = sizeof(struct nh_key), .socket_id = conf->socket_id,
+		};
+
+		fib->nh_index = rte_hash_create(&hp);
+	}
+	if (fib->nh_index == NULL || fib->lpm4 == NULL || fib->lpm6[0] == NULL || fib->lpm6[1] == NULL ||
 	    fib->nh == NULL || rte_lpm_rcu_qsbr_add(fib->lpm4, &rcu) != 0) {
 		vx0_fib_free(fib);
 		return NULL;
@@ -87,6 +105,7 @@ vx0_fib_free(struct vx0_fib *fib)
 	rte_lpm6_free(fib->lpm6[0]);
 	rte_lpm6_free(fib->lpm6[1]);
 	rte_free(fib->nh);
+	rte_hash_free(fib->nh_index);
 	free(fib->pend6);
 	rte_free(fib);
 }
@@ -97,20 +116,35 @@ addr_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
+static void
+nh_key_of(struct nh_key *k, uint8_t type, uint16_t port, int family, const void *addr,
+	  uint32_t sa_id)
+{
+	memset(k, 0, sizeof(*k));
+	k->type = type;
+	k->port = port;
+	k->family = (uint8_t)family;
+	k->sa_id = sa_id;
+	if (addr != NULL)
+		memcpy(k->addr, addr, addr_len(family));
+}
+
+static int
+nh_lookup(const struct vx0_fib *fib, const struct nh_key *k)
+{
+	void *v;
+
+	return rte_hash_lookup_data(fib->nh_index, k, &v) < 0 ? -ENOENT : (int)(uintptr_t)v;
+}
+
 int
 vx0_fib_nh_find(const struct vx0_fib *fib, uint16_t port, int family,
 		const void *addr)
 {
-	/* Linear scan: next hops change rarely and only on the slow path. */
-	for (uint32_t i = 1; i < fib->max_nh; i++) {
-		const struct vx0_fib_nh *nh = &fib->nh[i];
+	struct nh_key k;
 
-		if (nh->type == VX0_NH_FWD && nh->refcnt > 0 && nh->port == port &&
-		    nh->family == family &&
-		    memcmp(nh->addr, addr, addr_len(family)) == 0)
-			return (int)i;
-	}
-	return -ENOENT;
+	nh_key_of(&k, VX0_NH_FWD, port, family, addr, 0);
+	return nh_lookup(fib, &k);
 }
 
 int
@@ -153,24 +187,38 @@ vx0_fib_nh_get(struct vx0_fib *fib, enum vx0_nh_type type, uint16_t port,
 		memcpy(nh->addr, addr, addr_len(family));
 	__atomic_store_n(&nh->l2, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&nh->type, (uint8_t)type, __ATOMIC_RELEASE);
+	if (type == VX0_NH_FWD) { /* shared by every route via this neighbour */
+		struct nh_key k;
+
+		nh_key_of(&k, VX0_NH_FWD, port, family, addr, 0);
+		if (rte_hash_add_key_data(fib->nh_index, &k, (void *)(uintptr_t)id) < 0) {
+			vx0_fib_nh_put(fib, id);
+			return -ENOSPC;
+		}
+	}
 	return (int)id;
 }
 
 int
 vx0_fib_nh_get_tunnel(struct vx0_fib *fib, uint32_t sa_id)
 {
+	struct nh_key k;
 	int id;
 
-	for (uint32_t i = 1; i < fib->max_nh; i++)
-		if (fib->nh[i].type == VX0_NH_TUNNEL && fib->nh[i].refcnt > 0 &&
-		    fib->nh[i].sa_id == sa_id) {
-			fib->nh[i].refcnt++;
-			return (int)i;
-		}
+	nh_key_of(&k, VX0_NH_TUNNEL, 0, 0, NULL, sa_id);
+	id = nh_lookup(fib, &k);
+	if (id > 0) {
+		fib->nh[id].refcnt++;
+		return id;
+	}
 	/* allocate as a LOCAL one, then turn it into a tunnel before use */
 	id = vx0_fib_nh_get(fib, VX0_NH_LOCAL, 0, AF_INET, NULL);
 	if (id < 0)
 		return id;
+	if (rte_hash_add_key_data(fib->nh_index, &k, (void *)(uintptr_t)id) < 0) {
+		vx0_fib_nh_put(fib, (uint32_t)id);
+		return -ENOSPC;
+	}
 	fib->nh[id].sa_id = sa_id;
 	__atomic_store_n(&fib->nh[id].type, (uint8_t)VX0_NH_TUNNEL, __ATOMIC_RELEASE);
 	return id;
@@ -186,6 +234,15 @@ vx0_fib_nh_put(struct vx0_fib *fib, uint32_t id)
 	nh = &fib->nh[id];
 	if (nh->refcnt == 0 || --nh->refcnt > 0)
 		return;
+	if (nh->type == VX0_NH_FWD || nh->type == VX0_NH_TUNNEL) {
+		struct nh_key k;
+
+		nh_key_of(&k, nh->type, nh->type == VX0_NH_FWD ? nh->port : 0,
+			  nh->type == VX0_NH_FWD ? nh->family : 0,
+			  nh->type == VX0_NH_FWD ? nh->addr : NULL, nh->type == VX0_NH_TUNNEL ?
+			  nh->sa_id : 0);
+		rte_hash_del_key(fib->nh_index, &k);
+	}
 	__atomic_store_n(&nh->l2, 0, __ATOMIC_RELEASE);
 	nh->free_token = rte_rcu_qsbr_start(fib->qsv);
 	nh->next_free = NH_NONE;

@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 
 #include <rte_common.h>
+#include <rte_hash.h>
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
 #include <rte_rcu_qsbr.h>
@@ -68,6 +69,7 @@ struct vx0_fib {
 	struct vx0_fib_nh *nh;
 	uint32_t max_nh;
 	uint32_t free_head, free_tail; /* free list of nh ids (FIFO, for grace) */
+	struct rte_hash *nh_index;     /* slow path: (port, address) / SA -> shared next hop */
 	uint32_t n_routes4, n_routes6;
 	struct rte_rcu_qsbr *qsv;
 	/* IPv6 changes applied to the standby copy since the last commit */
