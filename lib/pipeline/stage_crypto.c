@@ -118,6 +118,20 @@ tick_sas(struct vx0_lcore_ctx *lc)
 	}
 }
 
+/* Classify in bursts: one call per run of packets from the same port. */
+static void
+classify_runs(struct vx0_lcore_ctx *lc, struct rte_mbuf **pkts, const uint8_t *port,
+	      unsigned int n, unsigned int flags)
+{
+	unsigned int start = 0;
+
+	for (unsigned int i = 1; i <= n; i++)
+		if (i == n || port[i] != port[start]) {
+			vx0_classify(lc, port[start], pkts + start, (uint16_t)(i - start), flags);
+			start = i;
+		}
+}
+
 unsigned int
 vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 {
@@ -215,10 +229,8 @@ vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 	st->cycles += rte_rdtsc() - t0;
 	/* decapsulated packets take the forwarding decision as if received on
 	 * their port; encapsulated ones as our own (no TTL decrement) */
-	for (unsigned int i = 0; i < n_inner; i++)
-		vx0_classify(lc, inner_port[i], &inner[i], 1, 0);
-	for (unsigned int i = 0; i < n_outer; i++)
-		vx0_classify(lc, outer_port[i], &outer[i], 1, VX0_CLS_LOCAL_ORIGIN);
+	classify_runs(lc, inner, inner_port, n_inner, 0);
+	classify_runs(lc, outer, outer_port, n_outer, VX0_CLS_LOCAL_ORIGIN);
 	return n;
 }
 
