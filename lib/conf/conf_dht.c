@@ -40,8 +40,7 @@ good_endpoint(const char *s)
 	port = strtoul(colon + 1, &end, 10);
 	if (*end != 0 || port == 0 || port > 65535 || colon[1] == 0)
 		return false;
-	return vx0_conf_parse_prefix(a, &p, false, false) == 0 &&
-	       p.len == (p.family == AF_INET ? 32 : 128);
+	return vx0_conf_parse_addr(a, &p) == 0;
 }
 
 static int

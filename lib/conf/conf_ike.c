@@ -66,8 +66,7 @@ vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf)
 	if ((rc = vx0_conf_check_keys(c, "ike", ike, keys)) < 0)
 		return rc;
 	x = json_object_get(ike, "local");
-	if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &p, false, false) < 0 ||
-	    p.len != (p.family == AF_INET ? 32 : 128))
+	if (!json_is_string(x) || vx0_conf_parse_addr(json_string_value(x), &p) < 0)
 		return vx0_conf_fail(c, x ? "ike.local" : "ike", "\"local\" must be our IKE address");
 	k->family = p.family;
 	memcpy(k->local, p.addr, 16);
@@ -94,8 +93,7 @@ vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf)
 			return rc;
 		y = json_object_get(pe, "address");
 		snprintf(sub, sizeof(sub), "%s.address", path);
-		if (!json_is_string(y) || vx0_conf_parse_prefix(json_string_value(y), &p, false, false) < 0 ||
-		    p.len != (p.family == AF_INET ? 32 : 128) || p.family != k->family)
+		if (!json_is_string(y) || vx0_conf_parse_addr(json_string_value(y), &p) < 0 || p.family != k->family)
 			return vx0_conf_fail(c, y ? sub : path,
 					     "\"address\" must be the peer's address, of ike.local's family");
 		ip->family = p.family;

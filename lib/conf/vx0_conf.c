@@ -78,13 +78,13 @@ vx0_conf_get_uint(struct ctx *c, const char *path, json_t *obj, const char *key,
 	return 0;
 }
 
-static int
-parse_mac(const char *s, uint8_t mac[6])
+int
+vx0_conf_parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
 	char tail;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+	if (s == NULL || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
 		   &b[4], &b[5], &tail) != 6 || strlen(s) != 17)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
@@ -135,6 +135,15 @@ vx0_conf_parse_prefix(const char *s, struct vx0_conf_prefix *p, bool need_len, b
 	return 0;
 }
 
+int
+vx0_conf_parse_addr(const char *s, struct vx0_conf_prefix *p)
+{
+	if (s == NULL || vx0_conf_parse_prefix(s, p, false, false) < 0 ||
+	    p->len != (p->family == AF_INET ? 32 : 128))
+		return -EINVAL;
+	return 0;
+}
+
 static const char *const role_names[] = { "rx", "crypto", "onion", "tx", "ctl" };
 
 const char *
@@ -149,7 +158,7 @@ vx0_role_name(uint32_t role_bit)
 int
 vx0_conf_port_index(const struct vx0_conf *conf, const char *name)
 {
-	for (unsigned int i = 0; i < conf->n_ports; i++)
+	for (unsigned int i = 0; name && i < conf->n_ports; i++)
 		if (strcmp(conf->ports[i].name, name) == 0)
 			return (int)i;
 	return -ENOENT;
@@ -284,7 +293,7 @@ parse_ports(struct ctx *c, json_t *a, struct vx0_conf *conf)
 		x = json_object_get(v, "mac");
 		if (x) {
 			snprintf(sub, sizeof(sub), "%s.mac", path);
-			if (!json_is_string(x) || parse_mac(json_string_value(x), p->mac) < 0)
+			if (!json_is_string(x) || vx0_conf_parse_mac(json_string_value(x), p->mac) < 0)
 				return vx0_conf_fail(c, sub, "must be a MAC address like \"02:00:00:00:00:01\"");
 			if (p->mac[0] & 1)
 				return vx0_conf_fail(c, sub, "must be a unicast MAC address");
@@ -374,8 +383,7 @@ parse_routes(struct ctx *c, json_t *a, struct vx0_conf *conf)
 			snprintf(sub, sizeof(sub), "%s.via", path);
 			if (x == NULL)
 				return vx0_conf_fail(c, path, "needs \"via\" (a gateway address) or \"drop\": true");
-			if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &via, false, false) < 0 ||
-			    via.len != (via.family == AF_INET ? 32 : 128))
+			if (!json_is_string(x) || vx0_conf_parse_addr(json_string_value(x), &via) < 0)
 				return vx0_conf_fail(c, sub, "must be a gateway address");
 			if (via.family != r->dst.family)
 				return vx0_conf_fail(c, sub, "gateway family differs from the prefix's");
@@ -416,14 +424,13 @@ parse_neighbours(struct ctx *c, json_t *a, struct vx0_conf *conf)
 			return vx0_conf_fail(c, x ? sub : path, "\"port\" must name a configured port");
 		x = json_object_get(v, "address");
 		snprintf(sub, sizeof(sub), "%s.address", path);
-		if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &p, false, false) < 0 ||
-		    p.len != (p.family == AF_INET ? 32 : 128))
+		if (!json_is_string(x) || vx0_conf_parse_addr(json_string_value(x), &p) < 0)
 			return vx0_conf_fail(c, x ? sub : path, "\"address\" must be an IPv4 or IPv6 address");
 		n->family = p.family;
 		memcpy(n->addr, p.addr, 16);
 		x = json_object_get(v, "mac");
 		snprintf(sub, sizeof(sub), "%s.mac", path);
-		if (!json_is_string(x) || parse_mac(json_string_value(x), n->mac) < 0 || (n->mac[0] & 1))
+		if (!json_is_string(x) || vx0_conf_parse_mac(json_string_value(x), n->mac) < 0 || (n->mac[0] & 1))
 			return vx0_conf_fail(c, x ? sub : path, "\"mac\" must be a unicast MAC address");
 		conf->n_neighbours++;
 	}
@@ -481,8 +488,7 @@ parse_bgp(struct ctx *c, json_t *b, struct vx0_conf *conf)
 			return rc;
 		y = json_object_get(pe, "address");
 		snprintf(sub, sizeof(sub), "%s.address", path);
-		if (!json_is_string(y) || vx0_conf_parse_prefix(json_string_value(y), &p, false, false) < 0 ||
-		    p.len != (p.family == AF_INET ? 32 : 128))
+		if (!json_is_string(y) || vx0_conf_parse_addr(json_string_value(y), &p) < 0)
 			return vx0_conf_fail(c, y ? sub : path, "\"address\" must be the peer's IPv4 or IPv6 address");
 		bp->family = p.family;
 		memcpy(bp->addr, p.addr, 16);
@@ -642,13 +648,11 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 			return vx0_conf_fail(c, x ? sub : path, "\"key\" must be 72 hex digits: the 32-byte key and the 4-byte salt");
 		x = json_object_get(v, "local");
 		snprintf(sub, sizeof(sub), "%s.local", path);
-		if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &l, false, false) < 0 ||
-		    l.len != (l.family == AF_INET ? 32 : 128))
+		if (!json_is_string(x) || vx0_conf_parse_addr(json_string_value(x), &l) < 0)
 			return vx0_conf_fail(c, x ? sub : path, "\"local\" must be our tunnel address");
 		x = json_object_get(v, "remote");
 		snprintf(sub, sizeof(sub), "%s.remote", path);
-		if (!json_is_string(x) || vx0_conf_parse_prefix(json_string_value(x), &r, false, false) < 0 ||
-		    r.len != (r.family == AF_INET ? 32 : 128) || r.family != l.family)
+		if (!json_is_string(x) || vx0_conf_parse_addr(json_string_value(x), &r) < 0 || r.family != l.family)
 			return vx0_conf_fail(c, x ? sub : path, "\"remote\" must be the peer's tunnel address, of local's family");
 		sa->family = l.family;
 		memcpy(sa->local, l.addr, 16);

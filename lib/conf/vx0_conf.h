@@ -209,7 +209,12 @@ int vx0_conf_load_string(const char *text, size_t len, const char *name,
 			 struct vx0_conf *conf, char *err, size_t errlen);
 void vx0_conf_free(struct vx0_conf *conf);
 
+/* Port index by name, or -ENOENT (NULL name: -ENOENT). */
 int vx0_conf_port_index(const struct vx0_conf *conf, const char *name);
+/* "02:00:00:00:00:01": 0 or -EINVAL (also for NULL). */
+int vx0_conf_parse_mac(const char *s, uint8_t mac[6]);
+/* One host address, IPv4 or IPv6 (a "/32" or "/128" is allowed): 0 or -EINVAL. */
+int vx0_conf_parse_addr(const char *s, struct vx0_conf_prefix *p);
 const char *vx0_role_name(uint32_t role_bit);
 
 /* Line (1-based) of the JSON value at path ("ports[1].device") in text, or 0. */

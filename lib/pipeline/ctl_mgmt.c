@@ -254,29 +254,22 @@ cmd_route_get(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 
 /* --- neighbours, BGP peers, capture --- */
 
+/* Node ports keep the config's order, so the config's names index them. */
 static int
 port_index(const struct vx0_node *node, json_t *v)
 {
-	const char *name = json_string_value(v);
-
-	for (unsigned int i = 0; name && i < node->n_ports; i++)
-		if (strcmp(node->ports[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	return vx0_conf_port_index(node->conf, json_string_value(v));
 }
 
 static int
 addr_arg(json_t *args, const char *key, int *fam, uint8_t a[16])
 {
-	const char *s = json_string_value(json_object_get(args, key));
+	struct vx0_conf_prefix p;
 
-	memset(a, 0, 16);
-	if (s && inet_pton(AF_INET, s, a) == 1)
-		*fam = AF_INET;
-	else if (s && inet_pton(AF_INET6, s, a) == 1)
-		*fam = AF_INET6;
-	else
+	if (vx0_conf_parse_addr(json_string_value(json_object_get(args, key)), &p) < 0)
 		return -EINVAL;
+	*fam = p.family;
+	memcpy(a, p.addr, 16);
 	return 0;
 }
 
@@ -287,8 +280,6 @@ cmd_neigh_add(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 	struct vx0_node *node = arg;
 	struct vx0_conf_neigh n;
 	const char *mac = json_string_value(json_object_get(args, "mac"));
-	unsigned int m[6];
-	char tail;
 	int rc;
 
 	memset(&n, 0, sizeof(n));
@@ -301,13 +292,10 @@ cmd_neigh_add(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 		snprintf(err, errlen, "\"address\" must be an IPv4 or IPv6 address");
 		return -EINVAL;
 	}
-	if (mac == NULL || sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3],
-				  &m[4], &m[5], &tail) != 6 || (m[0] & 1)) {
+	if (vx0_conf_parse_mac(mac, n.mac) < 0 || (n.mac[0] & 1)) {
 		snprintf(err, errlen, "\"mac\" must be a unicast MAC address");
 		return -EINVAL;
 	}
-	for (int i = 0; i < 6; i++)
-		n.mac[i] = (uint8_t)m[i];
 	pthread_mutex_lock(&node->ctl->lock);
 	rc = vx0_ctl_neigh_static(node->ctl, &n);
 	pthread_mutex_unlock(&node->ctl->lock);
