@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from vx0lab import PY, Netns, Vx0d, sh, wait_for
+from vx0lab import PY, Netns, Vx0d, mgmt_requests, sh, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROBE = os.path.join(HERE, "udp_probe.py")
@@ -138,27 +138,7 @@ def net_tmp():
 
 
 def mgmt(lab, *reqs, raw=None):
-    """Requests (dicts) over the management socket; one reply each."""
-    import socket
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(lab["mgmt"])
-    def wire(r):
-        r = dict(r)
-        cmd = r.pop("cmd", None)
-        return json.dumps({"cmd": cmd, "args": r} if cmd else r).encode() + b"\n"
-    data = raw if raw is not None else b"".join(wire(r) for r in reqs)
-    s.sendall(data)
-    out, want = b"", max(len(reqs), 1)
-    try:
-        while out.count(b"\n") < want:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        s.close()
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
+    return mgmt_requests(lab["mgmt"], *reqs, raw=raw)
 
 
 def test_management_socket_routes_and_errors(lab):

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from vx0lab import PY, Netns, Vx0d, wait_for
+from vx0lab import PY, Netns, Vx0d, mgmt_requests, wait_for
 
 LT_SCRIPT = r"""
 import json, sys, time, warnings
@@ -104,19 +104,7 @@ def test_joins_libtorrent_swarm_and_descriptor_is_readable(lab):
 
 
 def mgmt(lab, cmd, **args):
-    import socket
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(lab["mgmt"])
-    s.sendall(json.dumps({"cmd": cmd, "args": args}).encode() + b"\n")
-    out = b""
-    while not out.endswith(b"\n"):
-        chunk = s.recv(1 << 20)
-        if not chunk:
-            break
-        out += chunk
-    s.close()
-    return json.loads(out)
+    return mgmt_requests(lab["mgmt"], dict(args, cmd=cmd))[0]
 
 
 LT_SWARM = r"""

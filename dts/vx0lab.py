@@ -78,6 +78,32 @@ class Netns:
         self.names = []
 
 
+def mgmt_requests(path, *reqs, raw=None, timeout=5):
+    """Requests over vx0d's management socket, one reply (a dict) each.
+    A request is {"cmd": NAME, **args}; raw sends those bytes as they are."""
+    import socket
+
+    def wire(r):
+        r = dict(r)
+        cmd = r.pop("cmd", None)
+        return json.dumps({"cmd": cmd, "args": r} if cmd else r).encode() + b"\n"
+
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(path)
+    out, want = b"", max(len(reqs), 1)
+    try:
+        s.sendall(raw if raw is not None else b"".join(wire(r) for r in reqs))
+        while out.count(b"\n") < want:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        s.close()
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
 class Vx0d:
     """vx0d running in a namespace with a generated config."""
 

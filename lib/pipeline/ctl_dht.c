@@ -41,10 +41,11 @@ static void
 on_event(void *arg, const struct vx0_dht_event *ev)
 {
 	struct vx0_ctl_dht *h = arg;
-	unsigned int i = h->next_result++ % DHT_RESULTS;
+	unsigned int i;
 
 	if (ev->type != VX0_DHT_EV_LOOKUP_DONE || ev->lookup == NULL)
 		return;
+	i = h->next_result++ % DHT_RESULTS;
 	json_decref(h->results[i]);
 	h->results[i] = vx0_dht_json_result(ev->lookup);
 	h->result_id[i] = ev->lookup->lookup_id;

@@ -16,23 +16,6 @@
 #include "vx0_ctl.h"
 #include "vx0_neigh.h"
 
-#define DIRTY_MAX 256
-
-/* publish() runs inside lib/neigh calls, which must not be re-entered:
- * remember the index and apply it once the call has returned. The list
- * lives right after the adjacency array. */
-struct ctl_neigh_dirty {
-	uint32_t idx[DIRTY_MAX];
-	unsigned int n;
-	bool overflow;
-};
-
-static struct ctl_neigh_dirty *
-dirty_of(struct vx0_ctl *ctl)
-{
-	return (struct ctl_neigh_dirty *)(ctl->adj + ctl->max_adj);
-}
-
 static bool
 port_has_ip4(const struct vx0_port *p, const uint8_t *a)
 {
@@ -130,7 +113,7 @@ static void
 op_publish(void *ctx, uint32_t idx, uint16_t port, const uint8_t *mac)
 {
 	struct vx0_ctl *ctl = ctx;
-	struct ctl_neigh_dirty *dl = dirty_of(ctl);
+	struct vx0_ctl_dirty *dl = &ctl->dirty;
 
 	(void)port;
 	(void)mac;
@@ -139,7 +122,7 @@ op_publish(void *ctx, uint32_t idx, uint16_t port, const uint8_t *mac)
 	for (unsigned int i = 0; i < dl->n; i++)
 		if (dl->idx[i] == idx)
 			return;
-	if (dl->n == DIRTY_MAX) {
+	if (dl->n == VX0_CTL_DIRTY_MAX) {
 		dl->overflow = true;
 		return;
 	}
@@ -254,7 +237,7 @@ adj_apply(struct vx0_ctl *ctl, uint32_t idx)
 static void
 apply_dirty(struct vx0_ctl *ctl)
 {
-	struct ctl_neigh_dirty *dl = dirty_of(ctl);
+	struct vx0_ctl_dirty *dl = &ctl->dirty;
 
 	for (unsigned int i = 0; i < dl->n; i++)
 		adj_apply(ctl, dl->idx[i]);
@@ -278,8 +261,7 @@ vx0_ctl_neigh_create(struct vx0_ctl *ctl, char *err, size_t errlen)
 	ctl->max_adj = RTE_MIN(ctl->node->conf->max_nh, 65536u);
 	nc.max_entries = ctl->max_adj;
 	nc.hash_seed = (uint32_t)rte_rdtsc();
-	ctl->adj = rte_zmalloc("vx0_adj", sizeof(*ctl->adj) * ctl->max_adj +
-			       sizeof(struct ctl_neigh_dirty), RTE_CACHE_LINE_SIZE);
+	ctl->adj = rte_zmalloc("vx0_adj", sizeof(*ctl->adj) * ctl->max_adj, RTE_CACHE_LINE_SIZE);
 	if (ctl->adj == NULL)
 		return -ENOMEM;
 	ctl->neigh = vx0_neigh_create(&nc, &ops, ctl);

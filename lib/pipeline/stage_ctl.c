@@ -210,9 +210,8 @@ vx0_ctl_route_out(struct vx0_ctl *ctl, struct rte_mbuf *m)
 	/* the L3 packet sits after an Ethernet header we fill in */
 	eth->ether_type = rte_cpu_to_be_16((d[RTE_ETHER_HDR_LEN] >> 4) == 4 ?
 					   RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	memset(&eth->dst_addr, 0, RTE_ETHER_ADDR_LEN);
+	memset(&eth->dst_addr, 0, RTE_ETHER_ADDR_LEN); /* set once the next hop is known */
 	memset(&eth->src_addr, 0, RTE_ETHER_ADDR_LEN);
-	eth->dst_addr.addr_bytes[0] = 0x02; /* a unicast placeholder for parse */
 	uint8_t in_port = meta->in_port;
 
 	if (vx0_pkt_parse(d, m->data_len, meta) != VX0_PKT_OK) {

@@ -30,12 +30,22 @@ struct vx0_ctl_adj {
 	uint8_t addr[16];
 };
 
+/* lib/neigh's publish() runs inside its calls, which must not be re-entered:
+ * the published indexes wait here until the call has returned. */
+#define VX0_CTL_DIRTY_MAX 256
+struct vx0_ctl_dirty {
+	uint32_t idx[VX0_CTL_DIRTY_MAX];
+	unsigned int n;
+	bool overflow;
+};
+
 struct vx0_ctl {
 	struct vx0_node *node;
 	struct vx0_lcore_ctx *lc;     /* the ctl lcore's context (stats, roles) */
 	struct vx0_neigh *neigh;
 	struct vx0_ctl_adj *adj;
 	uint32_t max_adj;
+	struct vx0_ctl_dirty dirty;
 	struct vx0_evloop *loop;
 	bool fib_dirty;               /* IPv6 changes await vx0_fib_commit */
 	double icmp_tokens;
