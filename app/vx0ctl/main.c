@@ -40,6 +40,13 @@ help(FILE *f)
 "  route get PREFIX         the exact route of PREFIX\n"
 "  log level [LEVEL]        show or set vx0d's log level (err warning notice info debug)\n"
 "  mgmt CMD [ARGS_JSON]     any management command (mgmt help lists them)\n"
+"  capture POINT [-c COUNT] [-d SECONDS] [-s SNAPLEN] (-w FILE | -F FIFO)\n"
+"          [--format pcap|pcapng] [--ring N] [--background] [FILTER...]\n"
+"                           capture at a tap point (rx:PORT, tx:PORT, stage:rx:in|out,\n"
+"                           stage:crypto:in|out, stage:onion:in|out, stage:tx:in, punt)\n"
+"                           with a libpcap FILTER; waits and prints the summary\n"
+"                           (Ctrl-C stops it; --background returns at once)\n"
+"  capture stop | status    end the capture / show its state and counters\n"
 "\n"
 "options:\n"
 "  -f, --file-prefix P      vx0d's EAL --file-prefix (default: rte)\n"
@@ -59,6 +66,30 @@ help(FILE *f)
 		VX0CTL_TIMEOUT_S);
 }
 
+/* Where the command starts: the first word that is neither a global option
+ * nor its value. "capture" has options of its own (-c, -s, ...) that the
+ * global parse must not see. */
+static int
+command_index(int argc, char **argv)
+{
+	static const char *const with_arg[] = { "-f", "-s", "-m", "-n", "-i", "--file-prefix",
+						"--socket", "--mgmt-socket", "--count",
+						"--interval" };
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-')
+			return i;
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1;
+		for (unsigned int k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++)
+			if (strcmp(argv[i], with_arg[k]) == 0) {
+				i++;
+				break;
+			}
+	}
+	return argc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -75,8 +106,10 @@ main(int argc, char **argv)
 	struct vx0ctl c = { .fd = -1, .interval_s = 1.0 };
 	const char *prefix = "rte", *sock = NULL, *msock = NULL;
 	char path[512], mpath[512];
-	int o, rc, have_f = 0;
+	int o, rc, have_f = 0, cmd = command_index(argc, argv), full_argc = argc;
 
+	if (cmd < argc && strcmp(argv[cmd], "capture") == 0)
+		argc = cmd; /* the global options only */
 	while ((o = getopt_long(argc, argv, "f:s:m:jn:i:h", opts, NULL)) != -1) {
 		char *end;
 
@@ -123,7 +156,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "vx0ctl: -f and -s exclude each other\n");
 		return VX0CTL_USAGE;
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !(argc == cmd && cmd < full_argc)) {
 		help(stderr);
 		return VX0CTL_USAGE;
 	}
@@ -143,6 +176,11 @@ main(int argc, char **argv)
 	}
 	c.path = sock;
 	c.mgmt_path = msock ? msock : mpath;
+	if (argc == cmd && cmd < full_argc) {
+		rc = vx0ctl_capture(&c, full_argc - cmd, argv + cmd);
+		vx0ctl_close(&c);
+		return rc;
+	}
 	argc -= optind;
 	argv += optind;
 	if (strcmp(argv[0], "show") == 0)

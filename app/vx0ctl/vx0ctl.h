@@ -62,5 +62,10 @@ int vx0ctl_raw(struct vx0ctl *c, const char *cmd);
 
 /* vx0ctl_mgmt.c: route / log / mgmt over the management socket */
 int vx0ctl_mgmt(struct vx0ctl *c, int argc, char **argv);
+/* One management request (args not taken over); its result in *out. */
+int vx0ctl_mgmt_call(struct vx0ctl *c, const char *cmd, json_t *args, json_t **out);
+
+/* vx0ctl_capture.c: capture POINT ... | capture stop | capture status */
+int vx0ctl_capture(struct vx0ctl *c, int argc, char **argv);
 
 #endif

@@ -137,6 +137,12 @@ done:
 	return rc;
 }
 
+int
+vx0ctl_mgmt_call(struct vx0ctl *c, const char *cmd, json_t *args, json_t **out)
+{
+	return mgmt_call(c, cmd, args, out);
+}
+
 static int
 call_print(struct vx0ctl *c, const char *cmd, json_t *args)
 {

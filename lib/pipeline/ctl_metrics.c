@@ -236,6 +236,32 @@ render_sa(struct vx0_metrics_writer *w, struct vx0_node *node)
 	}
 }
 
+/* Capture counters since the node started (each capture adds to them) */
+static void
+render_capture(struct vx0_metrics_writer *w, struct vx0_ctl *ctl)
+{
+	struct vx0_ctl_capture_stats s;
+
+	vx0_ctl_capture_stats(ctl, &s);
+	vx0_metrics_family(w, "vx0_capture_active", "gauge",
+			   "1 while a capture runs (or waits for its FIFO's reader).");
+	vx0_metrics_sample_u64(w, "vx0_capture_active", s.state != VX0_CAPTURE_IDLE, NULL);
+	vx0_metrics_family(w, "vx0_capture_packets_total", "counter",
+			   "Packets captures wrote to their file or FIFO.");
+	vx0_metrics_sample_u64(w, "vx0_capture_packets_total", s.total_written, NULL);
+	vx0_metrics_family(w, "vx0_capture_filtered_total", "counter",
+			   "Packets copied at the tap that the capture filter rejected.");
+	vx0_metrics_sample_u64(w, "vx0_capture_filtered_total", s.total_filtered, NULL);
+	vx0_metrics_family(w, "vx0_capture_dropped_total", "counter",
+			   "Packets a capture lost (never a data-plane drop).");
+	vx0_metrics_sample_u64(w, "vx0_capture_dropped_total", s.total_drop_ring,
+			       "reason", "ring_full", NULL);
+	vx0_metrics_sample_u64(w, "vx0_capture_dropped_total", s.total_drop_nombuf,
+			       "reason", "no_mbuf", NULL);
+	vx0_metrics_sample_u64(w, "vx0_capture_dropped_total", s.total_drop_writer,
+			       "reason", "writer", NULL);
+}
+
 static int
 render(struct vx0_metrics_writer *w, void *arg)
 {
@@ -265,6 +291,7 @@ render(struct vx0_metrics_writer *w, void *arg)
 			       "family", "ipv6", NULL);
 	render_bgp(w, ctl);
 	render_sa(w, node);
+	render_capture(w, ctl);
 	pthread_mutex_unlock(&ctl->lock);
 	vx0_metrics_server_get_stats(ctl->metrics, &ms);
 	vx0_metrics_family(w, "vx0_metrics_scrapes_total", "counter",

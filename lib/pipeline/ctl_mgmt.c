@@ -382,81 +382,6 @@ cmd_bgp_start(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 	return bgp_peer_cmd(args, result, err, errlen, arg, false);
 }
 
-/* {point, file, count | seconds[, snaplen][, filter]} */
-static int
-cmd_capture_start(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
-{
-	struct vx0_node *node = arg;
-	json_t *cnt = json_object_get(args, "count"), *sec = json_object_get(args, "seconds"),
-	       *snap = json_object_get(args, "snaplen");
-	const char *point = json_string_value(json_object_get(args, "point"));
-	const char *file = json_string_value(json_object_get(args, "file"));
-	int rc;
-
-	if (point == NULL || file == NULL || file[0] != '/') {
-		snprintf(err, errlen, "needs \"point\" (rx:PORT, tx:PORT, punt) and an absolute \"file\"");
-		return -EINVAL;
-	}
-	if ((cnt && (!json_is_integer(cnt) || json_integer_value(cnt) < 0)) ||
-	    (sec && (!json_is_integer(sec) || json_integer_value(sec) < 0 ||
-		     json_integer_value(sec) > 86400)) ||
-	    (snap && (!json_is_integer(snap) || json_integer_value(snap) < 0 ||
-		      json_integer_value(snap) > 65535))) {
-		snprintf(err, errlen, "\"count\", \"seconds\" (<= 86400) and \"snaplen\" must be "
-			 "non-negative integers");
-		return -EINVAL;
-	}
-	if (!cnt && !sec) {
-		snprintf(err, errlen, "bound it with \"count\" or \"seconds\"");
-		return -EINVAL;
-	}
-	pthread_mutex_lock(&node->ctl->lock);
-	rc = vx0_ctl_capture_start(node->ctl, point, file, cnt ? (uint64_t)json_integer_value(cnt) : 0,
-				   sec ? (uint64_t)json_integer_value(sec) : 0,
-				   snap ? (uint32_t)json_integer_value(snap) : 0,
-				   json_string_value(json_object_get(args, "filter")), err, errlen);
-	pthread_mutex_unlock(&node->ctl->lock);
-	if (rc == 0)
-		*result = json_object();
-	return rc;
-}
-
-static int
-cmd_capture_stop(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
-{
-	struct vx0_node *node = arg;
-	int rc;
-
-	(void)args;
-	pthread_mutex_lock(&node->ctl->lock);
-	rc = vx0_ctl_capture_stop(node->ctl);
-	pthread_mutex_unlock(&node->ctl->lock);
-	if (rc < 0) {
-		snprintf(err, errlen, "no capture running");
-		return rc;
-	}
-	*result = json_object();
-	return 0;
-}
-
-static int
-cmd_capture_status(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
-{
-	struct vx0_node *node = arg;
-	uint64_t w, f, l;
-	int active;
-
-	(void)args;
-	(void)err;
-	(void)errlen;
-	pthread_mutex_lock(&node->ctl->lock);
-	vx0_ctl_capture_status(node->ctl, &active, &w, &f, &l);
-	pthread_mutex_unlock(&node->ctl->lock);
-	*result = json_pack("{sb sI sI sI}", "active", active, "written", (json_int_t)w,
-			    "filtered", (json_int_t)f, "lost", (json_int_t)l);
-	return 0;
-}
-
 int
 vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 {
@@ -495,12 +420,15 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 				    "RFC 8203 message", cmd_bgp_shutdown, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "bgp.start", "{peer}: start a stopped peer",
 				    cmd_bgp_start, node)) ||
-	    (rc = vx0_mgmt_register(ctl->mgmt, "capture.start", "{point: rx:PORT|tx:PORT|punt, file, "
-				    "count | seconds[, snaplen][, filter]}", cmd_capture_start, node)) ||
-	    (rc = vx0_mgmt_register(ctl->mgmt, "capture.stop", "stop the capture", cmd_capture_stop,
+	    (rc = vx0_mgmt_register(ctl->mgmt, "capture.start", "{point: rx:PORT|tx:PORT|"
+				    "stage:NAME:in|out|punt, file | fifo, count | seconds[, snaplen]"
+				    "[, format: pcap|pcapng][, ring][, filter]}",
+				    vx0_ctl_capture_cmd_start, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "capture.stop", "stop the capture",
+				    vx0_ctl_capture_cmd_stop, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "capture.status", "state, point, written, filtered, "
+				    "dropped (ring full, no mbuf, writer)", vx0_ctl_capture_cmd_status,
 				    node)) ||
-	    (rc = vx0_mgmt_register(ctl->mgmt, "capture.status", "written, filtered, lost",
-				    cmd_capture_status, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "ike.sas", "CHILD_SAs: SPIs, peer, algorithm, "
 				    "lifetimes, counters (never keys)", vx0_ctl_ike_cmd_sas, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.table", "the DHT routing table",

@@ -575,6 +575,34 @@ tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The capture: this one's state and counters, totals since the start */
+static int
+tel_capture(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vx0_ctl_capture_stats s;
+
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&tel_node->ctl->lock);
+	vx0_ctl_capture_stats(tel_node->ctl, &s);
+	pthread_mutex_unlock(&tel_node->ctl->lock);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "state", vx0_ctl_capture_state_name(s.state));
+	rte_tel_data_add_dict_string(d, "point", s.point);
+	rte_tel_data_add_dict_string(d, "format", vx0_capfile_format_name(s.format));
+	rte_tel_data_add_dict_u64(d, "written", s.written);
+	rte_tel_data_add_dict_u64(d, "filtered", s.filtered);
+	rte_tel_data_add_dict_u64(d, "dropped_ring_full", s.drop_ring);
+	rte_tel_data_add_dict_u64(d, "dropped_no_mbuf", s.drop_nombuf);
+	rte_tel_data_add_dict_u64(d, "dropped_writer", s.drop_writer);
+	rte_tel_data_add_dict_u64(d, "captures", s.captures);
+	rte_tel_data_add_dict_u64(d, "total_written", s.total_written);
+	rte_tel_data_add_dict_u64(d, "total_filtered", s.total_filtered);
+	rte_tel_data_add_dict_u64(d, "total_dropped", s.total_drop_ring + s.total_drop_nombuf +
+				  s.total_drop_writer);
+	return 0;
+}
+
 int
 vx0_telemetry_register(struct vx0_node *node)
 {
@@ -603,6 +631,8 @@ vx0_telemetry_register(struct vx0_node *node)
 			"DHT node: id, identity, routing table, items, lookups, descriptor publishing") ||
 	    rte_telemetry_register_cmd("/vx0/sa", tel_sa,
 			"ESP SAs: s<i>: [spi, dir, alg, packets, bytes, replay drops, auth drops, other drops]") ||
+	    rte_telemetry_register_cmd("/vx0/capture", tel_capture,
+			"Packet capture: state, point, written, filtered, dropped; totals") ||
 	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]"))
 		return -EINVAL;
 	return 0;

@@ -153,6 +153,7 @@ vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 	t0 = rte_rdtsc();
 	st->pkts += n;
 	st->bursts++;
+	vx0_capture_tap(&node->cap, VX0_STAGE_CRYPTO, VX0_CAP_IN, 0, pkts, n);
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct vx0_pkt_meta *meta = vx0_meta(node, m);
@@ -227,6 +228,10 @@ vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 		st->out++;
 	}
 	st->cycles += rte_rdtsc() - t0;
+	if (vx0_capture_on(&node->cap)) { /* stage:crypto:out, plaintext and ciphertext */
+		vx0_capture_copy(&node->cap, VX0_STAGE_CRYPTO, VX0_CAP_OUT, 0, inner, n_inner);
+		vx0_capture_copy(&node->cap, VX0_STAGE_CRYPTO, VX0_CAP_OUT, 0, outer, n_outer);
+	}
 	/* decapsulated packets take the forwarding decision as if received on
 	 * their port; encapsulated ones as our own (no TTL decrement) */
 	classify_runs(lc, inner, inner_port, n_inner, 0);
@@ -245,6 +250,8 @@ vx0_stage_onion_poll(struct vx0_lcore_ctx *lc)
 	n = rte_ring_sc_dequeue_burst(node->onion_ring[lc->onion_idx], (void **)pkts,
 				      VX0_BURST, NULL);
 	st->pkts += n;
+	/* stage:onion:in; the stage's output taps with VX0_CAP_OUT where it enqueues */
+	vx0_capture_tap(&node->cap, VX0_STAGE_ONION, VX0_CAP_IN, 0, pkts, n);
 	for (unsigned int i = 0; i < n; i++) {
 		st->bytes += pkts[i]->pkt_len;
 		vx0_drop(lc, pkts[i], VX0_DROP_ONION_NO_CIRCUIT);

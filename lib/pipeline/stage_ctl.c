@@ -262,7 +262,7 @@ poll_punt(struct vx0_ctl *ctl)
 	t0 = rte_rdtsc();
 	st->pkts += n;
 	st->bursts++;
-	vx0_capture_tap(&node->cap, VX0_CAP_PUNT, 0, pkts, n);
+	vx0_capture_tap(&node->cap, VX0_STAGE_CTL, VX0_CAP_IN, 0, pkts, n);
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 

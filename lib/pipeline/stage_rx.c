@@ -194,7 +194,7 @@ vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	     uint16_t n)
 {
 	lc->stats.port_rx[port_idx] += n;
-	vx0_capture_tap(&lc->node->cap, VX0_CAP_RX, port_idx, pkts, n);
+	vx0_capture_tap(&lc->node->cap, VX0_STAGE_RX, VX0_CAP_IN, port_idx, pkts, n);
 	vx0_classify(lc, port_idx, pkts, n, 0);
 }
 
@@ -212,6 +212,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	int32_t v6_nh[VX0_BURST];
 	unsigned int n4 = 0, n6 = 0;
 	struct rx_out o;
+	bool cap_on;
 	uint64_t t0 = rte_rdtsc();
 
 	memset(o.n_tx, 0, sizeof(o.n_tx));
@@ -319,8 +320,11 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 				forward(lc, &o, v6[i], meta, (uint32_t)v6_nh[i], flags);
 		}
 	}
+	cap_on = vx0_capture_on(&node->cap); /* tap stage:rx:out, checked once */
 	for (unsigned int p = 0; p < node->n_ports; p++) {
 		st->out += o.n_tx[p];
+		if (cap_on)
+			vx0_capture_copy(&node->cap, VX0_STAGE_RX, VX0_CAP_OUT, port_idx, o.tx[p], o.n_tx[p]);
 		vx0_tx_enqueue(lc, (uint16_t)p, o.tx[p], o.n_tx[p]);
 	}
 	for (unsigned int w = 0; w < node->n_crypto; w++) {
@@ -328,6 +332,8 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 
 		if (o.n_cr[w] == 0)
 			continue;
+		if (cap_on)
+			vx0_capture_copy(&node->cap, VX0_STAGE_RX, VX0_CAP_OUT, port_idx, o.cr[w], o.n_cr[w]);
 		k = rte_ring_mp_enqueue_burst(node->crypto_ring[w], (void **)o.cr[w],
 					      o.n_cr[w], NULL);
 		st->out += k;

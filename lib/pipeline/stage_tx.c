@@ -30,7 +30,7 @@ vx0_stage_tx_poll(struct vx0_lcore_ctx *lc)
 		st->bursts++;
 		for (unsigned int k = 0; k < n; k++)
 			st->bytes += pkts[k]->pkt_len;
-		vx0_capture_tap(&node->cap, VX0_CAP_TX, pi, pkts, n);
+		vx0_capture_tap(&node->cap, VX0_STAGE_TX, VX0_CAP_IN, pi, pkts, n);
 		for (int r = 0; r <= TX_RETRIES && sent < n; r++)
 			sent += rte_eth_tx_burst(p->port_id, 0, pkts + sent, (uint16_t)(n - sent));
 		st->out += sent;

@@ -3,49 +3,66 @@
 #define VX0_CAPTURE_H
 
 /*
- * Packet capture at a tap point (a port's RX or TX, or the punt path).
- * While a capture runs, the tap copies each packet (up to the snap length)
- * into a mbuf of the capture's own pool and enqueues it on the capture
- * ring: the data plane pays the copy and nothing else. The slow path
- * drains the ring, applies the BPF filter (libpcap), writes pcap and stops
- * at the packet count or the deadline. A full ring or an empty pool is
- * counted as a capture drop, never a data-plane drop.
+ * Packet capture at a tap point: a stage's input or output (stage id +
+ * direction), optionally one port (rx:PORT, tx:PORT). While a capture
+ * runs, the tap copies each packet (up to the snap length) into a mbuf of
+ * the capture's own pool and enqueues it on the capture ring: the data
+ * plane pays the copy and nothing else. The slow path (ctl_capture.c)
+ * drains the ring, applies the BPF filter, writes pcap/pcapng to a file or
+ * a FIFO and stops at the count or the deadline. A full ring or an empty
+ * pool is a capture drop, never a data-plane drop.
+ *
+ * Disabled cost: vx0_capture_on() is one relaxed load and a branch that is
+ * not taken; call it once per burst (vx0_capture_tap does).
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-enum vx0_cap_point { VX0_CAP_NONE = 0, VX0_CAP_RX, VX0_CAP_TX, VX0_CAP_PUNT };
+enum vx0_cap_dir { VX0_CAP_IN = 0, VX0_CAP_OUT = 1 };
+#define VX0_CAP_ANY_PORT 0xffffu
+
+/* The tap's key: stage | dir << 8 | port << 16 */
+#define VX0_CAP_KEY(stage, dir, port) \
+	((uint32_t)(stage) | (uint32_t)(dir) << 8 | (uint32_t)(port) << 16)
 
 struct vx0_capture {
 	int active;                 /* read by the taps (relaxed); written by ctl */
-	uint8_t point;              /* enum vx0_cap_point */
-	uint16_t port;              /* for RX/TX */
+	uint32_t key, mask;         /* a tap matches when (its key & mask) == key */
 	uint32_t snaplen;
 	struct rte_ring *ring;
 	struct rte_mempool *pool;
-	uint64_t drops;             /* copies lost (atomic add by the taps) */
+	/* copies lost since the node started (atomic adds by the taps) */
+	uint64_t drop_ring;         /* the ring was full: the slow path is behind */
+	uint64_t drop_nombuf;       /* the capture pool was empty */
 };
 
-static inline void
-vx0_capture_tap(struct vx0_capture *cap, uint8_t point, uint16_t port,
-		struct rte_mbuf **pkts, unsigned int n)
-{
-	if (likely(!__atomic_load_n(&cap->active, __ATOMIC_RELAXED)) ||
-	    cap->point != point || (point != VX0_CAP_PUNT && cap->port != port))
-		return;
-	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *c = rte_pktmbuf_copy(pkts[i], cap->pool, 0, cap->snaplen);
+/* In each copy's private area (the pool is made with room for it) */
+struct vx0_cap_rec {
+	uint64_t tsc;               /* when the tap copied it */
+	uint32_t orig_len;          /* the length on the wire */
+	uint32_t pad;
+};
 
-		if (c == NULL || rte_ring_mp_enqueue(cap->ring, c) != 0) {
-			rte_pktmbuf_free(c);
-			__atomic_fetch_add(&cap->drops, 1, __ATOMIC_RELAXED);
-			continue;
-		}
-		c->hash.usr = pkts[i]->pkt_len; /* the length on the wire */
-	}
+static __rte_always_inline bool
+vx0_capture_on(const struct vx0_capture *cap)
+{
+	return unlikely(__atomic_load_n(&cap->active, __ATOMIC_RELAXED));
+}
+
+/* Copy what matches (capture_tap.c); only called while a capture is on. */
+void vx0_capture_copy(struct vx0_capture *cap, unsigned int stage, unsigned int dir,
+		      uint16_t port, struct rte_mbuf *const *pkts, unsigned int n);
+
+static __rte_always_inline void
+vx0_capture_tap(struct vx0_capture *cap, unsigned int stage, unsigned int dir, uint16_t port,
+		struct rte_mbuf *const *pkts, unsigned int n)
+{
+	if (vx0_capture_on(cap))
+		vx0_capture_copy(cap, stage, dir, port, pkts, n);
 }
 
 #endif

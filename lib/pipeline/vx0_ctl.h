@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "vx0_capfile.h"
 #include "vx0_pipeline.h"
 
 struct vx0_neigh;
@@ -74,14 +75,42 @@ int vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen);
 void vx0_ctl_mgmt_stop(struct vx0_ctl *ctl);
 
 
-/* ctl_capture.c */
-int vx0_ctl_capture_start(struct vx0_ctl *ctl, const char *point, const char *file, uint64_t count,
-			  uint64_t seconds, uint32_t snaplen, const char *filter, char *err,
+/* ctl_capture.c: one capture at a time (vx0_capture.h, lib/capfile) */
+struct vx0_ctl_capture_req {
+	const char *point;         /* rx:PORT, tx:PORT, stage:NAME:in|out, punt */
+	const char *path;          /* absolute: a file, or a FIFO (fifo true) */
+	bool fifo;
+	enum vx0_capfile_format format;
+	uint64_t count, seconds;   /* 0: no bound of that kind */
+	uint32_t snaplen;          /* 0: whole packets (up to the mbuf's room) */
+	uint32_t ring;             /* copies the ring holds (0: 4096) */
+	const char *filter;        /* libpcap filter, NULL or "": everything */
+};
+enum vx0_ctl_capture_state { VX0_CAPTURE_IDLE = 0, VX0_CAPTURE_WAITING, VX0_CAPTURE_RUNNING };
+struct vx0_ctl_capture_stats {
+	enum vx0_ctl_capture_state state;
+	bool fifo;
+	enum vx0_capfile_format format;
+	char point[64], path[256], filter[512], reason[96]; /* reason: why the last one ended */
+	uint32_t snaplen, ring;
+	uint64_t count, seconds;
+	/* this (or the last) capture */
+	uint64_t written, filtered, drop_ring, drop_nombuf, drop_writer;
+	/* since the node started */
+	uint64_t captures, total_written, total_filtered, total_drop_ring, total_drop_nombuf,
+		 total_drop_writer;
+};
+int vx0_ctl_capture_start(struct vx0_ctl *ctl, const struct vx0_ctl_capture_req *req, char *err,
 			  size_t errlen);
 int vx0_ctl_capture_stop(struct vx0_ctl *ctl);
-void vx0_ctl_capture_status(struct vx0_ctl *ctl, int *active, uint64_t *written,
-			    uint64_t *filtered, uint64_t *lost);
+void vx0_ctl_capture_stats(struct vx0_ctl *ctl, struct vx0_ctl_capture_stats *s);
+const char *vx0_ctl_capture_state_name(enum vx0_ctl_capture_state st);
 unsigned int vx0_ctl_capture_poll(struct vx0_ctl *ctl);
+/* ctl_capture_cmd.c: capture.start / stop / status (lib/mgmt handlers; arg is the node) */
+int vx0_ctl_capture_cmd_start(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_capture_cmd_stop(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_capture_cmd_status(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+json_t *vx0_ctl_capture_json(struct vx0_ctl *ctl);
 void vx0_ctl_capture_destroy(struct vx0_ctl *ctl);
 
 /* ctl_dht.c */
