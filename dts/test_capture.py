@@ -320,3 +320,23 @@ def test_vx0ctl_capture(lab):
     r = vx0ctl("--json", "capture", "status", prefix=lab["prefix"])
     assert r.returncode == 0 and '"active": false' in r.stdout.replace('":false', '": false')
 
+
+
+def test_vx0ctl_capture_bash_completion(lab):
+    comp = os.path.join(os.path.dirname(HERE), "tools", "vx0ctl.bash-completion")
+    p = lab["prefix"]
+    script = (f"source {comp}\n"
+              "COMP_WORDS=(vx0ctl capture stage:c); COMP_CWORD=2; _vx0ctl; echo ${COMPREPLY[@]}\n"
+              f"COMP_WORDS=(vx0ctl -f {p} capture rx:); COMP_CWORD=4; _vx0ctl; "
+              "echo ${COMPREPLY[@]}\n"
+              "COMP_WORDS=(vx0ctl capture punt --fo); COMP_CWORD=3; _vx0ctl; echo ${COMPREPLY[@]}\n"
+              "COMP_WORDS=(vx0ctl capture punt --format ''); COMP_CWORD=4; _vx0ctl; "
+              "echo ${COMPREPLY[@]}\n")
+    env = dict(os.environ, PATH=os.path.dirname(VX0CTL) + ":" + os.environ.get("PATH", ""))
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=10,
+                       env=env)
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["stage:crypto:in", "stage:crypto:out"], r
+    assert lines[1].split() == ["rx:a", "rx:b"], r
+    assert lines[2].split() == ["--format"], r
+    assert lines[3].split() == ["pcap", "pcapng"], r
