@@ -134,6 +134,24 @@ def test_tx_and_punt_points(lab):
     assert tshark(punt, "ip.dst", "icmp.type") == [["198.51.100.1", "8"]]
 
 
+def test_several_points_in_one_capture(lab):
+    ng = os.path.join(lab["tmp"], "both.pcapng")
+    r = mgmt(lab, {"cmd": "capture.start", "point": "rx:a,tx:b", "file": ng, "count": 4,
+                   "filter": "udp dst port 6100"})[0]
+    assert r["ok"], r
+    udp(lab, 2, 6100)
+    st = wait_idle(lab)
+    assert st["written"] == 4 and st["point"] == "rx:a,tx:b", st
+    rows = tshark(ng, "frame.interface_name", "ip.ttl", "data.data")
+    # each packet once on the way in (TTL 64) and once on the way out (63)
+    assert sorted(rows) == sorted([["rx:a", "64", (bytes([0, i]) * 10).hex()] for i in range(2)]
+                                  + [["tx:b", "63", (bytes([0, i]) * 10).hex()]
+                                     for i in range(2)]), rows
+    bad = mgmt(lab, {"cmd": "capture.start", "point": "rx:a,stage:rx:in", "file": ng,
+                     "count": 1})[0]
+    assert '"stage:rx:in" overlaps an earlier point' in bad["error"], bad
+
+
 def test_fifo_live_tshark(lab):
     fifo = os.path.join(lab["tmp"], "live.fifo")
     os.mkfifo(fifo)

@@ -51,14 +51,16 @@ roundtrip(enum vx0_capfile_format fmt, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	CHECK(fd >= 0);
-	f = vx0_capfile_open(fd, fmt, 64, "stage:rx:out", "vx0d tap", 0);
+	f = vx0_capfile_open(fd, fmt, 64, (const char *const[]){ "stage:rx:out", "tx:b" }, 2,
+			     "vx0d tap", 0);
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
-	CHECK_EQ(vx0_capfile_add(f, 1700000000123456789ull, pkt, 64, 100), 0);
-	CHECK_EQ(vx0_capfile_add(f, 1700000001000000001ull, pkt, 61, 61), 0);
-	CHECK_EQ(vx0_capfile_add(f, 1, pkt, 65, 100), -EINVAL);  /* over the snap length */
-	CHECK_EQ(vx0_capfile_add(f, 1, pkt, 60, 59), -EINVAL);   /* more than the original */
+	CHECK_EQ(vx0_capfile_add(f, 0, 1700000000123456789ull, pkt, 64, 100), 0);
+	CHECK_EQ(vx0_capfile_add(f, 1, 1700000001000000001ull, pkt, 61, 61), 0);
+	CHECK_EQ(vx0_capfile_add(f, 0, 1, pkt, 65, 100), -EINVAL);  /* over the snap length */
+	CHECK_EQ(vx0_capfile_add(f, 0, 1, pkt, 60, 59), -EINVAL);   /* more than the original */
+	CHECK_EQ(vx0_capfile_add(f, 2, 1, pkt, 60, 60), -EINVAL);   /* no interface 2 */
 	CHECK_EQ(vx0_capfile_flush(f), 0);
 	vx0_capfile_close(f);
 	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, e);
@@ -123,6 +125,7 @@ test_headers_exact(void)
 		6, 0, 0, 0, 48, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0,
 		14, 0, 0, 0, 20, 0, 0, 0,
 	};
+	static const char *const names1[VX0_CAPFILE_MAX_IF + 1] = { "a" };
 	uint8_t buf[512];
 	char path[128];
 	struct vx0_capfile *f;
@@ -134,16 +137,16 @@ test_headers_exact(void)
 	}
 	snprintf(path, sizeof(path), "%s/h.pcap", dir);
 	f = vx0_capfile_open(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), VX0_CAPFILE_PCAP,
-			     96, "punt", "vx0d ", 0);
+			     96, (const char *const[]){ "punt" }, 1, "vx0d ", 0);
 	CHECK(f != NULL);
 	vx0_capfile_close(f);
 	CHECK_EQ(slurp(path, buf, sizeof(buf)), 24);
 	CHECK_MEM(buf, pcap_hdr, 24);
 	snprintf(path, sizeof(path), "%s/h.pcapng", dir);
 	f = vx0_capfile_open(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), VX0_CAPFILE_PCAPNG,
-			     96, "punt", "vx0d ", 0);
+			     96, (const char *const[]){ "punt" }, 1, "vx0d ", 0);
 	CHECK(f != NULL);
-	CHECK_EQ(vx0_capfile_add(f, 5, pkt, 14, 20), 0);
+	CHECK_EQ(vx0_capfile_add(f, 0, 5, pkt, 14, 20), 0);
 	vx0_capfile_close(f);
 	CHECK_EQ(slurp(path, buf, sizeof(buf)), 40 + 52 + 48);
 	CHECK_MEM(buf, shb, sizeof(shb));
@@ -155,9 +158,12 @@ test_headers_exact(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/h.pcap", dir);
 	unlink(path);
-	CHECK(vx0_capfile_open(-1, VX0_CAPFILE_PCAP, 96, "a", "b", 0) == NULL);
-	CHECK(vx0_capfile_open(1, (enum vx0_capfile_format)7, 96, "a", "b", 0) == NULL);
-	CHECK(vx0_capfile_open(1, VX0_CAPFILE_PCAP, 0, "a", "b", 0) == NULL);
+	CHECK(vx0_capfile_open(-1, VX0_CAPFILE_PCAP, 96, names1, 1, "b", 0) == NULL);
+	CHECK(vx0_capfile_open(1, (enum vx0_capfile_format)7, 96, names1, 1, "b", 0) == NULL);
+	CHECK(vx0_capfile_open(1, VX0_CAPFILE_PCAP, 0, names1, 1, "b", 0) == NULL);
+	CHECK(vx0_capfile_open(1, VX0_CAPFILE_PCAP, 96, names1, 0, "b", 0) == NULL);
+	CHECK(vx0_capfile_open(1, VX0_CAPFILE_PCAP, 96, names1, VX0_CAPFILE_MAX_IF + 1, "b", 0) ==
+	      NULL);
 }
 
 /* A reader that does not read: the writer is refused (ENOBUFS) and never
@@ -177,13 +183,14 @@ test_fifo_slow_and_gone(void)
 	rd = open(path, O_RDONLY | O_NONBLOCK);
 	wr = open(path, O_WRONLY | O_NONBLOCK);
 	CHECK(rd >= 0 && wr >= 0);
-	f = vx0_capfile_open(wr, VX0_CAPFILE_PCAPNG, 1500, "tx:a", "vx0d", 64 * 1024);
+	f = vx0_capfile_open(wr, VX0_CAPFILE_PCAPNG, 1500, (const char *const[]){ "tx:a" }, 1,
+			     "vx0d", 64 * 1024);
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
 	/* 64 KiB pipe + 64 KiB queue: 1000 big records cannot all fit */
 	for (int i = 0; i < 1000; i++) {
-		rc = vx0_capfile_add(f, (uint64_t)i, big, sizeof(big), sizeof(big));
+		rc = vx0_capfile_add(f, 0, (uint64_t)i, big, sizeof(big), sizeof(big));
 		if (rc == -ENOBUFS)
 			refused++;
 		else
@@ -250,6 +257,83 @@ test_points(void)
 	CHECK_EQ(parse("punt:x", &p, err), -EINVAL);
 }
 
+static int
+parse_list(const char *s, struct vx0_capfile_point *p, unsigned int *n, char *err)
+{
+	err[0] = 0;
+	return vx0_capfile_points_parse(s, stages, 5, allowed, 0, 3, 4, ports, 2, p, 4, n, err,
+					200);
+}
+
+static void
+test_point_lists(void)
+{
+	struct vx0_capfile_point p[4];
+	unsigned int n = 9;
+	char err[200];
+
+	CHECK_EQ(parse_list("rx:a,tx:b,stage:crypto:out", p, &n, err), 0);
+	CHECK_EQ(n, 3);
+	CHECK(p[0].stage == 0 && p[0].port == 0 && p[1].stage == 3 && p[1].port == 1);
+	CHECK(p[2].stage == 1 && p[2].dir == VX0_CAPFILE_OUT);
+	CHECK_EQ(parse_list("punt", p, &n, err), 0);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(parse_list("rx:a,rx:b,stage:rx:out", p, &n, err), 0);  /* disjoint */
+	CHECK_EQ(n, 3);
+	CHECK_EQ(parse_list("rx:a,stage:rx:in", p, &n, err), -EINVAL);
+	CHECK(strstr(err, "\"stage:rx:in\" overlaps an earlier point") != NULL);
+	CHECK_EQ(parse_list("tx:a,tx:a", p, &n, err), -EINVAL);
+	CHECK(strstr(err, "overlaps") != NULL);
+	CHECK_EQ(parse_list("rx:a,", p, &n, err), -EINVAL);   /* empty item */
+	CHECK(strstr(err, "point: empty") != NULL);
+	CHECK_EQ(parse_list("rx:a,rx:q", p, &n, err), -ENOENT);
+	CHECK(strstr(err, "no port \"q\"") != NULL);
+	CHECK_EQ(parse_list("rx:a,rx:b,tx:a,tx:b,punt", p, &n, err), -EINVAL);
+	CHECK(strstr(err, "at most 4 tap points") != NULL);
+}
+
+/* Records of two interfaces: each EPB names its own. */
+static void
+test_pcapng_interfaces(void)
+{
+	char path[128];
+	uint8_t buf[1024];
+	struct vx0_capfile *f;
+	size_t n, off;
+	uint32_t ids[2] = { 9, 9 }, k = 0, nidb = 0;
+
+	snprintf(path, sizeof(path), "%s/if.pcapng", dir);
+	f = vx0_capfile_open(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), VX0_CAPFILE_PCAPNG,
+			     128, (const char *const[]){ "rx:a", "tx:b" }, 2, "vx0d", 0);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	CHECK_EQ(vx0_capfile_add(f, 1, 10, pkt, 20, 20), 0);
+	CHECK_EQ(vx0_capfile_add(f, 0, 11, pkt, 21, 21), 0);
+	vx0_capfile_close(f);
+	n = slurp(path, buf, sizeof(buf));
+	/* walk the blocks by their lengths */
+	for (off = 0; off + 12 <= n;) {
+		uint32_t type, len;
+
+		memcpy(&type, buf + off, 4);
+		memcpy(&len, buf + off + 4, 4);
+		if (len < 12 || off + len > n)
+			break;
+		if (type == 1)
+			nidb++;
+		if (type == 6 && k < 2)
+			memcpy(&ids[k++], buf + off + 8, 4);
+		off += len;
+	}
+	CHECK_EQ(off, n);
+	CHECK_EQ(nidb, 2);
+	CHECK_EQ(k, 2);
+	CHECK_EQ(ids[0], 1);
+	CHECK_EQ(ids[1], 0);
+	unlink(path);
+}
+
 static void
 test_format_names(void)
 {
@@ -275,6 +359,8 @@ main(void)
 	VX0_RUN(test_headers_exact);
 	VX0_RUN(test_fifo_slow_and_gone);
 	VX0_RUN(test_points);
+	VX0_RUN(test_point_lists);
+	VX0_RUN(test_pcapng_interfaces);
 	VX0_RUN(test_format_names);
 	rmdir(dir);
 	return vx0_test_done();

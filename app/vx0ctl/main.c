@@ -40,7 +40,7 @@ help(FILE *f)
 "  route get PREFIX         the exact route of PREFIX\n"
 "  log level [LEVEL]        show or set vx0d's log level (err warning notice info debug)\n"
 "  mgmt CMD [ARGS_JSON]     any management command (mgmt help lists them)\n"
-"  capture POINT [-c COUNT] [-d SECONDS] [-s SNAPLEN] (-w FILE | -F FIFO)\n"
+"  capture POINT[,POINT] [-c COUNT] [-d SECONDS] [-s SNAPLEN] (-w FILE | -F FIFO)\n"
 "          [--format pcap|pcapng] [--ring N] [--background] [FILTER...]\n"
 "                           capture at a tap point (rx:PORT, tx:PORT, stage:rx:in|out,\n"
 "                           stage:crypto:in|out, stage:onion:in|out, stage:tx:in, punt)\n"

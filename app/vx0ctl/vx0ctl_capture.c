@@ -31,11 +31,11 @@ static int
 usage(void)
 {
 	fprintf(stderr,
-		"usage: vx0ctl capture POINT [-c COUNT] [-d SECONDS] [-s SNAPLEN] (-w FILE | -F FIFO)\n"
+		"usage: vx0ctl capture POINT[,POINT...] [-c COUNT] [-d SECONDS] [-s SNAPLEN] (-w FILE | -F FIFO)\n"
 		"                     [--format pcap|pcapng] [--ring N] [--background] [FILTER...]\n"
 		"       vx0ctl capture stop | status\n"
 		"POINT: rx:PORT, tx:PORT, stage:rx:in|out, stage:crypto:in|out,\n"
-		"       stage:onion:in|out, stage:tx:in, punt\n");
+		"       stage:onion:in|out, stage:tx:in, punt (up to 8: pcapng names each)\n");
 	return VX0CTL_USAGE;
 }
 

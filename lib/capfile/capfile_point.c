@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The tap point syntax (see vx0_capfile.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,4 +89,59 @@ vx0_capfile_point_parse(const char *s, const char *const *stages, unsigned int n
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static bool
+overlap(const struct vx0_capfile_point *a, const struct vx0_capfile_point *b)
+{
+	return a->stage == b->stage && a->dir == b->dir &&
+	       (a->port == b->port || a->port == VX0_CAPFILE_ANY_PORT ||
+		b->port == VX0_CAPFILE_ANY_PORT);
+}
+
+int
+vx0_capfile_points_parse(const char *s, const char *const *stages, unsigned int n_stages,
+			 const uint8_t *allowed, unsigned int rx_stage, unsigned int tx_stage,
+			 unsigned int punt_stage, const char *const *ports, unsigned int n_ports,
+			 struct vx0_capfile_point *out, unsigned int max, unsigned int *n,
+			 char *err, size_t errlen)
+{
+	char item[128];
+	const char *p = s;
+
+	*n = 0;
+	if (s == NULL)
+		return vx0_capfile_point_parse(s, stages, n_stages, allowed, rx_stage, tx_stage,
+					       punt_stage, ports, n_ports, out, err, errlen);
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		int rc;
+
+		if (*n == max || max > VX0_CAPFILE_MAX_IF) {
+			snprintf(err, errlen, "point \"%s\": at most %u tap points", s,
+				 max < VX0_CAPFILE_MAX_IF ? max : VX0_CAPFILE_MAX_IF);
+			return -EINVAL;
+		}
+		if (len >= sizeof(item)) {
+			snprintf(err, errlen, "point \"%.40s...\": too long", p);
+			return -EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = 0;
+		rc = vx0_capfile_point_parse(item, stages, n_stages, allowed, rx_stage, tx_stage,
+					     punt_stage, ports, n_ports, &out[*n], err, errlen);
+		if (rc < 0)
+			return rc;
+		for (unsigned int k = 0; k < *n; k++)
+			if (overlap(&out[k], &out[*n])) {
+				snprintf(err, errlen, "point \"%s\": \"%s\" overlaps an earlier point "
+					 "(the same packets twice)", s, item);
+				return -EINVAL;
+			}
+		(*n)++;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
 }

@@ -22,6 +22,7 @@ struct vx0_capfile {
 	int fd;
 	enum vx0_capfile_format fmt;
 	uint32_t snaplen;
+	unsigned int n_if;
 	uint8_t *buf;
 	size_t cap, head, len;  /* queued bytes: buf[head .. head+len) */
 };
@@ -83,7 +84,7 @@ room(struct vx0_capfile *f, size_t n)
 }
 
 static void
-header(struct vx0_capfile *f, const char *ifname, const char *ifdesc)
+header(struct vx0_capfile *f, const char *const *ifnames, const char *ifdesc)
 {
 	static const char app[] = "vx0d";
 
@@ -111,29 +112,36 @@ header(struct vx0_capfile *f, const char *ifname, const char *ifdesc)
 	opt(f, 4, app, sizeof(app) - 1);   /* shb_userappl */
 	put32(f, 0);                       /* opt_endofopt */
 	put32(f, len);
-	/* Interface Description Block: one interface, the tap point */
-	len = 20 + (uint32_t)(opt_len(strlen(ifname)) + opt_len(strlen(ifdesc)) + opt_len(1)) + 4;
-	put32(f, 1);
-	put32(f, len);
-	put16(f, 1);                       /* LINKTYPE_ETHERNET */
-	put16(f, 0);
-	put32(f, f->snaplen);
-	opt(f, 2, ifname, (uint16_t)strlen(ifname));   /* if_name */
-	opt(f, 3, ifdesc, (uint16_t)strlen(ifdesc));   /* if_description */
-	opt(f, 9, &tsresol, 1);                        /* if_tsresol */
-	put32(f, 0);
-	put32(f, len);
+	/* Interface Description Blocks: one per tap point */
+	for (unsigned int i = 0; i < f->n_if; i++) {
+		const char *ifname = ifnames[i];
+
+		len = 20 + (uint32_t)(opt_len(strlen(ifname)) + opt_len(strlen(ifdesc)) +
+				      opt_len(1)) + 4;
+		put32(f, 1);
+		put32(f, len);
+		put16(f, 1);                       /* LINKTYPE_ETHERNET */
+		put16(f, 0);
+		put32(f, f->snaplen);
+		opt(f, 2, ifname, (uint16_t)strlen(ifname));   /* if_name */
+		opt(f, 3, ifdesc, (uint16_t)strlen(ifdesc));   /* if_description */
+		opt(f, 9, &tsresol, 1);                        /* if_tsresol */
+		put32(f, 0);
+		put32(f, len);
+	}
 }
 
 struct vx0_capfile *
-vx0_capfile_open(int fd, enum vx0_capfile_format fmt, uint32_t snaplen, const char *ifname,
-		 const char *ifdesc, size_t bufsize)
+vx0_capfile_open(int fd, enum vx0_capfile_format fmt, uint32_t snaplen,
+		 const char *const *ifnames, unsigned int n_if, const char *ifdesc, size_t bufsize)
 {
 	struct vx0_capfile *f;
+	bool names_ok = ifnames != NULL && n_if >= 1 && n_if <= VX0_CAPFILE_MAX_IF;
 
+	for (unsigned int i = 0; names_ok && i < n_if; i++)
+		names_ok = ifnames[i] != NULL && strlen(ifnames[i]) <= 256;
 	if (fd < 0 || (fmt != VX0_CAPFILE_PCAP && fmt != VX0_CAPFILE_PCAPNG) || snaplen == 0 ||
-	    snaplen > 262144 || ifname == NULL || ifdesc == NULL || strlen(ifname) > 256 ||
-	    strlen(ifdesc) > 1024) {
+	    snaplen > 262144 || !names_ok || ifdesc == NULL || strlen(ifdesc) > 1024) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -149,17 +157,18 @@ vx0_capfile_open(int fd, enum vx0_capfile_format fmt, uint32_t snaplen, const ch
 	f->fd = fd;
 	f->fmt = fmt;
 	f->snaplen = snaplen;
-	header(f, ifname, ifdesc);
+	f->n_if = n_if;
+	header(f, ifnames, ifdesc);
 	return f;
 }
 
 int
-vx0_capfile_add(struct vx0_capfile *f, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
-		uint32_t origlen)
+vx0_capfile_add(struct vx0_capfile *f, unsigned int ifidx, uint64_t ts_ns, const uint8_t *data,
+		uint32_t caplen, uint32_t origlen)
 {
 	size_t need;
 
-	if (caplen > f->snaplen || caplen > origlen)
+	if (caplen > f->snaplen || caplen > origlen || ifidx >= f->n_if)
 		return -EINVAL;
 	if (f->fmt == VX0_CAPFILE_PCAP) {
 		if (!room(f, 16 + (size_t)caplen))
@@ -171,13 +180,13 @@ vx0_capfile_add(struct vx0_capfile *f, uint64_t ts_ns, const uint8_t *data, uint
 		put(f, data, caplen);
 		return 0;
 	}
-	/* Enhanced Packet Block, interface 0 */
+	/* Enhanced Packet Block */
 	need = 32 + ((size_t)caplen + 3) / 4 * 4;
 	if (!room(f, need))
 		return -ENOBUFS;
 	put32(f, 6);
 	put32(f, (uint32_t)need);
-	put32(f, 0);
+	put32(f, ifidx);
 	put32(f, (uint32_t)(ts_ns >> 32));
 	put32(f, (uint32_t)ts_ns);
 	put32(f, caplen);

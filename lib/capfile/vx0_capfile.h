@@ -22,18 +22,22 @@ enum vx0_capfile_format {
 
 struct vx0_capfile;
 
+#define VX0_CAPFILE_MAX_IF 8
+
 /* A writer on fd (taken over: closed by vx0_capfile_close). The file header
- * (pcap global header; pcapng SHB + IDB with if_name = ifname, if_description
- * = ifdesc, nanosecond resolution) is queued at once. bufsize bounds what
- * may wait for a slow reader (at least 64 KiB is used). NULL on bad
- * arguments (errno EINVAL) or no memory. */
+ * (pcap global header; pcapng SHB + one IDB per interface, if_name =
+ * ifnames[i], if_description = ifdesc, nanosecond resolution) is queued at
+ * once. bufsize bounds what may wait for a slow reader (at least 64 KiB is
+ * used). NULL on bad arguments (errno EINVAL) or no memory. */
 struct vx0_capfile *vx0_capfile_open(int fd, enum vx0_capfile_format fmt, uint32_t snaplen,
-				     const char *ifname, const char *ifdesc, size_t bufsize);
-/* Queue one record: ts in ns since the epoch, caplen bytes of data, origlen
- * the length on the wire. -ENOBUFS: no room (the record is not written),
- * -EINVAL: caplen > snaplen or > origlen. */
-int vx0_capfile_add(struct vx0_capfile *f, uint64_t ts_ns, const uint8_t *data,
-		    uint32_t caplen, uint32_t origlen);
+				     const char *const *ifnames, unsigned int n_if,
+				     const char *ifdesc, size_t bufsize);
+/* Queue one record of interface ifidx (pcapng; pcap has no interfaces): ts
+ * in ns since the epoch, caplen bytes of data, origlen the length on the
+ * wire. -ENOBUFS: no room (the record is not written), -EINVAL: caplen >
+ * snaplen or > origlen, or no such interface. */
+int vx0_capfile_add(struct vx0_capfile *f, unsigned int ifidx, uint64_t ts_ns,
+		    const uint8_t *data, uint32_t caplen, uint32_t origlen);
 /* Write what is queued without blocking on a FIFO. 0: all written,
  * -EAGAIN: some is still queued (the reader is slow), -EPIPE: the reader
  * went away, other negative errno: a write error. */
@@ -44,7 +48,7 @@ void vx0_capfile_close(struct vx0_capfile *f);
 const char *vx0_capfile_format_name(enum vx0_capfile_format fmt);
 int vx0_capfile_format_parse(const char *s, enum vx0_capfile_format *fmt);
 
-/* Tap points. Syntax (doc/capture.md):
+/* Tap points. Syntax (doc/capture.md), several separated by commas:
  *   rx:PORT          what the rx stage takes from PORT
  *   tx:PORT          what the tx stage hands to PORT
  *   stage:NAME:in    what stage NAME takes from its ring (every port)
@@ -69,5 +73,13 @@ int vx0_capfile_point_parse(const char *s, const char *const *stages, unsigned i
 			    const uint8_t *allowed, unsigned int rx_stage, unsigned int tx_stage,
 			    unsigned int punt_stage, const char *const *ports, unsigned int n_ports,
 			    struct vx0_capfile_point *out, char *err, size_t errlen);
+/* A comma-separated list of up to max points (max <= VX0_CAPFILE_MAX_IF)
+ * into out[0 .. *n); points that would see the same packets twice are
+ * refused (-EINVAL), as are empty items and more than max. */
+int vx0_capfile_points_parse(const char *s, const char *const *stages, unsigned int n_stages,
+			     const uint8_t *allowed, unsigned int rx_stage, unsigned int tx_stage,
+			     unsigned int punt_stage, const char *const *ports,
+			     unsigned int n_ports, struct vx0_capfile_point *out, unsigned int max,
+			     unsigned int *n, char *err, size_t errlen);
 
 #endif

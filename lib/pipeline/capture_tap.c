@@ -15,7 +15,8 @@ vx0_capture_copy(struct vx0_capture *cap, unsigned int stage, unsigned int dir, 
 
 	/* pairs with the release store that turned the capture on */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if ((VX0_CAP_KEY(stage, dir, port) & cap->mask) != cap->key || n == 0)
+	port &= VX0_CAP_PORTS - 1;
+	if (stage >= VX0_CAP_STAGES || !(cap->match[stage][dir & 1] >> port & 1) || n == 0)
 		return;
 	tsc = rte_rdtsc();
 	for (unsigned int i = 0; i < n; i++) {
@@ -29,6 +30,7 @@ vx0_capture_copy(struct vx0_capture *cap, unsigned int stage, unsigned int dir, 
 		r = rte_mbuf_to_priv(m);
 		r->tsc = tsc;
 		r->orig_len = pkts[i]->pkt_len;
+		r->point = cap->point[stage][dir & 1][port];
 		c[k++] = m;
 		if (k == RTE_DIM(c) || i + 1 == n) {
 			done = rte_ring_mp_enqueue_burst(cap->ring, (void **)c, k, NULL);

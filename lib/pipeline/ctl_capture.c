@@ -38,7 +38,9 @@ struct vx0_ctl_capture {
 	struct vx0_capfile *out;
 	int fd;                    /* the capfile's (owned by it), for poll() */
 	struct vx0_ctl_capture_req req;
-	char point[64], path[256], filter[512], reason[96];
+	char point[256], path[256], filter[512], reason[96];
+	char names[VX0_CAPFILE_MAX_IF][64];  /* each point: a pcapng interface */
+	unsigned int n_points;
 	uint32_t snaplen;
 	uint64_t deadline_ms, next_check_ms;
 	uint64_t tsc0, wall_ns0;   /* to turn the taps' TSC into wall time */
@@ -74,7 +76,7 @@ take(struct vx0_ctl *ctl, struct rte_mbuf *m)
 	}
 	if (c->have_prog && !pcap_offline_filter(&c->prog, &h, d))
 		c->filtered++;
-	else if (vx0_capfile_add(c->out, ts_ns(c, ctl->node, r->tsc), d, h.caplen,
+	else if (vx0_capfile_add(c->out, r->point, ts_ns(c, ctl->node, r->tsc), d, h.caplen,
 				 RTE_MAX(h.len, h.caplen)) == 0)
 		c->written++;
 	else
@@ -149,6 +151,7 @@ static int
 open_out(struct vx0_ctl *ctl)
 {
 	struct vx0_ctl_capture *c = ctl->capture;
+	const char *names[VX0_CAPFILE_MAX_IF];
 	char desc[128];
 	int fd;
 
@@ -158,8 +161,11 @@ open_out(struct vx0_ctl *ctl)
 		fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
 	if (fd < 0)
 		return -errno;
-	snprintf(desc, sizeof(desc), "vx0d tap point %s", c->point);
-	c->out = vx0_capfile_open(fd, c->req.format, c->snaplen, c->point, desc, OUT_BUF);
+	for (unsigned int i = 0; i < c->n_points; i++)
+		names[i] = c->names[i];
+	snprintf(desc, sizeof(desc), "vx0d tap point");
+	c->out = vx0_capfile_open(fd, c->req.format, c->snaplen, names, c->n_points, desc,
+				  OUT_BUF);
 	if (c->out == NULL) {
 		close(fd);
 		return -ENOMEM;
@@ -201,7 +207,8 @@ vx0_ctl_capture_start(struct vx0_ctl *ctl, const struct vx0_ctl_capture_req *req
 	struct vx0_node *node = ctl->node;
 	struct vx0_ctl_capture *c = ctl->capture;
 	const char *stages[VX0_STAGE_MAX], *ports[VX0_MAX_PORTS];
-	struct vx0_capfile_point pt;
+	struct vx0_capfile_point pt[VX0_CAPFILE_MAX_IF];
+	unsigned int n_pt;
 	uint32_t max_snap = node->pool_data_room - RTE_PKTMBUF_HEADROOM;
 	struct stat sb;
 	int rc;
@@ -214,9 +221,14 @@ vx0_ctl_capture_start(struct vx0_ctl *ctl, const struct vx0_ctl_capture_req *req
 		stages[i] = vx0_stage_name(i);
 	for (unsigned int i = 0; i < node->n_ports; i++)
 		ports[i] = node->ports[i].name;
-	rc = vx0_capfile_point_parse(req->point, stages, VX0_STAGE_MAX, stage_taps, VX0_STAGE_RX,
-				     VX0_STAGE_TX, VX0_STAGE_CTL, ports, node->n_ports, &pt, err,
-				     errlen);
+	RTE_BUILD_BUG_ON(VX0_STAGE_MAX > VX0_CAP_STAGES || VX0_MAX_PORTS > VX0_CAP_PORTS);
+	if (req->point && strlen(req->point) >= sizeof(c->point)) {
+		snprintf(err, errlen, "point: longer than %zu characters", sizeof(c->point) - 1);
+		return -EINVAL;
+	}
+	rc = vx0_capfile_points_parse(req->point, stages, VX0_STAGE_MAX, stage_taps, VX0_STAGE_RX,
+				      VX0_STAGE_TX, VX0_STAGE_CTL, ports, node->n_ports, pt,
+				      VX0_CAPFILE_MAX_IF, &n_pt, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (req->snaplen != 0 && req->snaplen < RTE_ETHER_HDR_LEN) {
@@ -259,6 +271,14 @@ vx0_ctl_capture_start(struct vx0_ctl *ctl, const struct vx0_ctl_capture_req *req
 	snprintf(c->path, sizeof(c->path), "%s", req->path);
 	snprintf(c->filter, sizeof(c->filter), "%s", req->filter ? req->filter : "");
 	c->req.point = c->point;
+	c->n_points = n_pt;
+	/* each point's own text: its pcapng interface name */
+	for (unsigned int i = 0, off = 0; i < n_pt; i++) {
+		size_t len = strcspn(c->point + off, ",");
+
+		snprintf(c->names[i], sizeof(c->names[i]), "%.*s", (int)len, c->point + off);
+		off += (unsigned int)len + 1;
+	}
 	c->req.path = c->path;
 	c->req.filter = c->filter;
 	c->snaplen = req->snaplen == 0 || req->snaplen > max_snap ? max_snap : req->snaplen;
@@ -290,8 +310,15 @@ vx0_ctl_capture_start(struct vx0_ctl *ctl, const struct vx0_ctl_capture_req *req
 	c->deadline_ms = req->seconds ? ctl->now_ms + req->seconds * 1000 : 0;
 	c->next_check_ms = ctl->now_ms + CHECK_MS;
 	c->captures++;
-	node->cap.mask = pt.port == VX0_CAPFILE_ANY_PORT ? 0xffff : 0xffffffff;
-	node->cap.key = VX0_CAP_KEY(pt.stage, pt.dir, pt.port) & node->cap.mask;
+	memset(node->cap.match, 0, sizeof(node->cap.match));
+	for (unsigned int i = 0; i < n_pt; i++) {
+		uint32_t bits = pt[i].port == VX0_CAPFILE_ANY_PORT ? UINT32_MAX : 1u << pt[i].port;
+
+		node->cap.match[pt[i].stage][pt[i].dir] |= bits;
+		for (unsigned int p = 0; p < VX0_CAP_PORTS; p++)
+			if (bits >> p & 1)
+				node->cap.point[pt[i].stage][pt[i].dir][p] = (uint8_t)i;
+	}
 	node->cap.snaplen = c->snaplen;
 	if (rc == 0)
 		go(ctl);

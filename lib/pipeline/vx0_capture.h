@@ -3,7 +3,7 @@
 #define VX0_CAPTURE_H
 
 /*
- * Packet capture at a tap point: a stage's input or output (stage id +
+ * Packet capture at tap points: a stage's input or output (stage id +
  * direction), optionally one port (rx:PORT, tx:PORT). While a capture
  * runs, the tap copies each packet (up to the snap length) into a mbuf of
  * the capture's own pool and enqueues it on the capture ring: the data
@@ -23,16 +23,17 @@
 #include <rte_ring.h>
 
 enum vx0_cap_dir { VX0_CAP_IN = 0, VX0_CAP_OUT = 1 };
-#define VX0_CAP_ANY_PORT 0xffffu
-
-/* The tap's key: stage | dir << 8 | port << 16 */
-#define VX0_CAP_KEY(stage, dir, port) \
-	((uint32_t)(stage) | (uint32_t)(dir) << 8 | (uint32_t)(port) << 16)
+#define VX0_CAP_STAGES 8            /* >= VX0_STAGE_MAX */
+#define VX0_CAP_PORTS 32            /* >= VX0_MAX_PORTS */
 
 struct vx0_capture {
 	int active;                 /* read by the taps (relaxed); written by ctl */
-	uint32_t key, mask;         /* a tap matches when (its key & mask) == key */
 	uint32_t snaplen;
+	/* the ports whose packets a tap copies: bit p of match[stage][dir]
+	 * (all bits for a stage point); set while inactive */
+	uint32_t match[VX0_CAP_STAGES][2];
+	/* which of the capture's points that is (the pcapng interface) */
+	uint8_t point[VX0_CAP_STAGES][2][VX0_CAP_PORTS];
 	struct rte_ring *ring;
 	struct rte_mempool *pool;
 	/* copies lost since the node started (atomic adds by the taps) */
@@ -44,7 +45,7 @@ struct vx0_capture {
 struct vx0_cap_rec {
 	uint64_t tsc;               /* when the tap copied it */
 	uint32_t orig_len;          /* the length on the wire */
-	uint32_t pad;
+	uint32_t point;             /* index of the capture's point */
 };
 
 static __rte_always_inline bool

@@ -77,7 +77,7 @@ void vx0_ctl_mgmt_stop(struct vx0_ctl *ctl);
 
 /* ctl_capture.c: one capture at a time (vx0_capture.h, lib/capfile) */
 struct vx0_ctl_capture_req {
-	const char *point;         /* rx:PORT, tx:PORT, stage:NAME:in|out, punt */
+	const char *point;         /* rx:PORT, tx:PORT, stage:NAME:in|out, punt; several: a,b */
 	const char *path;          /* absolute: a file, or a FIFO (fifo true) */
 	bool fifo;
 	enum vx0_capfile_format format;
@@ -91,7 +91,7 @@ struct vx0_ctl_capture_stats {
 	enum vx0_ctl_capture_state state;
 	bool fifo;
 	enum vx0_capfile_format format;
-	char point[64], path[256], filter[512], reason[96]; /* reason: why the last one ended */
+	char point[256], path[256], filter[512], reason[96]; /* reason: why the last one ended */
 	uint32_t snaplen, ring;
 	uint64_t count, seconds;
 	/* this (or the last) capture */

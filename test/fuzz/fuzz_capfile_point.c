@@ -36,6 +36,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (memchr(err, 0, sizeof(err)) == NULL || err[0] == 0) {
 		abort();
 	}
+	/* as a list: each point valid, no two overlapping */
+	{
+		struct vx0_capfile_point l[4];
+		unsigned int n = 99;
+
+		err[0] = 0;
+		rc = vx0_capfile_points_parse(s, stages, 5, allowed, 0, 3, 4, ports, 3, l, 4, &n,
+					      err, sizeof(err));
+		if (rc == 0) {
+			if (n < 1 || n > 4)
+				abort();
+			for (unsigned int i = 0; i < n; i++)
+				for (unsigned int k = 0; k < i; k++)
+					if (l[i].stage == l[k].stage && l[i].dir == l[k].dir &&
+					    (l[i].port == l[k].port ||
+					     l[i].port == VX0_CAPFILE_ANY_PORT ||
+					     l[k].port == VX0_CAPFILE_ANY_PORT))
+						abort();
+		} else if (memchr(err, 0, sizeof(err)) == NULL || err[0] == 0) {
+			abort();
+		}
+	}
 	free(s);
 	return 0;
 }
