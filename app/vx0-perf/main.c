@@ -30,6 +30,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include "perf_capture.h"
 #include "perf_gen.h"
 #include "vx0_conf.h"
 #include "vx0_log.h"
@@ -44,7 +45,7 @@ struct opts {
 	unsigned int windows;
 	char mixes[64];
 	char dir[256];
-	bool gen_only, keep;
+	bool gen_only, keep, capture;
 	uint64_t seed;
 };
 
@@ -86,6 +87,9 @@ usage(FILE *f)
 "  --dir DIR         where the captures go (default: a temporary folder, removed)\n"
 "  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and exit (needs --dir)\n"
 "  --seed N          route and traffic seed (default 1)\n"
+"  --capture         each mix twice in the same run: without and with a capture at\n"
+"                    every port's rx and tx (no filter, whole packets; the main lcore\n"
+"                    drains the copies), and the copy's own cost measured apart\n"
 "\n"
 "Default EAL arguments: --no-huge -m 2048 --no-pci -l 0,1 --file-prefix vx0perf_PID\n"
 "(that runtime folder is removed at exit)\n"
@@ -187,6 +191,7 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "gen-only", no_argument, NULL, 'g' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "capture", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -213,6 +218,7 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 		case 'd': snprintf(o->dir, sizeof(o->dir), "%s", optarg); o->keep = true; break;
 		case 'g': o->gen_only = true; break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'C': o->capture = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -EINVAL;
 		}
@@ -377,14 +383,20 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 	rc = rte_eal_remote_launch(vx0_lcore_main, lc, lc->lcore_id);
 	if (rc < 0)
 		return rc;
-	sleep_s(o->warmup);
+	if (o->capture) /* the main lcore drains in both runs: the same load */
+		perf_capture_drain(node, o->warmup);
+	else
+		sleep_s(o->warmup);
 	take(lc, &a);
 	first = a;
 	for (unsigned int w = 0; w < o->windows; w++) {
 		double dt;
 		uint64_t dp;
 
-		sleep_s(o->seconds / o->windows);
+		if (o->capture)
+			perf_capture_drain(node, o->seconds / o->windows);
+		else
+			sleep_s(o->seconds / o->windows);
 		take(lc, &b);
 		dt = (double)(b.tsc - a.tsc) / (double)node->tsc_hz;
 		dp = b.rx_pkts - a.rx_pkts;
@@ -397,6 +409,8 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 	}
 	__atomic_store_n(&node->run_state, VX0_EXIT, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(lc->lcore_id);
+	if (o->capture)
+		perf_capture_drain(node, 0); /* what the last bursts copied */
 	res->pkts = b.rx_pkts - first.rx_pkts;
 	for (unsigned int i = 0; i < VX0_DROP_MAX; i++)
 		res->drops[i] = b.drops[i] - first.drops[i];
@@ -406,6 +420,67 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 	res->best_rx_cyc = rxc[0];
 	res->tx_cyc = median(txc, o->windows);
 	res->lcore_cyc = median(lcc, o->windows);
+	return 0;
+}
+
+static void
+print_result(const char *mix, const char *cap, const struct result *res, uint64_t cap_ring_full,
+	     uint64_t cap_no_mbuf)
+{
+	uint64_t other = 0;
+	char dbuf[512] = "", name[32];
+	size_t dn = 0;
+
+	for (unsigned int i = 1; i < VX0_DROP_MAX; i++) {
+		if (res->drops[i] == 0)
+			continue;
+		if (i != VX0_DROP_TX_FULL)
+			other += res->drops[i];
+		if (dn < sizeof(dbuf))
+			dn += (size_t)snprintf(dbuf + dn, sizeof(dbuf) - dn, "%s%s=%llu",
+					       dn ? " " : "", vx0_drop_name(i),
+					       (unsigned long long)res->drops[i]);
+	}
+	if (cap && (cap_ring_full || cap_no_mbuf) && dn < sizeof(dbuf))
+		dn += (size_t)snprintf(dbuf + dn, sizeof(dbuf) - dn, "%scapture: ring_full=%llu "
+				       "no_mbuf=%llu", dn ? " " : "",
+				       (unsigned long long)cap_ring_full,
+				       (unsigned long long)cap_no_mbuf);
+	snprintf(name, sizeof(name), "%s%s%s", mix, cap ? "/cap-" : "", cap ? cap : "");
+	printf("%-12s %9.3f %10.1f %10.1f %12.1f %12llu  %s\n", name, res->mpps, res->rx_cyc,
+	       res->tx_cyc, res->lcore_cyc, (unsigned long long)res->pkts, dn ? dbuf : "none");
+	printf("RESULT mix=%s%s%s mpps=%.3f rx_cyc=%.1f tx_cyc=%.1f lcore_cyc=%.1f best_mpps=%.3f"
+	       " best_rx_cyc=%.1f pkts=%llu drops=%llu tx_full=%llu", mix,
+	       cap ? " capture=" : "", cap ? cap : "", res->mpps, res->rx_cyc, res->tx_cyc,
+	       res->lcore_cyc, res->best_mpps, res->best_rx_cyc, (unsigned long long)res->pkts,
+	       (unsigned long long)other, (unsigned long long)res->drops[VX0_DROP_TX_FULL]);
+	if (cap)
+		printf(" cap_ring_full=%llu cap_no_mbuf=%llu", (unsigned long long)cap_ring_full,
+		       (unsigned long long)cap_no_mbuf);
+	printf("\n");
+}
+
+/* --capture: the pool, ring and taps; the copy's own cost, apart */
+static int
+capture_begin(struct vx0_node *node)
+{
+	static const uint32_t sizes[] = { 60, 78 };
+
+	if (perf_capture_setup(node) < 0) {
+		fprintf(stderr, "vx0-perf: no memory for the capture pool and ring\n");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < RTE_DIM(sizes); i++) {
+		double copy_free, via_ring;
+
+		if (perf_copy_cost(node, sizes[i], 20000, &copy_free, &via_ring) < 0) {
+			fprintf(stderr, "vx0-perf: no mbuf for the copy loop\n");
+			return -ENOMEM;
+		}
+		printf("COPY len=%u copy_free_cyc=%.1f tap_ring_cyc=%.1f (rte_pktmbuf_copy + free; "
+		       "the tap's copy + enqueue, dequeue + free; per packet)\n", sizes[i],
+		       copy_free, via_ring);
+	}
 	return 0;
 }
 
@@ -512,41 +587,46 @@ main(int argc, char **argv)
 	lc = node.lc[worker];
 	printf("forwarding: lcore %u (cpu set by EAL), roles rx+tx, the real vx0_lcore_main loop;"
 	       " source net_pcap infinite_rx, sink net_pcap without tx_pcap (drops)\n", worker);
-	printf("\n%-5s %9s %10s %10s %12s %12s  %s\n", "mix", "Mpps", "rx cyc/p", "tx cyc/p",
+	printf("\n%-12s %9s %10s %10s %12s %12s  %s\n", "mix", "Mpps", "rx cyc/p", "tx cyc/p",
 	       "lcore cyc/p", "packets", "drops (besides tx_full)");
 	fflush(stdout); /* progress is visible through a pipe */
+	if (o.capture && capture_begin(&node) < 0) {
+		rc = 1;
+		goto node_out;
+	}
 	for (unsigned int m = 0; m < N_MIX; m++) {
-		struct result res;
-		uint64_t other = 0;
-		char dbuf[512] = "";
-		size_t dn = 0;
+		struct result res[2];
 
 		if (!strstr(o.mixes, mixes[m].name)) /* no name is part of another */
 			continue;
-		rc = run_mix(&node, lc, (uint16_t)m, &o, &res);
-		if (rc < 0) {
-			fprintf(stderr, "vx0-perf: cannot launch lcore %u\n", worker);
-			rc = 1;
-			goto node_out;
+		/* with --capture: off, then on, in the same run */
+		for (unsigned int pass = 0; pass < (o.capture ? 2u : 1u); pass++) {
+			uint64_t rf0 = 0, nm0 = 0, rf1 = 0, nm1 = 0;
+
+			if (o.capture) {
+				perf_capture_stats(&node, &rf0, &nm0);
+				perf_capture_set(&node, pass == 1);
+			}
+			rc = run_mix(&node, lc, (uint16_t)m, &o, &res[pass]);
+			if (o.capture) {
+				perf_capture_set(&node, false);
+				perf_capture_drain(&node, 0);
+				perf_capture_stats(&node, &rf1, &nm1);
+			}
+			if (rc < 0) {
+				fprintf(stderr, "vx0-perf: cannot launch lcore %u\n", worker);
+				rc = 1;
+				goto node_out;
+			}
+			print_result(mixes[m].name, !o.capture ? NULL : pass ? "on" : "off",
+				     &res[pass], rf1 - rf0, nm1 - nm0);
 		}
-		for (unsigned int i = 1; i < VX0_DROP_MAX; i++) {
-			if (res.drops[i] == 0)
-				continue;
-			if (i != VX0_DROP_TX_FULL)
-				other += res.drops[i];
-			if (dn < sizeof(dbuf))
-				dn += (size_t)snprintf(dbuf + dn, sizeof(dbuf) - dn, "%s%s=%llu",
-						       dn ? " " : "", vx0_drop_name(i),
-						       (unsigned long long)res.drops[i]);
-		}
-		printf("%-5s %9.3f %10.1f %10.1f %12.1f %12llu  %s\n", mixes[m].name, res.mpps,
-		       res.rx_cyc, res.tx_cyc, res.lcore_cyc, (unsigned long long)res.pkts,
-		       dn ? dbuf : "none");
-		printf("RESULT mix=%s mpps=%.3f rx_cyc=%.1f tx_cyc=%.1f lcore_cyc=%.1f best_mpps=%.3f"
-		       " best_rx_cyc=%.1f pkts=%llu drops=%llu tx_full=%llu\n", mixes[m].name,
-		       res.mpps, res.rx_cyc, res.tx_cyc, res.lcore_cyc, res.best_mpps,
-		       res.best_rx_cyc, (unsigned long long)res.pkts, (unsigned long long)other,
-		       (unsigned long long)res.drops[VX0_DROP_TX_FULL]);
+		if (o.capture)
+			printf("CAPTURE mix=%s mpps_off=%.3f mpps_on=%.3f slowdown=%.1f%% "
+			       "lcore_cyc_delta=%.1f (two copies per packet: rx and tx)\n",
+			       mixes[m].name, res[0].mpps, res[1].mpps,
+			       100.0 * (1.0 - res[1].mpps / res[0].mpps),
+			       res[1].lcore_cyc - res[0].lcore_cyc);
 		fflush(stdout);
 	}
 	rc = 0;

@@ -183,7 +183,9 @@ make_ring(struct vx0_node *node, struct vx0_ctl_capture *c, unsigned int size)
 	rte_ring_free(node->cap.ring);
 	rte_mempool_free(node->cap.pool);
 	/* twice the ring: the ring fills (a counted drop) before the pool runs dry */
-	node->cap.pool = rte_pktmbuf_pool_create("vx0_cap", 2 * size - 1, 0,
+	/* per-lcore caches: the taps allocate and the slow path frees in bulk */
+	node->cap.pool = rte_pktmbuf_pool_create("vx0_cap", 2 * size - 1,
+						 RTE_MIN(256u, (2 * size - 1) / 8),
 						 sizeof(struct vx0_cap_rec),
 						 (uint16_t)node->pool_data_room, (int)rte_socket_id());
 	node->cap.ring = rte_ring_create("vx0_cap", size, (int)rte_socket_id(),
