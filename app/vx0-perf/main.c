@@ -44,7 +44,8 @@ struct opts {
 	unsigned int windows;
 	char mixes[64];
 	char dir[256];
-	bool gen_only, keep;
+	bool gen_only, keep, churn;
+	uint32_t batch;
 	uint64_t seed;
 };
 
@@ -86,6 +87,12 @@ usage(FILE *f)
 "  --dir DIR         where the captures go (default: a temporary folder, removed)\n"
 "  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and exit (needs --dir)\n"
 "  --seed N          route and traffic seed (default 1)\n"
+"  --churn           forwarding during load and churn (IPv4): traffic goes to a\n"
+"                    stable 1%% of the routes, installed first; the main lcore\n"
+"                    then loads the other 99%% and deletes and re-adds them in\n"
+"                    batches while the forwarding lcore runs; prints Mpps per\n"
+"                    phase and the packets that found no route (must be 0)\n"
+"  --batch N         routes per load/churn batch (default 10000)\n"
 "\n"
 "Default EAL arguments: --no-huge -m 2048 --no-pci -l 0,1 --file-prefix vx0perf_PID\n"
 "(that runtime folder is removed at exit)\n"
@@ -187,13 +194,15 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "gen-only", no_argument, NULL, 'g' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "churn", no_argument, NULL, 'c' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	*o = (struct opts){ .routes4 = 1000000, .routes6 = 200000, .packets = 4096,
-			    .seconds = 8, .warmup = 1, .windows = 5, .seed = 1 };
+			    .seconds = 8, .warmup = 1, .windows = 5, .seed = 1, .batch = 10000 };
 	snprintf(o->mixes, sizeof(o->mixes), "v4,v6,mix");
 	*dashdash = -1;
 	for (int i = 1; i < argc; i++)
@@ -213,12 +222,14 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 		case 'd': snprintf(o->dir, sizeof(o->dir), "%s", optarg); o->keep = true; break;
 		case 'g': o->gen_only = true; break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'c': o->churn = true; break;
+		case 'b': o->batch = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'h': usage(stdout); exit(0);
 		default: return -EINVAL;
 		}
 	}
 	if (o->routes4 < 1 || o->routes6 < 1 || o->packets < 64 || o->packets > 1000000 ||
-	    o->windows < 1 || o->windows > MAX_WINDOWS || o->seconds <= 0 ||
+	    o->windows < 1 || o->windows > MAX_WINDOWS || o->seconds <= 0 || o->batch < 1 ||
 	    (o->gen_only && !o->dir[0]))
 		return -EINVAL;
 	return 0;
@@ -409,11 +420,158 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 	return 0;
 }
 
+/* --- forwarding during load and churn --- */
+
+#define STABLE_EVERY 100 /* route i with i % 100 == 0 is stable */
+
+static int
+stable_subset(const struct perf_routes4 *all, struct perf_routes4 *st)
+{
+	st->n = 0;
+	st->pfx = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->pfx));
+	st->len = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->len));
+	if (st->pfx == NULL || st->len == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < all->n; i += STABLE_EVERY) {
+		st->pfx[st->n] = all->pfx[i];
+		st->len[st->n++] = all->len[i];
+	}
+	return 0;
+}
+
+struct phase {
+	const char *name;
+	double secs, mpps;
+	uint64_t route_ops, no_route;
+};
+
+static void
+phase_end(struct phase *ph, const struct snap *a, const struct snap *b, uint64_t hz)
+{
+	ph->secs = (double)(b->tsc - a->tsc) / (double)hz;
+	ph->mpps = (double)(b->rx_pkts - a->rx_pkts) / ph->secs / 1e6;
+	ph->no_route = b->drops[VX0_DROP_NO_ROUTE] - a->drops[VX0_DROP_NO_ROUTE];
+}
+
+/* Add (or delete) the non-stable routes [from, to); the next hop rotates
+ * with round, so a re-add after a delete lands on another gateway. */
+static int
+churn_range(struct vx0_node *node, const struct perf_routes4 *r4, const uint32_t nh4[N_GW],
+	    uint32_t from, uint32_t to, bool del, unsigned int round, uint64_t *ops)
+{
+	for (uint32_t i = from; i < to; i++) {
+		uint32_t be = htonl(r4->pfx[i]);
+		int rc;
+
+		if (i % STABLE_EVERY == 0)
+			continue;
+		rc = del ? vx0_fib_route_del(node->fib, AF_INET, &be, r4->len[i])
+			 : vx0_fib_route_add(node->fib, AF_INET, &be, r4->len[i],
+					     nh4[(i + round) % N_GW]);
+		if (rc < 0) {
+			fprintf(stderr, "vx0-perf: churn %s route %u: %s\n", del ? "del" : "add", i,
+				strerror(-rc));
+			return rc;
+		}
+		(*ops)++;
+	}
+	return 0;
+}
+
+static int
+run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
+	  const struct perf_routes4 *r4)
+{
+	struct phase ph[4] = { { .name = "stable-only" }, { .name = "loading" },
+			       { .name = "full-quiet" }, { .name = "churn" } };
+	uint32_t nh4[N_GW], nh6[N_GW];
+	struct snap a, b, first;
+	unsigned int round = 0;
+	uint64_t other = 0;
+	double t_end;
+	int rc;
+
+	if ((rc = gateway_nhs(node, AF_INET, 0, nh4)) < 0 ||
+	    (rc = gateway_nhs(node, AF_INET6, 1, nh6)) < 0)
+		return rc;
+	lc->n_rxq = 1;
+	lc->rxq[0] = (struct vx0_rxq_ref){ .port = 0, .queue = 0 };
+	__atomic_store_n(&node->run_state, VX0_RUNNING, __ATOMIC_RELEASE);
+	rc = rte_eal_remote_launch(vx0_lcore_main, lc, lc->lcore_id);
+	if (rc < 0)
+		return rc;
+	sleep_s(o->warmup);
+	take(lc, &a);
+	first = a;
+	sleep_s(o->seconds);
+	take(lc, &b);
+	phase_end(&ph[0], &a, &b, node->tsc_hz);
+	/* load the other 99 % in batches while forwarding */
+	a = b;
+	for (uint32_t i = 0; i < r4->n && rc == 0; i += o->batch)
+		rc = churn_range(node, r4, nh4, i, RTE_MIN(r4->n, i + o->batch), false, 0,
+				 &ph[1].route_ops);
+	take(lc, &b);
+	phase_end(&ph[1], &a, &b, node->tsc_hz);
+	if (rc == 0) {
+		a = b;
+		sleep_s(o->seconds);
+		take(lc, &b);
+		phase_end(&ph[2], &a, &b, node->tsc_hz);
+		/* churn: delete a batch, re-add it on other gateways, next batch */
+		a = b;
+		t_end = now_s() + o->seconds;
+		for (uint32_t i = 0; now_s() < t_end && rc == 0; i += o->batch) {
+			uint32_t to;
+
+			if (i >= r4->n) {
+				i = 0;
+				round++;
+			}
+			to = RTE_MIN(r4->n, i + o->batch);
+			rc = churn_range(node, r4, nh4, i, to, true, round, &ph[3].route_ops);
+			if (rc == 0)
+				rc = churn_range(node, r4, nh4, i, to, false, round + 1,
+						 &ph[3].route_ops);
+		}
+		take(lc, &b);
+		phase_end(&ph[3], &a, &b, node->tsc_hz);
+	}
+	__atomic_store_n(&node->run_state, VX0_EXIT, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(lc->lcore_id);
+	if (rc < 0)
+		return rc;
+	for (unsigned int i = 1; i < VX0_DROP_MAX; i++)
+		if (i != VX0_DROP_TX_FULL)
+			other += b.drops[i] - first.drops[i];
+	printf("\nforwarding during load and churn: traffic to %u stable routes (every %uth),"
+	       " %u others loaded/churned in batches of %u; %u IPv4 routes at the end\n",
+	       (r4->n + STABLE_EVERY - 1) / STABLE_EVERY, STABLE_EVERY,
+	       r4->n - (r4->n + STABLE_EVERY - 1) / STABLE_EVERY, o->batch,
+	       vx0_fib_count(node->fib, AF_INET));
+	printf("%-12s %8s %9s %12s %12s %10s\n", "phase", "secs", "Mpps", "route ops",
+	       "ops/s", "no-route");
+	for (unsigned int p = 0; p < 4; p++) {
+		printf("%-12s %8.2f %9.3f %12llu %12.0f %10llu\n", ph[p].name, ph[p].secs,
+		       ph[p].mpps, (unsigned long long)ph[p].route_ops,
+		       ph[p].secs > 0 ? (double)ph[p].route_ops / ph[p].secs : 0,
+		       (unsigned long long)ph[p].no_route);
+		printf("RESULT churn_phase=%s secs=%.3f mpps=%.3f route_ops=%llu no_route=%llu\n",
+		       ph[p].name, ph[p].secs, ph[p].mpps, (unsigned long long)ph[p].route_ops,
+		       (unsigned long long)ph[p].no_route);
+	}
+	printf("RESULT churn no_route=%llu other_drops=%llu\n",
+	       (unsigned long long)(b.drops[VX0_DROP_NO_ROUTE] - first.drops[VX0_DROP_NO_ROUTE]),
+	       (unsigned long long)other);
+	fflush(stdout);
+	return b.drops[VX0_DROP_NO_ROUTE] != first.drops[VX0_DROP_NO_ROUTE] ? -EPROTO : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct perf_routes4 r4 = { 0 };
+	struct perf_routes4 r4 = { 0 }, r4s = { 0 };
 	struct perf_routes6 r6 = { 0 };
 	char err[512], prefix[64], rundir[PATH_MAX] = "", *eal[96], *text = NULL;
 	int eargc = 0, dashdash, rc;
@@ -445,7 +603,11 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (write_pcaps(&o, &r4, &r6) < 0) {
+	if (o.churn && stable_subset(&r4, &r4s) < 0) {
+		rc = 1;
+		goto out;
+	}
+	if (write_pcaps(&o, o.churn ? &r4s : &r4, &r6) < 0) {
 		rc = 1;
 		goto out;
 	}
@@ -496,7 +658,7 @@ main(int argc, char **argv)
 	if (rc == 0)
 		rc = vx0_node_install_routes(&node, err, sizeof(err));
 	if (rc == 0)
-		rc = load_routes(&node, &r4, &r6) < 0 ? -EINVAL : 0;
+		rc = load_routes(&node, o.churn ? &r4s : &r4, &r6) < 0 ? -EINVAL : 0;
 	if (rc == 0)
 		rc = vx0_node_start_ports(&node, err, sizeof(err));
 	if (rc < 0) {
@@ -508,8 +670,17 @@ main(int argc, char **argv)
 		goto eal_out;
 	}
 	node_up = true;
-	perf_routes_free(&r4, &r6);
+	perf_routes_free(&r4s, &r6);
+	if (!o.churn)
+		perf_routes_free(&r4, NULL);
 	lc = node.lc[worker];
+	if (o.churn) {
+		rc = run_churn(&node, lc, &o, &r4);
+		if (rc < 0)
+			fprintf(stderr, "vx0-perf: churn: %s\n", strerror(-rc));
+		rc = rc < 0 ? 1 : 0;
+		goto node_out;
+	}
 	printf("forwarding: lcore %u (cpu set by EAL), roles rx+tx, the real vx0_lcore_main loop;"
 	       " source net_pcap infinite_rx, sink net_pcap without tx_pcap (drops)\n", worker);
 	printf("\n%-5s %9s %10s %10s %12s %12s  %s\n", "mix", "Mpps", "rx cyc/p", "tx cyc/p",
@@ -570,6 +741,7 @@ eal_out:
 		remove_dir(rundir);
 out:
 	perf_routes_free(&r4, &r6);
+	perf_routes_free(&r4s, NULL);
 	if (made_dir) {
 		for (unsigned int i = 0; i < N_MIX; i++) {
 			char path[320];

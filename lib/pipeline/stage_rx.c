@@ -205,7 +205,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	struct vx0_node *node = lc->node;
 	const struct vx0_port *port = &node->ports[port_idx];
 	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_RX];
-	const struct rte_lpm *lpm4 = node->fib->lpm4;
+	const struct vx0_fib *fib = node->fib;
 	struct rte_mbuf *v4[VX0_BURST], *v6[VX0_BURST];
 	uint32_t v4_dst[VX0_BURST], v4_nh[VX0_BURST];
 	uint8_t v6_dst[VX0_BURST][RTE_LPM6_IPV6_ADDR_SIZE];
@@ -228,7 +228,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 
 		if (pkts[i]->data_len >= 34 && d[12] == 0x08 && d[13] == 0x00) {
 			memcpy(&dst, d + 30, 4);
-			rte_prefetch0(&lpm4->tbl24[rte_be_to_cpu_32(dst) >> 8]);
+			vx0_fib4_prefetch(fib, rte_be_to_cpu_32(dst));
 		}
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -286,22 +286,16 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	}
 	if (n4) {
 		/* second level: prefetch the tbl8 entries of the extended ones */
-		for (unsigned int i = 0; i < n4; i++) {
-			uint32_t e;
-
-			memcpy(&e, &lpm4->tbl24[v4_dst[i] >> 8], sizeof(e));
-			if ((e & RTE_LPM_VALID_EXT_ENTRY_BITMASK) == RTE_LPM_VALID_EXT_ENTRY_BITMASK)
-				rte_prefetch0(&lpm4->tbl8[(e & 0x00ffffff) *
-					RTE_LPM_TBL8_GROUP_NUM_ENTRIES + (uint8_t)v4_dst[i]]);
-		}
-		vx0_fib_lookup4_bulk(node->fib, v4_dst, v4_nh, n4);
+		for (unsigned int i = 0; i < n4; i++)
+			vx0_fib4_prefetch2(fib, v4_dst[i]);
+		vx0_fib_lookup4_bulk(fib, v4_dst, v4_nh, n4);
 		for (unsigned int i = 0; i < n4; i++) {
 			struct vx0_pkt_meta *meta = vx0_meta(node, v4[i]);
 
-			if (unlikely(!(v4_nh[i] & RTE_LPM_LOOKUP_SUCCESS)))
+			if (unlikely(!(v4_nh[i] & VX0_FIB4_VALID)))
 				icmp_error(lc, v4[i], meta, 3, 0, 0, VX0_DROP_NO_ROUTE);
 			else
-				forward(lc, &o, v4[i], meta, v4_nh[i] & 0x00ffffff, flags);
+				forward(lc, &o, v4[i], meta, v4_nh[i] & VX0_FIB4_NH_MASK, flags);
 		}
 	}
 	if (n6) {
