@@ -143,17 +143,25 @@ int vx0_fib_commit(struct vx0_fib *fib);
 /* --- lookups (any registered reader; the slow path too) --- */
 
 /* The entry for ip: VX0_FIB4_VALID set and the next hop in the low 24 bits
- * on a hit. The first-level load is acquire: the group it names was filled
- * before it was published. */
+ * on a hit. Each entry is one atomic load (never torn); the second-level
+ * load's address depends on the first-level value, which orders the two
+ * (as rte_lpm and the kernel's dependency ordering rely on): the group a
+ * first-level entry names was filled before that entry was published. */
+static inline uint32_t
+vx0_fib4_entry_at(const uint32_t *tbl24, const uint32_t *tbl8, uint32_t ip_host)
+{
+	uint32_t e = __atomic_load_n(&tbl24[ip_host >> 8], __ATOMIC_RELAXED);
+
+	if (unlikely(e & VX0_FIB4_EXT))
+		e = __atomic_load_n(&tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8 | (ip_host & 0xff)],
+				    __ATOMIC_RELAXED);
+	return e;
+}
+
 static inline uint32_t
 vx0_fib4_entry(const struct vx0_fib *fib, uint32_t ip_host)
 {
-	uint32_t e = __atomic_load_n(&fib->v4.tbl24[ip_host >> 8], __ATOMIC_ACQUIRE);
-
-	if (unlikely(e & VX0_FIB4_EXT))
-		e = __atomic_load_n(&fib->v4.tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8 |
-						  (ip_host & 0xff)], __ATOMIC_RELAXED);
-	return e;
+	return vx0_fib4_entry_at(fib->v4.tbl24, fib->v4.tbl8, ip_host);
 }
 
 static inline int
@@ -170,8 +178,10 @@ static inline void
 vx0_fib_lookup4_bulk(const struct vx0_fib *fib, const uint32_t *ips,
 		     uint32_t *nh, unsigned int n)
 {
+	const uint32_t *t24 = fib->v4.tbl24, *t8 = fib->v4.tbl8;
+
 	for (unsigned int i = 0; i < n; i++)
-		nh[i] = vx0_fib4_entry(fib, ips[i]) & (VX0_FIB4_VALID | VX0_FIB4_NH_MASK);
+		nh[i] = vx0_fib4_entry_at(t24, t8, ips[i]) & (VX0_FIB4_VALID | VX0_FIB4_NH_MASK);
 }
 
 /* Start the first-level load for ip (the table is far bigger than caches). */
