@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
@@ -63,7 +65,7 @@ static const struct mix mixes[] = {
 #define N_MIX (sizeof(mixes) / sizeof(mixes[0]))
 
 struct snap {
-	uint64_t tsc;
+	uint64_t tsc, cpu_ns; /* cpu_ns: CPU time the forwarding thread got */
 	uint64_t rx_pkts, rx_cyc, tx_pkts, tx_cyc, tx_out;
 	uint64_t drops[VX0_DROP_MAX];
 };
@@ -85,7 +87,8 @@ usage(FILE *f)
 "  --windows N       measurement windows per mix; medians are printed (default 5)\n"
 "  --mixes LIST      of v4,v6,mix (default all three)\n"
 "  --dir DIR         where the captures go (default: a temporary folder, removed)\n"
-"  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and exit (needs --dir)\n"
+"  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and the same routes as\n"
+"                    l3fwd rule files DIR/l3fwd_v4.cfg, l3fwd_v6.cfg; exit (needs --dir)\n"
 "  --seed N          route and traffic seed (default 1)\n"
 "  --churn           forwarding during load and churn (IPv4): traffic goes to a\n"
 "                    stable 1%% of the routes, installed first; the main lcore\n"
@@ -143,12 +146,39 @@ ld(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/* The forwarding lcore's thread, for its CPU-time clock: on shared CPUs the
+ * wall-clock rate counts the time other processes had the CPU, the
+ * CPU-time rate (packets per second of CPU the loop actually got) does not. */
+static pthread_t fwd_thread;
+static volatile int fwd_thread_set;
+
+static int
+fwd_main(void *arg)
+{
+	fwd_thread = pthread_self();
+	__atomic_store_n(&fwd_thread_set, 1, __ATOMIC_RELEASE);
+	return vx0_lcore_main(arg);
+}
+
+static uint64_t
+fwd_cpu_ns(void)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	if (!__atomic_load_n(&fwd_thread_set, __ATOMIC_ACQUIRE) ||
+	    pthread_getcpuclockid(fwd_thread, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void
 take(const struct vx0_lcore_ctx *lc, struct snap *s)
 {
 	const struct vx0_lcore_stats *st = &lc->stats;
 
 	s->tsc = rte_rdtsc();
+	s->cpu_ns = fwd_cpu_ns();
 	s->rx_pkts = ld(&st->stage[VX0_STAGE_RX].pkts);
 	s->rx_cyc = ld(&st->stage[VX0_STAGE_RX].cycles);
 	s->tx_pkts = ld(&st->stage[VX0_STAGE_TX].pkts);
@@ -252,6 +282,38 @@ write_pcaps(const struct opts *o, const struct perf_routes4 *r4,
 		}
 	}
 	return 0;
+}
+
+/* The same routes for DPDK's l3fwd (--rule_ipv4/--rule_ipv6 files: "R<prefix>
+ * <port>"), all to port 0, so it can be measured with vx0-perf's FIB. */
+static int
+write_l3fwd_rules(const struct opts *o, const struct perf_routes4 *r4,
+		  const struct perf_routes6 *r6)
+{
+	char path[320], a[INET6_ADDRSTRLEN];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/l3fwd_v4.cfg", o->dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -errno;
+	for (uint32_t i = 0; i < r4->n; i++) {
+		uint32_t be = htonl(r4->pfx[i]);
+
+		inet_ntop(AF_INET, &be, a, sizeof(a));
+		fprintf(f, "R%s/%u 0\n", a, r4->len[i]);
+	}
+	if (fclose(f) != 0)
+		return -EIO;
+	snprintf(path, sizeof(path), "%s/l3fwd_v6.cfg", o->dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -errno;
+	for (uint32_t i = 0; i < r6->n; i++) {
+		inet_ntop(AF_INET6, r6->pfx[i], a, sizeof(a));
+		fprintf(f, "R%s/%u 0\n", a, r6->len[i]);
+	}
+	return fclose(f) != 0 ? -EIO : 0;
 }
 
 /* The node: one port per mix, each its own net_pcap replaying its capture;
@@ -369,6 +431,7 @@ load_routes(struct vx0_node *node, const struct perf_routes4 *r4,
 
 struct result {
 	double mpps, rx_cyc, tx_cyc, lcore_cyc;
+	double cpu_mpps, cpu_cyc, cpu_share; /* per second of CPU the lcore got */
 	double best_mpps, best_rx_cyc; /* the least disturbed window (shared CPUs) */
 	uint64_t drops[VX0_DROP_MAX];
 	uint64_t pkts;
@@ -379,13 +442,14 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 	const struct opts *o, struct result *res)
 {
 	double mpps[MAX_WINDOWS], rxc[MAX_WINDOWS], txc[MAX_WINDOWS], lcc[MAX_WINDOWS];
+	double cmpps[MAX_WINDOWS], ccyc[MAX_WINDOWS], cshare[MAX_WINDOWS];
 	struct snap a, b, first;
 	int rc;
 
 	lc->n_rxq = 1;
 	lc->rxq[0] = (struct vx0_rxq_ref){ .port = port, .queue = 0 };
 	__atomic_store_n(&node->run_state, VX0_RUNNING, __ATOMIC_RELEASE);
-	rc = rte_eal_remote_launch(vx0_lcore_main, lc, lc->lcore_id);
+	rc = rte_eal_remote_launch(fwd_main, lc, lc->lcore_id);
 	if (rc < 0)
 		return rc;
 	sleep_s(o->warmup);
@@ -404,6 +468,10 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 		txc[w] = b.tx_pkts > a.tx_pkts ?
 			 (double)(b.tx_cyc - a.tx_cyc) / (double)(b.tx_pkts - a.tx_pkts) : 0;
 		lcc[w] = dp ? (double)(b.tsc - a.tsc) / (double)dp : 0;
+		cmpps[w] = b.cpu_ns > a.cpu_ns ? (double)dp * 1e3 / (double)(b.cpu_ns - a.cpu_ns) : 0;
+		ccyc[w] = dp ? (double)(b.cpu_ns - a.cpu_ns) * 1e-9 * (double)node->tsc_hz /
+			       (double)dp : 0;
+		cshare[w] = (double)(b.cpu_ns - a.cpu_ns) * 1e-9 / dt;
 		a = b;
 	}
 	__atomic_store_n(&node->run_state, VX0_EXIT, __ATOMIC_RELEASE);
@@ -417,6 +485,9 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 	res->best_rx_cyc = rxc[0];
 	res->tx_cyc = median(txc, o->windows);
 	res->lcore_cyc = median(lcc, o->windows);
+	res->cpu_mpps = median(cmpps, o->windows);
+	res->cpu_cyc = median(ccyc, o->windows);
+	res->cpu_share = median(cshare, o->windows);
 	return 0;
 }
 
@@ -497,7 +568,7 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 	lc->n_rxq = 1;
 	lc->rxq[0] = (struct vx0_rxq_ref){ .port = 0, .queue = 0 };
 	__atomic_store_n(&node->run_state, VX0_RUNNING, __ATOMIC_RELEASE);
-	rc = rte_eal_remote_launch(vx0_lcore_main, lc, lc->lcore_id);
+	rc = rte_eal_remote_launch(fwd_main, lc, lc->lcore_id);
 	if (rc < 0)
 		return rc;
 	sleep_s(o->warmup);
@@ -615,7 +686,9 @@ main(int argc, char **argv)
 	       " mix: half each), destinations spread over the routes; generated in %.1f s\n",
 	       o.packets, o.dir, now_s() - t0);
 	if (o.gen_only) {
-		rc = 0;
+		rc = write_l3fwd_rules(&o, o.churn ? &r4s : &r4, &r6) < 0 ? 1 : 0;
+		if (rc)
+			fprintf(stderr, "vx0-perf: cannot write the l3fwd rule files in %s\n", o.dir);
 		goto out;
 	}
 
@@ -683,8 +756,11 @@ main(int argc, char **argv)
 	}
 	printf("forwarding: lcore %u (cpu set by EAL), roles rx+tx, the real vx0_lcore_main loop;"
 	       " source net_pcap infinite_rx, sink net_pcap without tx_pcap (drops)\n", worker);
-	printf("\n%-5s %9s %10s %10s %12s %12s  %s\n", "mix", "Mpps", "rx cyc/p", "tx cyc/p",
-	       "lcore cyc/p", "packets", "drops (besides tx_full)");
+	printf("\n(Mpps: wall clock; cpu Mpps and cpu cyc/p: per second of CPU time the"
+	       " forwarding thread got, i.e. without the time other processes held its CPU)\n");
+	printf("%-5s %9s %9s %10s %10s %12s %11s %5s %12s  %s\n", "mix", "Mpps", "cpu Mpps",
+	       "rx cyc/p", "tx cyc/p", "lcore cyc/p", "cpu cyc/p", "cpu%", "packets",
+	       "drops (besides tx_full)");
 	fflush(stdout); /* progress is visible through a pipe */
 	for (unsigned int m = 0; m < N_MIX; m++) {
 		struct result res;
@@ -710,13 +786,16 @@ main(int argc, char **argv)
 						       dn ? " " : "", vx0_drop_name(i),
 						       (unsigned long long)res.drops[i]);
 		}
-		printf("%-5s %9.3f %10.1f %10.1f %12.1f %12llu  %s\n", mixes[m].name, res.mpps,
-		       res.rx_cyc, res.tx_cyc, res.lcore_cyc, (unsigned long long)res.pkts,
+		printf("%-5s %9.3f %9.3f %10.1f %10.1f %12.1f %11.1f %5.0f %12llu  %s\n",
+		       mixes[m].name, res.mpps, res.cpu_mpps, res.rx_cyc, res.tx_cyc, res.lcore_cyc,
+		       res.cpu_cyc, res.cpu_share * 100, (unsigned long long)res.pkts,
 		       dn ? dbuf : "none");
 		printf("RESULT mix=%s mpps=%.3f rx_cyc=%.1f tx_cyc=%.1f lcore_cyc=%.1f best_mpps=%.3f"
-		       " best_rx_cyc=%.1f pkts=%llu drops=%llu tx_full=%llu\n", mixes[m].name,
+		       " best_rx_cyc=%.1f cpu_mpps=%.3f cpu_cyc=%.1f cpu_share=%.2f pkts=%llu drops=%llu"
+		       " tx_full=%llu\n", mixes[m].name,
 		       res.mpps, res.rx_cyc, res.tx_cyc, res.lcore_cyc, res.best_mpps,
-		       res.best_rx_cyc, (unsigned long long)res.pkts, (unsigned long long)other,
+		       res.best_rx_cyc, res.cpu_mpps, res.cpu_cyc, res.cpu_share,
+		       (unsigned long long)res.pkts, (unsigned long long)other,
 		       (unsigned long long)res.drops[VX0_DROP_TX_FULL]);
 		fflush(stdout);
 	}

@@ -2,8 +2,9 @@
 /*
  * rx + classify + forward: parse once into the metadata, then send each
  * packet to its next stage. Transit packets get their FIB lookup, TTL
- * decrement and L2 rewrite here and go straight to the output port's TX
- * ring, so the common case touches one ring.
+ * decrement and L2 rewrite here and go straight to the output port: its
+ * TX queue when this lcore owns it (run to completion, no ring), else its
+ * TX ring.
  */
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -313,10 +314,6 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 				forward(lc, &o, v6[i], meta, (uint32_t)v6_nh[i], flags);
 		}
 	}
-	for (unsigned int p = 0; p < node->n_ports; p++) {
-		st->out += o.n_tx[p];
-		vx0_tx_enqueue(lc, (uint16_t)p, o.tx[p], o.n_tx[p]);
-	}
 	for (unsigned int w = 0; w < node->n_crypto; w++) {
 		unsigned int k;
 
@@ -328,5 +325,15 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		for (unsigned int i = k; i < o.n_cr[w]; i++)
 			vx0_drop(lc, o.cr[w][i], VX0_DROP_RING_FULL);
 	}
-	st->cycles += rte_rdtsc() - t0;
+	st->cycles += rte_rdtsc() - t0; /* the TX stage counts its own */
+	for (unsigned int p = 0; p < node->n_ports; p++) {
+		if (o.n_tx[p] == 0)
+			continue;
+		st->out += o.n_tx[p];
+		/* run to completion when this lcore owns the port's queue */
+		if (lc->direct_tx & (1ull << p))
+			vx0_tx_send(lc, (uint16_t)p, o.tx[p], o.n_tx[p]);
+		else
+			vx0_tx_enqueue(lc, (uint16_t)p, o.tx[p], o.n_tx[p]);
+	}
 }
