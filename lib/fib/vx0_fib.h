@@ -76,6 +76,11 @@ struct vx0_fib_conf {
 
 struct vx0_fib4_rule;
 
+struct vx0_fib4_map {
+	void *base;                     /* our own mapping (2 MiB pages), or NULL */
+	size_t len;
+};
+
 struct vx0_fib4 {
 	uint32_t *tbl24;                /* 2^24 entries, by the top 24 bits */
 	uint32_t *tbl8;                 /* groups of 256, by the low 8 bits */
@@ -87,6 +92,7 @@ struct vx0_fib4 {
 	uint32_t *free_tbl8;
 	struct rte_rcu_qsbr_dq *dq;     /* groups waiting for a grace period */
 	struct rte_rcu_qsbr *qsv;
+	struct vx0_fib4_map map24, map8;
 };
 
 int vx0_fib4_init(struct vx0_fib4 *t, const char *name, uint32_t max_rules,

@@ -213,7 +213,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	int32_t v6_nh[VX0_BURST];
 	unsigned int n4 = 0, n6 = 0;
 	struct rx_out o;
-	uint64_t t0 = rte_rdtsc();
+	uint64_t t0 = rte_rdtsc(), bytes = 0;
 
 	memset(o.n_tx, 0, sizeof(o.n_tx));
 	memset(o.n_cr, 0, sizeof(o.n_cr));
@@ -238,7 +238,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 		int r;
 
-		st->bytes += m->pkt_len;
+		bytes += m->pkt_len; /* in a register: one store per burst */
 		if (unlikely(m->nb_segs != 1)) {
 			vx0_drop(lc, m, VX0_DROP_MULTISEG);
 			continue;
@@ -285,6 +285,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			break;
 		}
 	}
+	st->bytes += bytes;
 	if (n4) {
 		/* second level: prefetch the tbl8 entries of the extended ones */
 		for (unsigned int i = 0; i < n4; i++)
