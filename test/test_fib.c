@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -125,6 +126,217 @@ test_routes_v6_commit(void)
 	vx0_fib_free(fib);
 }
 
+/* --- IPv4 table against a model: random adds, replaces and deletes in a
+ * small address space (so /25../32 share second-level groups), every
+ * lookup compared with a linear longest-prefix match over the model --- */
+
+struct model_rule {
+	uint32_t ip;
+	uint8_t len;
+	uint32_t nh;
+};
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd32(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+static uint32_t
+msk(uint8_t len)
+{
+	return len ? ~0u << (32 - len) : 0;
+}
+
+static int
+model_lookup(const struct model_rule *r, unsigned int n, uint32_t ip)
+{
+	int best = -1, nh = -ENOENT;
+
+	for (unsigned int i = 0; i < n; i++)
+		if ((ip & msk(r[i].len)) == r[i].ip && (int)r[i].len > best) {
+			best = r[i].len;
+			nh = (int)r[i].nh;
+		}
+	return nh;
+}
+
+static int
+model_find(const struct model_rule *r, unsigned int n, uint32_t ip, uint8_t len)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (r[i].ip == ip && r[i].len == len)
+			return (int)i;
+	return -1;
+}
+
+static void
+test_v4_against_model(void)
+{
+	enum { MAXR = 600, OPS = 12000 };
+	static struct model_rule m[MAXR];
+	const uint32_t base = 0xc6336000; /* 198.51.96.0: a /18 of room */
+	struct vx0_fib *fib = make_fib("tm");
+	unsigned int n = 0, mismatches = 0, errors = 0;
+	uint32_t nhs[8];
+
+	CHECK(fib != NULL);
+	for (int i = 0; i < 8; i++)
+		nhs[i] = (uint32_t)vx0_fib_nh_get(fib, VX0_NH_GLEAN, (uint16_t)i, AF_INET, NULL);
+	for (int op = 0; op < OPS; op++) {
+		uint32_t r = rnd32();
+		/* mostly long prefixes; some short ones covering everything */
+		uint8_t len = (r & 7) == 0 ? (uint8_t)(8 + rnd32() % 17) : (uint8_t)(18 + rnd32() % 15);
+		uint32_t ip = (base | (rnd32() & 0x3fff)) & msk(len), be = htonl(ip);
+		int k = model_find(m, n, ip, len);
+
+		if (k >= 0 && (r >> 8) % 3 != 0) { /* delete */
+			if (vx0_fib_route_del(fib, AF_INET, &be, len) != 0)
+				errors++;
+			m[k] = m[--n];
+		} else if (k >= 0 || n < MAXR) { /* add or replace */
+			uint32_t nh = nhs[(r >> 12) & 7];
+
+			if (vx0_fib_route_add(fib, AF_INET, &be, len, nh) != 0) {
+				errors++;
+				continue;
+			}
+			if (k < 0)
+				k = (int)n++;
+			m[k] = (struct model_rule){ ip, len, nh };
+		}
+		if (op % 50 == 0) {
+			for (int j = 0; j < 256; j++) {
+				/* the whole /18 plus its edges */
+				uint32_t a = base - 64 + rnd32() % (0x4000 + 128), got;
+				int want = model_lookup(m, n, a);
+				int rc = vx0_fib_lookup4(fib, a, &got);
+
+				if ((want < 0) != (rc < 0) || (want >= 0 && (uint32_t)want != got))
+					mismatches++;
+			}
+			if (vx0_fib_count(fib, AF_INET) != n)
+				mismatches++;
+		}
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t be = htonl(m[i].ip);
+
+		if (vx0_fib_route_get(fib, AF_INET, &be, m[i].len) != (int)m[i].nh)
+			mismatches++;
+	}
+	printf("# model: %d ops, %u routes left, %u groups in use\n", OPS, n, fib->v4.tbl8_used);
+	CHECK_EQ(errors, 0);
+	CHECK_EQ(mismatches, 0);
+	/* everything deleted: every group returns, nothing is found */
+	while (n > 0) {
+		uint32_t be = htonl(m[n - 1].ip);
+
+		CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &be, m[n - 1].len), 0);
+		n--;
+	}
+	CHECK_EQ(fib->v4.tbl8_used, 0);
+	CHECK_EQ(vx0_fib_count(fib, AF_INET), 0);
+	for (uint32_t a = base - 256; a < base + 0x4100; a += 7) {
+		uint32_t got;
+
+		if (vx0_fib_lookup4(fib, a, &got) == 0)
+			mismatches++;
+	}
+	CHECK_EQ(mismatches, 0);
+	vx0_fib_free(fib);
+}
+
+/* A default route, /8 and /32 edges, and a full group of /32s folding back. */
+static void
+test_v4_edges(void)
+{
+	struct vx0_fib *fib = make_fib("te");
+	uint32_t a = (uint32_t)vx0_fib_nh_get(fib, VX0_NH_GLEAN, 0, AF_INET, NULL);
+	uint32_t b = (uint32_t)vx0_fib_nh_get(fib, VX0_NH_GLEAN, 1, AF_INET, NULL);
+	uint32_t z = 0, p8 = a4("10.0.0.0"), nh;
+
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &z, 0, a), 0);
+	CHECK_EQ(vx0_fib_lookup4(fib, 0xffffffffu, &nh), 0);
+	CHECK_EQ(nh, a);
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &p8, 8, b), 0);
+	for (uint32_t i = 0; i < 256; i++) { /* every host of 10.1.2.0/24 */
+		uint32_t h = htonl(0x0a010200 | i);
+
+		CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &h, 32, i & 1 ? a : b), 0);
+	}
+	CHECK_EQ(fib->v4.tbl8_used, 1);
+	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010203, &nh), 0);
+	CHECK_EQ(nh, a);
+	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010303, &nh), 0);
+	CHECK_EQ(nh, b);
+	/* the /8 goes: the /32s stay, the rest falls back to the default */
+	CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &p8, 8), 0);
+	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010202, &nh), 0);
+	CHECK_EQ(nh, b);
+	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010302, &nh), 0);
+	CHECK_EQ(nh, a);
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t h = htonl(0x0a010200 | i);
+
+		CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &h, 32), 0);
+	}
+	CHECK_EQ(fib->v4.tbl8_used, 0); /* folded back into the first level */
+	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010203, &nh), 0);
+	CHECK_EQ(nh, a);
+	CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &z, 0), 0);
+	CHECK(vx0_fib_lookup4(fib, 0x0a010203, &nh) < 0);
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &z, 33, a), -EINVAL);
+	vx0_fib_free(fib);
+}
+
+/* 100,000 /24s (the shape of a BGP table) load and delete in linear time:
+ * well under a second here, where rte_lpm needed ~10 s for this many. */
+static void
+test_v4_many(void)
+{
+	struct vx0_fib_conf c = { .max_routes4 = 100000, .max_routes6 = 64, .max_nh = 64,
+				  .socket_id = SOCKET_ID_ANY, .qsv = qsv };
+	struct vx0_fib *fib = vx0_fib_create("tn", &c);
+	uint32_t a, nh, bad = 0;
+	uint64_t t0;
+	double secs;
+
+	CHECK(fib != NULL);
+	if (fib == NULL)
+		return;
+	a = (uint32_t)vx0_fib_nh_get(fib, VX0_NH_GLEAN, 0, AF_INET, NULL);
+	t0 = rte_rdtsc();
+	for (uint32_t i = 0; i < 100000; i++) {
+		uint32_t be = htonl((1 + (i >> 16)) << 24 | (i & 0xffff) << 8);
+
+		if (vx0_fib_route_add(fib, AF_INET, &be, 24, a) != 0)
+			bad++;
+	}
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &(uint32_t){ htonl(0xc0000000) }, 24, a), -ENOSPC);
+	for (uint32_t i = 0; i < 100000; i += 97)
+		if (vx0_fib_lookup4(fib, (1 + (i >> 16)) << 24 | (i & 0xffff) << 8 | 9, &nh) != 0 ||
+		    nh != a)
+			bad++;
+	for (uint32_t i = 0; i < 100000; i++) {
+		uint32_t be = htonl((1 + (i >> 16)) << 24 | (i & 0xffff) << 8);
+
+		if (vx0_fib_route_del(fib, AF_INET, &be, 24) != 0)
+			bad++;
+	}
+	secs = (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz();
+	printf("# 100000 /24 adds + deletes: %.3f s\n", secs);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(vx0_fib_count(fib, AF_INET), 0);
+	CHECK(secs < 5.0);
+	vx0_fib_free(fib);
+}
+
 /* --- concurrent lookups on lcore 1 while lcore 0 rewrites the table --- */
 
 static struct vx0_fib *cfib;
@@ -214,6 +426,9 @@ main(void)
 	VX0_RUN(test_parse_prefix);
 	VX0_RUN(test_routes_and_next_hops_v4);
 	VX0_RUN(test_routes_v6_commit);
+	VX0_RUN(test_v4_against_model);
+	VX0_RUN(test_v4_edges);
+	VX0_RUN(test_v4_many);
 	VX0_RUN(test_updates_under_concurrent_lookups);
 	rte_free(qsv);
 	rte_eal_cleanup();

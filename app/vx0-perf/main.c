@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
@@ -45,7 +47,8 @@ struct opts {
 	unsigned int windows;
 	char mixes[64];
 	char dir[256];
-	bool gen_only, keep, capture;
+	bool gen_only, keep, churn, capture;
+	uint32_t batch;
 	uint64_t seed;
 };
 
@@ -63,7 +66,7 @@ static const struct mix mixes[] = {
 #define N_MIX (sizeof(mixes) / sizeof(mixes[0]))
 
 struct snap {
-	uint64_t tsc;
+	uint64_t tsc, cpu_ns; /* cpu_ns: CPU time the forwarding thread got */
 	uint64_t rx_pkts, rx_cyc, tx_pkts, tx_cyc, tx_out;
 	uint64_t drops[VX0_DROP_MAX];
 };
@@ -85,8 +88,15 @@ usage(FILE *f)
 "  --windows N       measurement windows per mix; medians are printed (default 5)\n"
 "  --mixes LIST      of v4,v6,mix (default all three)\n"
 "  --dir DIR         where the captures go (default: a temporary folder, removed)\n"
-"  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and exit (needs --dir)\n"
+"  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and the same routes as\n"
+"                    l3fwd rule files DIR/l3fwd_v4.cfg, l3fwd_v6.cfg; exit (needs --dir)\n"
 "  --seed N          route and traffic seed (default 1)\n"
+"  --churn           forwarding during load and churn (IPv4): traffic goes to a\n"
+"                    stable 1%% of the routes, installed first; the main lcore\n"
+"                    then loads the other 99%% and deletes and re-adds them in\n"
+"                    batches while the forwarding lcore runs; prints Mpps per\n"
+"                    phase and the packets that found no route (must be 0)\n"
+"  --batch N         routes per load/churn batch (default 10000)\n"
 "  --capture         each mix twice in the same run: without and with a capture at\n"
 "                    every port's rx and tx (no filter, whole packets; the main lcore\n"
 "                    drains the copies), and the copy's own cost measured apart\n"
@@ -140,12 +150,39 @@ ld(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/* The forwarding lcore's thread, for its CPU-time clock: on shared CPUs the
+ * wall-clock rate counts the time other processes had the CPU, the
+ * CPU-time rate (packets per second of CPU the loop actually got) does not. */
+static pthread_t fwd_thread;
+static volatile int fwd_thread_set;
+
+static int
+fwd_main(void *arg)
+{
+	fwd_thread = pthread_self();
+	__atomic_store_n(&fwd_thread_set, 1, __ATOMIC_RELEASE);
+	return vx0_lcore_main(arg);
+}
+
+static uint64_t
+fwd_cpu_ns(void)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	if (!__atomic_load_n(&fwd_thread_set, __ATOMIC_ACQUIRE) ||
+	    pthread_getcpuclockid(fwd_thread, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void
 take(const struct vx0_lcore_ctx *lc, struct snap *s)
 {
 	const struct vx0_lcore_stats *st = &lc->stats;
 
 	s->tsc = rte_rdtsc();
+	s->cpu_ns = fwd_cpu_ns();
 	s->rx_pkts = ld(&st->stage[VX0_STAGE_RX].pkts);
 	s->rx_cyc = ld(&st->stage[VX0_STAGE_RX].cycles);
 	s->tx_pkts = ld(&st->stage[VX0_STAGE_TX].pkts);
@@ -191,6 +228,8 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "gen-only", no_argument, NULL, 'g' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "churn", no_argument, NULL, 'c' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "capture", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -198,7 +237,7 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 	int c;
 
 	*o = (struct opts){ .routes4 = 1000000, .routes6 = 200000, .packets = 4096,
-			    .seconds = 8, .warmup = 1, .windows = 5, .seed = 1 };
+			    .seconds = 8, .warmup = 1, .windows = 5, .seed = 1, .batch = 10000 };
 	snprintf(o->mixes, sizeof(o->mixes), "v4,v6,mix");
 	*dashdash = -1;
 	for (int i = 1; i < argc; i++)
@@ -218,13 +257,15 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 		case 'd': snprintf(o->dir, sizeof(o->dir), "%s", optarg); o->keep = true; break;
 		case 'g': o->gen_only = true; break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'c': o->churn = true; break;
+		case 'b': o->batch = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'C': o->capture = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -EINVAL;
 		}
 	}
 	if (o->routes4 < 1 || o->routes6 < 1 || o->packets < 64 || o->packets > 1000000 ||
-	    o->windows < 1 || o->windows > MAX_WINDOWS || o->seconds <= 0 ||
+	    o->windows < 1 || o->windows > MAX_WINDOWS || o->seconds <= 0 || o->batch < 1 ||
 	    (o->gen_only && !o->dir[0]))
 		return -EINVAL;
 	return 0;
@@ -247,6 +288,38 @@ write_pcaps(const struct opts *o, const struct perf_routes4 *r4,
 		}
 	}
 	return 0;
+}
+
+/* The same routes for DPDK's l3fwd (--rule_ipv4/--rule_ipv6 files: "R<prefix>
+ * <port>"), all to port 0, so it can be measured with vx0-perf's FIB. */
+static int
+write_l3fwd_rules(const struct opts *o, const struct perf_routes4 *r4,
+		  const struct perf_routes6 *r6)
+{
+	char path[320], a[INET6_ADDRSTRLEN];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/l3fwd_v4.cfg", o->dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -errno;
+	for (uint32_t i = 0; i < r4->n; i++) {
+		uint32_t be = htonl(r4->pfx[i]);
+
+		inet_ntop(AF_INET, &be, a, sizeof(a));
+		fprintf(f, "R%s/%u 0\n", a, r4->len[i]);
+	}
+	if (fclose(f) != 0)
+		return -EIO;
+	snprintf(path, sizeof(path), "%s/l3fwd_v6.cfg", o->dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -errno;
+	for (uint32_t i = 0; i < r6->n; i++) {
+		inet_ntop(AF_INET6, r6->pfx[i], a, sizeof(a));
+		fprintf(f, "R%s/%u 0\n", a, r6->len[i]);
+	}
+	return fclose(f) != 0 ? -EIO : 0;
 }
 
 /* The node: one port per mix, each its own net_pcap replaying its capture;
@@ -364,6 +437,7 @@ load_routes(struct vx0_node *node, const struct perf_routes4 *r4,
 
 struct result {
 	double mpps, rx_cyc, tx_cyc, lcore_cyc;
+	double cpu_mpps, cpu_cyc, cpu_share; /* per second of CPU the lcore got */
 	double best_mpps, best_rx_cyc; /* the least disturbed window (shared CPUs) */
 	uint64_t drops[VX0_DROP_MAX];
 	uint64_t pkts;
@@ -374,13 +448,14 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 	const struct opts *o, struct result *res)
 {
 	double mpps[MAX_WINDOWS], rxc[MAX_WINDOWS], txc[MAX_WINDOWS], lcc[MAX_WINDOWS];
+	double cmpps[MAX_WINDOWS], ccyc[MAX_WINDOWS], cshare[MAX_WINDOWS];
 	struct snap a, b, first;
 	int rc;
 
 	lc->n_rxq = 1;
 	lc->rxq[0] = (struct vx0_rxq_ref){ .port = port, .queue = 0 };
 	__atomic_store_n(&node->run_state, VX0_RUNNING, __ATOMIC_RELEASE);
-	rc = rte_eal_remote_launch(vx0_lcore_main, lc, lc->lcore_id);
+	rc = rte_eal_remote_launch(fwd_main, lc, lc->lcore_id);
 	if (rc < 0)
 		return rc;
 	if (o->capture) /* the main lcore drains in both runs: the same load */
@@ -405,6 +480,10 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 		txc[w] = b.tx_pkts > a.tx_pkts ?
 			 (double)(b.tx_cyc - a.tx_cyc) / (double)(b.tx_pkts - a.tx_pkts) : 0;
 		lcc[w] = dp ? (double)(b.tsc - a.tsc) / (double)dp : 0;
+		cmpps[w] = b.cpu_ns > a.cpu_ns ? (double)dp * 1e3 / (double)(b.cpu_ns - a.cpu_ns) : 0;
+		ccyc[w] = dp ? (double)(b.cpu_ns - a.cpu_ns) * 1e-9 * (double)node->tsc_hz /
+			       (double)dp : 0;
+		cshare[w] = (double)(b.cpu_ns - a.cpu_ns) * 1e-9 / dt;
 		a = b;
 	}
 	__atomic_store_n(&node->run_state, VX0_EXIT, __ATOMIC_RELEASE);
@@ -420,6 +499,9 @@ run_mix(struct vx0_node *node, struct vx0_lcore_ctx *lc, uint16_t port,
 	res->best_rx_cyc = rxc[0];
 	res->tx_cyc = median(txc, o->windows);
 	res->lcore_cyc = median(lcc, o->windows);
+	res->cpu_mpps = median(cmpps, o->windows);
+	res->cpu_cyc = median(ccyc, o->windows);
+	res->cpu_share = median(cshare, o->windows);
 	return 0;
 }
 
@@ -447,16 +529,18 @@ print_result(const char *mix, const char *cap, const struct result *res, uint64_
 				       (unsigned long long)cap_ring_full,
 				       (unsigned long long)cap_no_mbuf);
 	snprintf(name, sizeof(name), "%s%s%s", mix, cap ? "/cap-" : "", cap ? cap : "");
-	printf("%-12s %9.3f %10.1f %10.1f %12.1f %12llu  %s\n", name, res->mpps, res->rx_cyc,
-	       res->tx_cyc, res->lcore_cyc, (unsigned long long)res->pkts, dn ? dbuf : "none");
-	printf("RESULT mix=%s%s%s mpps=%.3f rx_cyc=%.1f tx_cyc=%.1f lcore_cyc=%.1f best_mpps=%.3f"
-	       " best_rx_cyc=%.1f pkts=%llu drops=%llu tx_full=%llu", mix,
-	       cap ? " capture=" : "", cap ? cap : "", res->mpps, res->rx_cyc, res->tx_cyc,
-	       res->lcore_cyc, res->best_mpps, res->best_rx_cyc, (unsigned long long)res->pkts,
-	       (unsigned long long)other, (unsigned long long)res->drops[VX0_DROP_TX_FULL]);
+	printf("%-12s %9.3f %9.3f %10.1f %10.1f %12.1f %11.1f %5.0f %12llu  %s\n", name,
+	       res->mpps, res->cpu_mpps, res->rx_cyc, res->tx_cyc, res->lcore_cyc, res->cpu_cyc,
+	       res->cpu_share * 100, (unsigned long long)res->pkts, dn ? dbuf : "none");
+	printf("RESULT mix=%s mpps=%.3f rx_cyc=%.1f tx_cyc=%.1f lcore_cyc=%.1f best_mpps=%.3f"
+	       " best_rx_cyc=%.1f cpu_mpps=%.3f cpu_cyc=%.1f cpu_share=%.2f pkts=%llu drops=%llu"
+	       " tx_full=%llu", mix, res->mpps, res->rx_cyc, res->tx_cyc, res->lcore_cyc,
+	       res->best_mpps, res->best_rx_cyc, res->cpu_mpps, res->cpu_cyc, res->cpu_share,
+	       (unsigned long long)res->pkts, (unsigned long long)other,
+	       (unsigned long long)res->drops[VX0_DROP_TX_FULL]);
 	if (cap)
-		printf(" cap_ring_full=%llu cap_no_mbuf=%llu", (unsigned long long)cap_ring_full,
-		       (unsigned long long)cap_no_mbuf);
+		printf(" capture=%s cap_ring_full=%llu cap_no_mbuf=%llu", cap,
+		       (unsigned long long)cap_ring_full, (unsigned long long)cap_no_mbuf);
 	printf("\n");
 }
 
@@ -484,11 +568,158 @@ capture_begin(struct vx0_node *node)
 	return 0;
 }
 
+/* --- forwarding during load and churn --- */
+
+#define STABLE_EVERY 100 /* route i with i % 100 == 0 is stable */
+
+static int
+stable_subset(const struct perf_routes4 *all, struct perf_routes4 *st)
+{
+	st->n = 0;
+	st->pfx = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->pfx));
+	st->len = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->len));
+	if (st->pfx == NULL || st->len == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < all->n; i += STABLE_EVERY) {
+		st->pfx[st->n] = all->pfx[i];
+		st->len[st->n++] = all->len[i];
+	}
+	return 0;
+}
+
+struct phase {
+	const char *name;
+	double secs, mpps;
+	uint64_t route_ops, no_route;
+};
+
+static void
+phase_end(struct phase *ph, const struct snap *a, const struct snap *b, uint64_t hz)
+{
+	ph->secs = (double)(b->tsc - a->tsc) / (double)hz;
+	ph->mpps = (double)(b->rx_pkts - a->rx_pkts) / ph->secs / 1e6;
+	ph->no_route = b->drops[VX0_DROP_NO_ROUTE] - a->drops[VX0_DROP_NO_ROUTE];
+}
+
+/* Add (or delete) the non-stable routes [from, to); the next hop rotates
+ * with round, so a re-add after a delete lands on another gateway. */
+static int
+churn_range(struct vx0_node *node, const struct perf_routes4 *r4, const uint32_t nh4[N_GW],
+	    uint32_t from, uint32_t to, bool del, unsigned int round, uint64_t *ops)
+{
+	for (uint32_t i = from; i < to; i++) {
+		uint32_t be = htonl(r4->pfx[i]);
+		int rc;
+
+		if (i % STABLE_EVERY == 0)
+			continue;
+		rc = del ? vx0_fib_route_del(node->fib, AF_INET, &be, r4->len[i])
+			 : vx0_fib_route_add(node->fib, AF_INET, &be, r4->len[i],
+					     nh4[(i + round) % N_GW]);
+		if (rc < 0) {
+			fprintf(stderr, "vx0-perf: churn %s route %u: %s\n", del ? "del" : "add", i,
+				strerror(-rc));
+			return rc;
+		}
+		(*ops)++;
+	}
+	return 0;
+}
+
+static int
+run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
+	  const struct perf_routes4 *r4)
+{
+	struct phase ph[4] = { { .name = "stable-only" }, { .name = "loading" },
+			       { .name = "full-quiet" }, { .name = "churn" } };
+	uint32_t nh4[N_GW], nh6[N_GW];
+	struct snap a, b, first;
+	unsigned int round = 0;
+	uint64_t other = 0;
+	double t_end;
+	int rc;
+
+	if ((rc = gateway_nhs(node, AF_INET, 0, nh4)) < 0 ||
+	    (rc = gateway_nhs(node, AF_INET6, 1, nh6)) < 0)
+		return rc;
+	lc->n_rxq = 1;
+	lc->rxq[0] = (struct vx0_rxq_ref){ .port = 0, .queue = 0 };
+	__atomic_store_n(&node->run_state, VX0_RUNNING, __ATOMIC_RELEASE);
+	rc = rte_eal_remote_launch(fwd_main, lc, lc->lcore_id);
+	if (rc < 0)
+		return rc;
+	sleep_s(o->warmup);
+	take(lc, &a);
+	first = a;
+	sleep_s(o->seconds);
+	take(lc, &b);
+	phase_end(&ph[0], &a, &b, node->tsc_hz);
+	/* load the other 99 % in batches while forwarding */
+	a = b;
+	for (uint32_t i = 0; i < r4->n && rc == 0; i += o->batch)
+		rc = churn_range(node, r4, nh4, i, RTE_MIN(r4->n, i + o->batch), false, 0,
+				 &ph[1].route_ops);
+	take(lc, &b);
+	phase_end(&ph[1], &a, &b, node->tsc_hz);
+	if (rc == 0) {
+		a = b;
+		sleep_s(o->seconds);
+		take(lc, &b);
+		phase_end(&ph[2], &a, &b, node->tsc_hz);
+		/* churn: delete a batch, re-add it on other gateways, next batch */
+		a = b;
+		t_end = now_s() + o->seconds;
+		for (uint32_t i = 0; now_s() < t_end && rc == 0; i += o->batch) {
+			uint32_t to;
+
+			if (i >= r4->n) {
+				i = 0;
+				round++;
+			}
+			to = RTE_MIN(r4->n, i + o->batch);
+			rc = churn_range(node, r4, nh4, i, to, true, round, &ph[3].route_ops);
+			if (rc == 0)
+				rc = churn_range(node, r4, nh4, i, to, false, round + 1,
+						 &ph[3].route_ops);
+		}
+		take(lc, &b);
+		phase_end(&ph[3], &a, &b, node->tsc_hz);
+	}
+	__atomic_store_n(&node->run_state, VX0_EXIT, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(lc->lcore_id);
+	if (rc < 0)
+		return rc;
+	for (unsigned int i = 1; i < VX0_DROP_MAX; i++)
+		if (i != VX0_DROP_TX_FULL)
+			other += b.drops[i] - first.drops[i];
+	printf("\nforwarding during load and churn: traffic to %u stable routes (every %uth),"
+	       " %u others loaded/churned in batches of %u; %u IPv4 routes at the end\n",
+	       (r4->n + STABLE_EVERY - 1) / STABLE_EVERY, STABLE_EVERY,
+	       r4->n - (r4->n + STABLE_EVERY - 1) / STABLE_EVERY, o->batch,
+	       vx0_fib_count(node->fib, AF_INET));
+	printf("%-12s %8s %9s %12s %12s %10s\n", "phase", "secs", "Mpps", "route ops",
+	       "ops/s", "no-route");
+	for (unsigned int p = 0; p < 4; p++) {
+		printf("%-12s %8.2f %9.3f %12llu %12.0f %10llu\n", ph[p].name, ph[p].secs,
+		       ph[p].mpps, (unsigned long long)ph[p].route_ops,
+		       ph[p].secs > 0 ? (double)ph[p].route_ops / ph[p].secs : 0,
+		       (unsigned long long)ph[p].no_route);
+		printf("RESULT churn_phase=%s secs=%.3f mpps=%.3f route_ops=%llu no_route=%llu\n",
+		       ph[p].name, ph[p].secs, ph[p].mpps, (unsigned long long)ph[p].route_ops,
+		       (unsigned long long)ph[p].no_route);
+	}
+	printf("RESULT churn no_route=%llu other_drops=%llu\n",
+	       (unsigned long long)(b.drops[VX0_DROP_NO_ROUTE] - first.drops[VX0_DROP_NO_ROUTE]),
+	       (unsigned long long)other);
+	fflush(stdout);
+	return b.drops[VX0_DROP_NO_ROUTE] != first.drops[VX0_DROP_NO_ROUTE] ? -EPROTO : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct perf_routes4 r4 = { 0 };
+	struct perf_routes4 r4 = { 0 }, r4s = { 0 };
 	struct perf_routes6 r6 = { 0 };
 	char err[512], prefix[64], rundir[PATH_MAX] = "", *eal[96], *text = NULL;
 	int eargc = 0, dashdash, rc;
@@ -520,7 +751,11 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (write_pcaps(&o, &r4, &r6) < 0) {
+	if (o.churn && stable_subset(&r4, &r4s) < 0) {
+		rc = 1;
+		goto out;
+	}
+	if (write_pcaps(&o, o.churn ? &r4s : &r4, &r6) < 0) {
 		rc = 1;
 		goto out;
 	}
@@ -528,7 +763,9 @@ main(int argc, char **argv)
 	       " mix: half each), destinations spread over the routes; generated in %.1f s\n",
 	       o.packets, o.dir, now_s() - t0);
 	if (o.gen_only) {
-		rc = 0;
+		rc = write_l3fwd_rules(&o, o.churn ? &r4s : &r4, &r6) < 0 ? 1 : 0;
+		if (rc)
+			fprintf(stderr, "vx0-perf: cannot write the l3fwd rule files in %s\n", o.dir);
 		goto out;
 	}
 
@@ -571,7 +808,7 @@ main(int argc, char **argv)
 	if (rc == 0)
 		rc = vx0_node_install_routes(&node, err, sizeof(err));
 	if (rc == 0)
-		rc = load_routes(&node, &r4, &r6) < 0 ? -EINVAL : 0;
+		rc = load_routes(&node, o.churn ? &r4s : &r4, &r6) < 0 ? -EINVAL : 0;
 	if (rc == 0)
 		rc = vx0_node_start_ports(&node, err, sizeof(err));
 	if (rc < 0) {
@@ -583,12 +820,24 @@ main(int argc, char **argv)
 		goto eal_out;
 	}
 	node_up = true;
-	perf_routes_free(&r4, &r6);
+	perf_routes_free(&r4s, &r6);
+	if (!o.churn)
+		perf_routes_free(&r4, NULL);
 	lc = node.lc[worker];
+	if (o.churn) {
+		rc = run_churn(&node, lc, &o, &r4);
+		if (rc < 0)
+			fprintf(stderr, "vx0-perf: churn: %s\n", strerror(-rc));
+		rc = rc < 0 ? 1 : 0;
+		goto node_out;
+	}
 	printf("forwarding: lcore %u (cpu set by EAL), roles rx+tx, the real vx0_lcore_main loop;"
 	       " source net_pcap infinite_rx, sink net_pcap without tx_pcap (drops)\n", worker);
-	printf("\n%-12s %9s %10s %10s %12s %12s  %s\n", "mix", "Mpps", "rx cyc/p", "tx cyc/p",
-	       "lcore cyc/p", "packets", "drops (besides tx_full)");
+	printf("\n(Mpps: wall clock; cpu Mpps and cpu cyc/p: per second of CPU time the"
+	       " forwarding thread got, i.e. without the time other processes held its CPU)\n");
+	printf("%-12s %9s %9s %10s %10s %12s %11s %5s %12s  %s\n", "mix", "Mpps", "cpu Mpps",
+	       "rx cyc/p", "tx cyc/p", "lcore cyc/p", "cpu cyc/p", "cpu%", "packets",
+	       "drops (besides tx_full)");
 	fflush(stdout); /* progress is visible through a pipe */
 	if (o.capture && capture_begin(&node) < 0) {
 		rc = 1;
@@ -650,6 +899,7 @@ eal_out:
 		remove_dir(rundir);
 out:
 	perf_routes_free(&r4, &r6);
+	perf_routes_free(&r4s, NULL);
 	if (made_dir) {
 		for (unsigned int i = 0; i < N_MIX; i++) {
 			char path[320];

@@ -36,20 +36,16 @@ def(uint32_t v, uint32_t d)
 struct vx0_fib *
 vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
 {
-	struct rte_lpm_config c4 = {
-		.max_rules = def(conf->max_routes4, 1100000),
-		/* tbl8 groups serve prefixes longer than /24: a few per cent
-		 * of a real table; each costs 1 KiB */
-		.number_tbl8s = def(conf->max_tbl8s4,
-				    RTE_MIN(65536u, RTE_MAX(256u, def(conf->max_routes4, 1100000) / 16))),
-	};
+	uint32_t max4 = def(conf->max_routes4, 1100000);
+	/* second-level groups serve prefixes longer than /24: a few per cent
+	 * of a real table; each costs 1 KiB */
+	uint32_t tbl8s4 = def(conf->max_tbl8s4, RTE_MIN(65536u, RTE_MAX(256u, max4 / 16)));
 	struct rte_lpm6_config c6 = {
 		.max_rules = def(conf->max_routes6, 300000),
 		/* IPv6 prefixes are mostly longer than /24: ~2 groups each */
 		.number_tbl8s = def(conf->max_tbl8s6,
 				    RTE_MIN(65536u, RTE_MAX(256u, def(conf->max_routes6, 300000) * 2))),
 	};
-	struct rte_lpm_rcu_config rcu = { .v = conf->qsv, .mode = RTE_LPM_QSBR_MODE_DQ };
 	char n[RTE_MEMZONE_NAMESIZE];
 	struct vx0_fib *fib;
 	uint32_t i;
@@ -64,7 +60,10 @@ vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
 	if (fib->max_nh > (1u << 24)) /* rte_lpm next hops are 24 bits */
 		fib->max_nh = 1u << 24;
 	snprintf(n, sizeof(n), "%s_4", name);
-	fib->lpm4 = rte_lpm_create(n, conf->socket_id, &c4);
+	if (vx0_fib4_init(&fib->v4, n, max4, tbl8s4, conf->socket_id, conf->qsv) < 0) {
+		vx0_fib_free(fib);
+		return NULL;
+	}
 	snprintf(n, sizeof(n), "%s_6a", name);
 	fib->lpm6[0] = rte_lpm6_create(n, conf->socket_id, &c6);
 	snprintf(n, sizeof(n), "%s_6b", name);
@@ -80,8 +79,8 @@ vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
 
 		fib->nh_index = rte_hash_create(&hp);
 	}
-	if (fib->nh_index == NULL || fib->lpm4 == NULL || fib->lpm6[0] == NULL || fib->lpm6[1] == NULL ||
-	    fib->nh == NULL || rte_lpm_rcu_qsbr_add(fib->lpm4, &rcu) != 0) {
+	if (fib->nh_index == NULL || fib->lpm6[0] == NULL || fib->lpm6[1] == NULL ||
+	    fib->nh == NULL) {
 		vx0_fib_free(fib);
 		return NULL;
 	}
@@ -101,7 +100,8 @@ vx0_fib_free(struct vx0_fib *fib)
 {
 	if (fib == NULL)
 		return;
-	rte_lpm_free(fib->lpm4);
+	if (fib->v4.tbl24 != NULL)
+		vx0_fib4_fini(&fib->v4);
 	rte_lpm6_free(fib->lpm6[0]);
 	rte_lpm6_free(fib->lpm6[1]);
 	rte_free(fib->nh);
@@ -326,9 +326,7 @@ vx0_fib_route_get(const struct vx0_fib *fib, int family, const void *prefix,
 	if (family == AF_INET) {
 		if (len > 32)
 			return -EINVAL;
-		if (rte_lpm_is_rule_present(fib->lpm4, ip4_host(prefix), len, &nh) == 1)
-			return (int)nh;
-		return -ENOENT;
+		return vx0_fib4_get(&fib->v4, ip4_host(prefix), len);
 	}
 	if (family == AF_INET6) {
 		uint8_t p[16];
@@ -358,7 +356,7 @@ vx0_fib_route_add(struct vx0_fib *fib, int family, const void *prefix,
 	if (old < 0 && old != -ENOENT)
 		return old;
 	if (family == AF_INET) {
-		rc = rte_lpm_add(fib->lpm4, ip4_host(prefix), len, nh);
+		rc = vx0_fib4_add(&fib->v4, ip4_host(prefix), len, nh);
 		if (rc < 0)
 			return rc;
 		if (old == -ENOENT)
@@ -396,7 +394,7 @@ vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
 	if (old < 0)
 		return old;
 	if (family == AF_INET) {
-		rc = rte_lpm_delete(fib->lpm4, ip4_host(prefix), len);
+		rc = vx0_fib4_del(&fib->v4, ip4_host(prefix), len);
 		if (rc < 0)
 			return rc;
 		fib->n_routes4--;

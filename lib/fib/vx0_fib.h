@@ -8,8 +8,11 @@
  *
  * One writer (the slow path) and lock-free readers (data-plane lcores
  * registered with the RCU QSBR variable given at create time):
- *  - IPv4: rte_lpm with its QSBR integration; each lookup sees the old or the
- *    new route, never a torn one.
+ *  - IPv4: a DIR-24-8 table of our own (vx0_fib4.c, rte_lpm's entry layout)
+ *    with an O(1) rule index, so a full table loads in seconds (rte_lpm
+ *    scans the rules of a length on every add); entries change with single
+ *    atomic stores and second-level groups are recycled after a QSBR grace
+ *    period, so each lookup sees the old or the new route, never a torn one.
  *  - IPv6: rte_lpm6 has no RCU support and its delete rebuilds parts of the
  *    table, so it is double-buffered: changes go to the standby copy,
  *    vx0_fib_commit() publishes it and, after a grace period, replays the
@@ -18,14 +21,16 @@
  *    64-bit atomic store; a freed id is reused only after a grace period.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
 
 #include <rte_common.h>
 #include <rte_hash.h>
-#include <rte_lpm.h>
+#include <rte_branch_prediction.h>
 #include <rte_lpm6.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 enum vx0_nh_type {
@@ -62,8 +67,43 @@ struct vx0_fib_conf {
 	struct rte_rcu_qsbr *qsv; /* readers' QSBR variable (required) */
 };
 
+/* IPv4 entry (first and second level): next hop, found, second-level
+ * group (first level only; the group number replaces the next hop), depth */
+#define VX0_FIB4_NH_MASK 0x00ffffffu
+#define VX0_FIB4_VALID (1u << 24)   /* a lookup result with it is a hit */
+#define VX0_FIB4_EXT (1u << 25)
+#define VX0_FIB4_DEPTH_SHIFT 26
+
+struct vx0_fib4_rule;
+
+struct vx0_fib4_map {
+	void *base;                     /* our own mapping (2 MiB pages), or NULL */
+	size_t len;
+};
+
+struct vx0_fib4 {
+	uint32_t *tbl24;                /* 2^24 entries, by the top 24 bits */
+	uint32_t *tbl8;                 /* groups of 256, by the low 8 bits */
+	/* slow path only */
+	struct vx0_fib4_rule *rules;    /* (prefix, length) -> next hop */
+	uint32_t rules_mask, n_rules, max_rules;
+	uint32_t depth_rules[33];
+	uint32_t n_tbl8, tbl8_used, n_free;
+	uint32_t *free_tbl8;
+	struct rte_rcu_qsbr_dq *dq;     /* groups waiting for a grace period */
+	struct rte_rcu_qsbr *qsv;
+	struct vx0_fib4_map map24, map8;
+};
+
+int vx0_fib4_init(struct vx0_fib4 *t, const char *name, uint32_t max_rules,
+		  uint32_t n_tbl8, int socket_id, struct rte_rcu_qsbr *qsv);
+void vx0_fib4_fini(struct vx0_fib4 *t);
+int vx0_fib4_add(struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth, uint32_t nh);
+int vx0_fib4_del(struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth);
+int vx0_fib4_get(const struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth);
+
 struct vx0_fib {
-	struct rte_lpm *lpm4;
+	struct vx0_fib4 v4;
 	struct rte_lpm6 *lpm6[2];
 	struct rte_lpm6 *lpm6_active; /* readers load this (acquire) */
 	struct vx0_fib_nh *nh;
@@ -108,17 +148,64 @@ int vx0_fib_commit(struct vx0_fib *fib);
 
 /* --- lookups (any registered reader; the slow path too) --- */
 
+/* The entry for ip: VX0_FIB4_VALID set and the next hop in the low 24 bits
+ * on a hit. Each entry is one atomic load (never torn); the second-level
+ * load's address depends on the first-level value, which orders the two
+ * (as rte_lpm and the kernel's dependency ordering rely on): the group a
+ * first-level entry names was filled before that entry was published. */
+static inline uint32_t
+vx0_fib4_entry_at(const uint32_t *tbl24, const uint32_t *tbl8, uint32_t ip_host)
+{
+	uint32_t e = __atomic_load_n(&tbl24[ip_host >> 8], __ATOMIC_RELAXED);
+
+	if (unlikely(e & VX0_FIB4_EXT))
+		e = __atomic_load_n(&tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8 | (ip_host & 0xff)],
+				    __ATOMIC_RELAXED);
+	return e;
+}
+
+static inline uint32_t
+vx0_fib4_entry(const struct vx0_fib *fib, uint32_t ip_host)
+{
+	return vx0_fib4_entry_at(fib->v4.tbl24, fib->v4.tbl8, ip_host);
+}
+
 static inline int
 vx0_fib_lookup4(const struct vx0_fib *fib, uint32_t ip_host, uint32_t *nh)
 {
-	return rte_lpm_lookup(fib->lpm4, ip_host, nh);
+	uint32_t e = vx0_fib4_entry(fib, ip_host);
+
+	*nh = e & VX0_FIB4_NH_MASK;
+	return (e & VX0_FIB4_VALID) ? 0 : -ENOENT;
 }
 
+/* nh[i]: VX0_FIB4_VALID | next hop on a hit (as rte_lpm_lookup_bulk) */
 static inline void
 vx0_fib_lookup4_bulk(const struct vx0_fib *fib, const uint32_t *ips,
 		     uint32_t *nh, unsigned int n)
 {
-	rte_lpm_lookup_bulk(fib->lpm4, ips, nh, n);
+	const uint32_t *t24 = fib->v4.tbl24, *t8 = fib->v4.tbl8;
+
+	for (unsigned int i = 0; i < n; i++)
+		nh[i] = vx0_fib4_entry_at(t24, t8, ips[i]) & (VX0_FIB4_VALID | VX0_FIB4_NH_MASK);
+}
+
+/* Start the first-level load for ip (the table is far bigger than caches). */
+static inline void
+vx0_fib4_prefetch(const struct vx0_fib *fib, uint32_t ip_host)
+{
+	rte_prefetch0(&fib->v4.tbl24[ip_host >> 8]);
+}
+
+/* Once the first level is (likely) cached: start the second-level load. */
+static inline void
+vx0_fib4_prefetch2(const struct vx0_fib *fib, uint32_t ip_host)
+{
+	uint32_t e = __atomic_load_n(&fib->v4.tbl24[ip_host >> 8], __ATOMIC_RELAXED);
+
+	if (e & VX0_FIB4_EXT)
+		rte_prefetch0(&fib->v4.tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8 |
+					    (ip_host & 0xff)]);
 }
 
 static inline int

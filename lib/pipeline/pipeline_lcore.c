@@ -72,6 +72,12 @@ vx0_lcore_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(node->qsv, tid);
 	rte_rcu_qsbr_thread_online(node->qsv, tid);
+	/* this loop alone uses the TX queues of its ports: stages on this
+	 * lcore may send to them at once instead of through the ring */
+	lc->direct_tx = 0;
+	if (lc->roles & VX0_ROLE_TX)
+		for (unsigned int i = 0; i < lc->n_tx_ports; i++)
+			lc->direct_tx |= 1ull << lc->tx_ports[i];
 	lc->last_rx_tsc = rte_rdtsc();
 	while (__atomic_load_n(&node->run_state, __ATOMIC_ACQUIRE) != VX0_EXIT) {
 		unsigned int work = vx0_lcore_poll(lc);
@@ -94,6 +100,7 @@ vx0_lcore_main(void *arg)
 		usleep(RTE_MIN((idle - IDLE_SLEEP) / 16 + 10, (unsigned int)SLEEP_MAX_US));
 		rte_rcu_qsbr_thread_online(node->qsv, tid);
 	}
+	lc->direct_tx = 0;
 	rte_rcu_qsbr_thread_offline(node->qsv, tid);
 	rte_rcu_qsbr_thread_unregister(node->qsv, tid);
 	return 0;

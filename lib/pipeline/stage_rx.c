@@ -2,8 +2,9 @@
 /*
  * rx + classify + forward: parse once into the metadata, then send each
  * packet to its next stage. Transit packets get their FIB lookup, TTL
- * decrement and L2 rewrite here and go straight to the output port's TX
- * ring, so the common case touches one ring.
+ * decrement and L2 rewrite here and go straight to the output port: its
+ * TX queue when this lcore owns it (run to completion, no ring), else its
+ * TX ring.
  */
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -205,15 +206,15 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	struct vx0_node *node = lc->node;
 	const struct vx0_port *port = &node->ports[port_idx];
 	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_RX];
-	const struct rte_lpm *lpm4 = node->fib->lpm4;
+	const struct vx0_fib *fib = node->fib;
 	struct rte_mbuf *v4[VX0_BURST], *v6[VX0_BURST];
 	uint32_t v4_dst[VX0_BURST], v4_nh[VX0_BURST];
 	uint8_t v6_dst[VX0_BURST][RTE_LPM6_IPV6_ADDR_SIZE];
 	int32_t v6_nh[VX0_BURST];
 	unsigned int n4 = 0, n6 = 0;
 	struct rx_out o;
+	uint64_t t0 = rte_rdtsc(), bytes = 0;
 	bool cap_on;
-	uint64_t t0 = rte_rdtsc();
 
 	memset(o.n_tx, 0, sizeof(o.n_tx));
 	memset(o.n_cr, 0, sizeof(o.n_cr));
@@ -229,7 +230,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 
 		if (pkts[i]->data_len >= 34 && d[12] == 0x08 && d[13] == 0x00) {
 			memcpy(&dst, d + 30, 4);
-			rte_prefetch0(&lpm4->tbl24[rte_be_to_cpu_32(dst) >> 8]);
+			vx0_fib4_prefetch(fib, rte_be_to_cpu_32(dst));
 		}
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -238,7 +239,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 		int r;
 
-		st->bytes += m->pkt_len;
+		bytes += m->pkt_len; /* in a register: one store per burst */
 		if (unlikely(m->nb_segs != 1)) {
 			vx0_drop(lc, m, VX0_DROP_MULTISEG);
 			continue;
@@ -285,24 +286,19 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			break;
 		}
 	}
+	st->bytes += bytes;
 	if (n4) {
 		/* second level: prefetch the tbl8 entries of the extended ones */
-		for (unsigned int i = 0; i < n4; i++) {
-			uint32_t e;
-
-			memcpy(&e, &lpm4->tbl24[v4_dst[i] >> 8], sizeof(e));
-			if ((e & RTE_LPM_VALID_EXT_ENTRY_BITMASK) == RTE_LPM_VALID_EXT_ENTRY_BITMASK)
-				rte_prefetch0(&lpm4->tbl8[(e & 0x00ffffff) *
-					RTE_LPM_TBL8_GROUP_NUM_ENTRIES + (uint8_t)v4_dst[i]]);
-		}
-		vx0_fib_lookup4_bulk(node->fib, v4_dst, v4_nh, n4);
+		for (unsigned int i = 0; i < n4; i++)
+			vx0_fib4_prefetch2(fib, v4_dst[i]);
+		vx0_fib_lookup4_bulk(fib, v4_dst, v4_nh, n4);
 		for (unsigned int i = 0; i < n4; i++) {
 			struct vx0_pkt_meta *meta = vx0_meta(node, v4[i]);
 
-			if (unlikely(!(v4_nh[i] & RTE_LPM_LOOKUP_SUCCESS)))
+			if (unlikely(!(v4_nh[i] & VX0_FIB4_VALID)))
 				icmp_error(lc, v4[i], meta, 3, 0, 0, VX0_DROP_NO_ROUTE);
 			else
-				forward(lc, &o, v4[i], meta, v4_nh[i] & 0x00ffffff, flags);
+				forward(lc, &o, v4[i], meta, v4_nh[i] & VX0_FIB4_NH_MASK, flags);
 		}
 	}
 	if (n6) {
@@ -321,12 +317,6 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		}
 	}
 	cap_on = vx0_capture_on(&node->cap); /* tap stage:rx:out, checked once */
-	for (unsigned int p = 0; p < node->n_ports; p++) {
-		st->out += o.n_tx[p];
-		if (cap_on)
-			vx0_capture_copy(&node->cap, VX0_STAGE_RX, VX0_CAP_OUT, port_idx, o.tx[p], o.n_tx[p]);
-		vx0_tx_enqueue(lc, (uint16_t)p, o.tx[p], o.n_tx[p]);
-	}
 	for (unsigned int w = 0; w < node->n_crypto; w++) {
 		unsigned int k;
 
@@ -340,5 +330,17 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		for (unsigned int i = k; i < o.n_cr[w]; i++)
 			vx0_drop(lc, o.cr[w][i], VX0_DROP_RING_FULL);
 	}
-	st->cycles += rte_rdtsc() - t0;
+	st->cycles += rte_rdtsc() - t0; /* the TX stage counts its own */
+	for (unsigned int p = 0; p < node->n_ports; p++) {
+		if (o.n_tx[p] == 0)
+			continue;
+		st->out += o.n_tx[p];
+		if (cap_on)
+			vx0_capture_copy(&node->cap, VX0_STAGE_RX, VX0_CAP_OUT, port_idx, o.tx[p], o.n_tx[p]);
+		/* run to completion when this lcore owns the port's queue */
+		if (lc->direct_tx & (1ull << p))
+			vx0_tx_send(lc, (uint16_t)p, o.tx[p], o.n_tx[p]);
+		else
+			vx0_tx_enqueue(lc, (uint16_t)p, o.tx[p], o.n_tx[p]);
+	}
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* tx: drain each owned port's TX ring into its queue; a full queue after a
- * few retries drops the rest, counted per port. */
+ * few retries drops the rest, counted per port. The rx stage of the same
+ * lcore sends through vx0_tx_send directly (run to completion). */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
@@ -8,40 +9,50 @@
 
 #define TX_RETRIES 4
 
+void
+vx0_tx_send(struct vx0_lcore_ctx *lc, uint16_t pi, struct rte_mbuf **pkts, unsigned int n)
+{
+	struct vx0_node *node = lc->node;
+	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_TX];
+	const struct vx0_port *p = &node->ports[pi];
+	unsigned int sent = 0;
+	uint64_t t0 = rte_rdtsc(), bytes = 0;
+
+	st->pkts += n;
+	st->bursts++;
+	for (unsigned int k = 0; k < n; k++)
+		bytes += pkts[k]->pkt_len;
+	st->bytes += bytes;
+	vx0_capture_tap(&node->cap, VX0_STAGE_TX, VX0_CAP_IN, pi, pkts, n);
+	for (int r = 0; r <= TX_RETRIES && sent < n; r++)
+		sent += rte_eth_tx_burst(p->port_id, 0, pkts + sent, (uint16_t)(n - sent));
+	st->out += sent;
+	lc->stats.port_tx[pi] += sent;
+	if (unlikely(sent < n)) {
+		lc->stats.port_tx_drop[pi] += n - sent;
+		for (unsigned int k = sent; k < n; k++)
+			vx0_drop(lc, pkts[k], VX0_DROP_TX_FULL);
+	}
+	st->cycles += rte_rdtsc() - t0;
+}
+
 unsigned int
 vx0_stage_tx_poll(struct vx0_lcore_ctx *lc)
 {
 	struct vx0_node *node = lc->node;
-	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_TX];
 	unsigned int total = 0;
 
 	for (unsigned int i = 0; i < lc->n_tx_ports; i++) {
 		uint16_t pi = lc->tx_ports[i];
-		struct vx0_port *p = &node->ports[pi];
 		struct rte_mbuf *pkts[VX0_BURST];
-		unsigned int n, sent = 0;
-		uint64_t t0;
+		unsigned int n;
 
-		n = rte_ring_sc_dequeue_burst(p->tx_ring, (void **)pkts, VX0_BURST, NULL);
+		n = rte_ring_sc_dequeue_burst(node->ports[pi].tx_ring, (void **)pkts, VX0_BURST,
+					      NULL);
 		if (n == 0)
 			continue;
-		t0 = rte_rdtsc();
-		st->pkts += n;
-		st->bursts++;
-		for (unsigned int k = 0; k < n; k++)
-			st->bytes += pkts[k]->pkt_len;
-		vx0_capture_tap(&node->cap, VX0_STAGE_TX, VX0_CAP_IN, pi, pkts, n);
-		for (int r = 0; r <= TX_RETRIES && sent < n; r++)
-			sent += rte_eth_tx_burst(p->port_id, 0, pkts + sent, (uint16_t)(n - sent));
-		st->out += sent;
-		lc->stats.port_tx[pi] += sent;
-		if (unlikely(sent < n)) {
-			lc->stats.port_tx_drop[pi] += n - sent;
-			for (unsigned int k = sent; k < n; k++)
-				vx0_drop(lc, pkts[k], VX0_DROP_TX_FULL);
-		}
+		vx0_tx_send(lc, pi, pkts, n);
 		total += n;
-		st->cycles += rte_rdtsc() - t0;
 	}
 	return total;
 }

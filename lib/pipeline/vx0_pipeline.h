@@ -147,6 +147,9 @@ struct vx0_lcore_ctx {
 	unsigned int n_rxq;
 	uint16_t tx_ports[VX0_MAX_PORTS];   /* ports whose TX ring this lcore drains */
 	unsigned int n_tx_ports;
+	/* ports whose TX queue this lcore owns while its loop runs: its
+	 * stages send to them directly, without the ring (bit = port index) */
+	uint64_t direct_tx;
 	struct rte_meter_srtcm punt_meter[VX0_PUNT_MAX];
 	uint64_t first_rx_tsc, last_rx_tsc;
 	uint64_t sa_tick_tsc;
@@ -239,6 +242,10 @@ void vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf *
 unsigned int vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc);
 unsigned int vx0_stage_onion_poll(struct vx0_lcore_ctx *lc);
 unsigned int vx0_stage_tx_poll(struct vx0_lcore_ctx *lc);
+/* Send a burst on a port whose TX queue this lcore owns (lc->direct_tx):
+ * TX stage counters, capture, retries; what does not fit is dropped. */
+void vx0_tx_send(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts,
+		 unsigned int n);
 
 /* Free pkt and count it against stage/reason. */
 static inline void
