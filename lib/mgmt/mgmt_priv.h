@@ -36,6 +36,8 @@ struct vx0_mgmt {
 	char path[108];
 	struct mgmt_client c[VX0_MGMT_MAX_CLIENTS];
 	struct vx0_mgmt_stats st;
+	struct vx0_mgmt_access acc;
+	uint32_t self_uid;
 };
 
 #endif

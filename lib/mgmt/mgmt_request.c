@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mgmt_priv.h"
 
@@ -177,8 +178,12 @@ vx0_mgmt_create(void)
 {
 	struct vx0_mgmt *m = calloc(1, sizeof(*m));
 
-	if (m)
+	if (m) {
 		m->lfd = -1;
+		m->acc.mode = 0600;
+		m->acc.owner = m->acc.group = -1;
+		m->self_uid = (uint32_t)geteuid();
+	}
 	return m;
 }
 
