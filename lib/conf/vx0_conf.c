@@ -933,6 +933,8 @@ vx0_conf_load_file(const char *path, struct vx0_conf *conf, char *err, size_t er
 	buf[n] = 0;
 	rc = vx0_conf_load_string(buf, n, path, conf, err, errlen);
 	free(buf);
+	if (rc == 0)
+		snprintf(conf->path, sizeof(conf->path), "%s", path);
 	return rc;
 }
 

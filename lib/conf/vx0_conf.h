@@ -222,6 +222,7 @@ struct vx0_conf {
 	char mgmt_socket[108];    /* management socket path ("" = none) */
 	struct vx0_conf_mgmt mgmt;
 	struct vx0_conf_log log;
+	char path[256];           /* the file it was loaded from ("" = a string) */
 	char metrics_listen[64];  /* Prometheus exporter "ADDR:PORT", "" = off */
 };
 

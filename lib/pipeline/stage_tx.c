@@ -25,6 +25,13 @@ vx0_stage_tx_poll(struct vx0_lcore_ctx *lc)
 		n = rte_ring_sc_dequeue_burst(p->tx_ring, (void **)pkts, VX0_BURST, NULL);
 		if (n == 0)
 			continue;
+		if (unlikely(__atomic_load_n(&p->admin_down, __ATOMIC_RELAXED))) {
+			lc->stats.port_tx_drop[pi] += n;
+			lc->stats.drops[VX0_DROP_ADMIN_DOWN] += n;
+			rte_pktmbuf_free_bulk(pkts, n);
+			total += n;
+			continue;
+		}
 		t0 = rte_rdtsc();
 		st->pkts += n;
 		st->bursts++;
