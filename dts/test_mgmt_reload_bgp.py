@@ -1,8 +1,7 @@
 """Lab: BGP peers changed at run time, against BIRD 2 with two sessions.
 
-  host A ── port a [ vx0d, AS 65001 ] port b ── nsB: BIRD
-  198.51.100.2      198.51.100.1 | 203.0.113.1    protocol pa: 203.0.113.2, AS 65002
-                                                  protocol pb: 203.0.113.3, AS 65003
+  host A ── port a [ vx0d, AS 65001 ] port b ── bridge ─┬─ C: BIRD pa, 203.0.113.2, AS 65002
+  198.51.100.2      198.51.100.1 | 203.0.113.1           └─ D: BIRD pb, 203.0.113.3, AS 65003
 
 A config.reload that changes peer pb (its hold time) takes pb down and up
 again and leaves pa's session alone: vx0d's established time and count for
@@ -23,23 +22,17 @@ from test_vx0d_bgp import _BirdLab
 from vx0lab import Netns, Vx0d, mgmt_requests, wait_for
 
 BIRD_CONF = """
-router id 203.0.113.2;
+router id {rid};
 log stderr all;
 timeformat protocol iso long;
-protocol device {}
-protocol static s4 { ipv4; route 203.0.113.128/26 blackhole; }
-protocol bgp pa {
-    local 203.0.113.2 as 65002;
+protocol device {{}}
+protocol static s4 {{ ipv4; route {route} blackhole; }}
+protocol bgp {name} {{
+    local {rid} as {asn};
     neighbor 203.0.113.1 as 65001;
     hold time 9; connect retry time 1; error wait time 1, 3;
-    ipv4 { import all; export where proto = "s4"; };
-}
-protocol bgp pb {
-    local 203.0.113.3 as 65003;
-    neighbor 203.0.113.1 as 65001;
-    hold time 9; connect retry time 1; error wait time 1, 3;
-    ipv4 { import all; export none; };
-}
+    ipv4 {{ import all; export where proto = "s4"; }};
+}}
 """
 
 PA = {"name": "pa", "address": "203.0.113.2", "as": 65002}
@@ -52,14 +45,21 @@ def lab():
     node = blab = None
     sockdir = tempfile.mkdtemp(prefix="vx0-mr-")
     try:
+        # two BIRDs (C: pa, D: pb) on port b's link, through a bridge in B
         nsn, nsa, nsb = net.ns("N"), net.ns("A"), net.ns("B")
+        nsc, nsd = net.ns("C"), net.ns("D")
         p = net.prefix[-8:]
         ha, na, hb, nb = f"h{p}a", f"n{p}a", f"h{p}b", f"n{p}b"
         net.veth(nsa, ha, nsn, na)
         net.veth(nsb, hb, nsn, nb)
         net.host(nsa, ha, "198.51.100.2/24", "198.51.100.1")
-        net.host(nsb, hb, "203.0.113.2/25", "203.0.113.1")
-        net.run(nsb, "ip", "addr", "add", "203.0.113.3/25", "dev", hb)
+        net.run(nsb, "ip", "link", "add", "br0", "type", "bridge")
+        net.run(nsb, "ip", "link", "set", hb, "master", "br0")
+        for ns, x, addr in ((nsc, "c", "203.0.113.2/25"), (nsd, "d", "203.0.113.3/25")):
+            net.veth(nsb, f"b{p}{x}", ns, f"h{p}{x}")
+            net.run(nsb, "ip", "link", "set", f"b{p}{x}", "master", "br0")
+            net.host(ns, f"h{p}{x}", addr, "203.0.113.1")
+        net.run(nsb, "ip", "link", "set", "br0", "up")
         net.offload_off(nsn, na, nb)
         conf = {
             "lcores": [{"id": 0, "roles": ["ctl"]}, {"id": 1, "roles": ["rx", "tx"]}],
@@ -76,10 +76,21 @@ def lab():
         }
         node = Vx0d(net, nsn, conf, "mr")
         blab = _BirdLab(node.dir)
-        bird = Bird(blab, nsb, BIRD_CONF)
-        wait_for(lambda: bird.established("pa") and bird.established("pb"), 40,
-                 what="both BIRD sessions Established")
-        yield {"net": net, "node": node, "bird": bird, "conf": conf, "dir": sockdir,
+        birds = {
+            "pa": Bird(blab, nsc, BIRD_CONF.format(rid="203.0.113.2", asn=65002, name="pa",
+                                                   route="203.0.113.128/26"), name="bird-pa"),
+            "pb": Bird(blab, nsd, BIRD_CONF.format(rid="203.0.113.3", asn=65003, name="pb",
+                                                   route="203.0.113.192/26"), name="bird-pb"),
+        }
+        try:
+            wait_for(lambda: birds["pa"].established("pa") and birds["pb"].established("pb"),
+                     40, what="both BIRD sessions Established")
+        except TimeoutError as e:
+            raise AssertionError(f"{e}: {birds['pb'].cmd('show', 'protocols', 'all')}\n"
+                                 f"{node.logtext()[-2000:]}") from None
+        with open(node.conf_path) as f:
+            conf = json.load(f)  # with the EAL arguments vx0d was given
+        yield {"net": net, "node": node, "birds": birds, "conf": conf, "dir": sockdir,
                "mgmt": conf["management"]["socket"]}
     finally:
         if node is not None:
@@ -102,7 +113,7 @@ def peers(lab):
 
 def since(lab, proto):
     """BIRD's state and the time it entered it ("Established", "2026-.. hh:mm:ss")."""
-    f = lab["bird"].proto_state(proto)
+    f = lab["birds"][proto].proto_state(proto)
     return (f[3], " ".join(f[4:6])) if len(f) >= 6 else (None, None)
 
 
@@ -121,7 +132,7 @@ def both_up(lab):
     p = peers(lab)
     return (p.get("203.0.113.2", {}).get("state") == "Established" and
             p.get("203.0.113.3", {}).get("state") == "Established" and
-            lab["bird"].established("pa") and lab["bird"].established("pb"))
+            lab["birds"]["pa"].established("pa") and lab["birds"]["pb"].established("pb"))
 
 
 def test_both_sessions_up(lab):
@@ -151,7 +162,7 @@ def test_reload_changing_one_peer_leaves_the_other_up(lab):
     assert a1["established_ms"] == a0["established_ms"]
     assert a1["established_count"] == a0["established_count"]
     assert since(lab, "pa") == bird_a0
-    assert lab["bird"].established("pa")
+    assert lab["birds"]["pa"].established("pa")
     # the same file again: nothing changes, nobody flaps
     rep = reload_with(lab, [PA, pb], "pb-hold.json")
     assert rep["changes"] == 0 and rep["bgp_peers"]["unchanged"] == ["203.0.113.2", "203.0.113.3"]
@@ -164,7 +175,9 @@ def test_reload_removing_a_peer_ends_only_its_session(lab):
     rep = reload_with(lab, [PA], "only-pa.json")
     assert rep["bgp_peers"]["removed"] == ["203.0.113.3"]
     assert "203.0.113.3" not in peers(lab)
-    wait_for(lambda: not lab["bird"].established("pb"), 15, what="BIRD's pb down")
+    wait_for(lambda: not lab["birds"]["pb"].established("pb"), 15, what="BIRD's pb down")
+    # BIRD was told why: Cease / Peer De-configured (RFC 4486)
+    assert "Peer de-configured" in lab["birds"]["pb"].cmd("show", "protocols", "all", "pb")
     assert since(lab, "pa") == bird_a0
     # back from the original file
     rep = reload_with(lab, [PA, PB], "orig.json")
@@ -183,7 +196,7 @@ def test_peer_commands(lab):
     assert peers(lab)["203.0.113.2"]["established_count"] == a0["established_count"]
     # remove pb at run time, add it back by command (not from a file)
     assert ctl(lab, "bgp", "remove", "203.0.113.3").returncode == 0
-    wait_for(lambda: not lab["bird"].established("pb"), 15, what="BIRD's pb down")
+    wait_for(lambda: not lab["birds"]["pb"].established("pb"), 15, what="BIRD's pb down")
     r = ctl(lab, "bgp", "add", "203.0.113.3", "65003", '{"name": "pb2", "hold_time": 15}')
     assert r.returncode == 0, r.stderr
     wait_for(lambda: both_up(lab), 30, what="pb added by command")

@@ -145,8 +145,8 @@ vx0_ctl_cmd_bgp_peer_add(json_t *args, json_t **result, char *err, size_t errlen
 	/* through the config parser: the same validation and error paths as
 	 * a file's peer ("request: bgp.peers[0].as: ...") */
 	inet_ntop(AF_INET, &r, rid, sizeof(rid));
-	doc = json_pack("{s[{si s[s]}] s[{ss ss}] s{sI ss s[O]}}",
-			"lcores", "id", 0, "roles", "ctl",
+	doc = json_pack("{s[{si s[sss]}] s[{ss ss}] s{sI ss s[O]}}",
+			"lcores", "id", 0, "roles", "ctl", "rx", "tx",
 			"ports", "name", "p", "device", "net_null0",
 			"bgp", "as", (json_int_t)g->local_as, "router_id", rid, "peers", args);
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
