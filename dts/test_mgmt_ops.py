@@ -273,6 +273,26 @@ def test_bad_requests_answered_daemon_serves(lab):
     assert ping_ok(lab)
 
 
+def test_bash_completion_new_commands():
+    comp = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools",
+                        "vx0ctl.bash-completion")
+    cases = [("vx0ctl bgp ''", 2, ["peers", "add", "remove", "reset", "shutdown", "start"]),
+             ("vx0ctl bgp reset 203.0.113.2 ''", 4, ["soft"]),
+             ("vx0ctl port ''", 2, ["list", "up", "down"]),
+             ("vx0ctl ike ''", 2, ["peers", "initiate", "terminate"]),
+             ("vx0ctl log format ''", 3, ["text", "json"]),
+             ("vx0ctl log ''", 2, ["level", "format"]),
+             ("vx0ctl mgmt config.r", 2, ["config.reload"])]
+    script = f"source {comp}\n" + "".join(
+        f"COMP_WORDS=({w}); COMP_CWORD={n}; _vx0ctl; echo ${{COMPREPLY[@]}}\n"
+        for w, n, _ in cases)
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=10)
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(cases), r.stderr
+    for (w, _, want), got in zip(cases, lines):
+        assert got.split() == want, w
+
+
 def test_zz_clean_exit(lab):
     rc, stats = lab["node"].stop()
     assert rc == 0, lab["node"].logtext()[-3000:]
