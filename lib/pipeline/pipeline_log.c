@@ -106,6 +106,16 @@ emit_json(const char *msg, size_t len)
 	o = json_pack("{ss ss ss ss#}", "ts", tbuf, "level",
 		      level >= (int)RTE_LOG_EMERG && level <= (int)RTE_LOG_DEBUG ? level_names[level] : "info",
 		      "lib", lib, "msg", msg, (int)len);
+	if (o == NULL) { /* not UTF-8: the bytes outside ASCII become '?' */
+		char clean[LINE_MAX_LEN];
+		size_t n = len < sizeof(clean) ? len : sizeof(clean) - 1;
+
+		for (size_t i = 0; i < n; i++)
+			clean[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+		o = json_pack("{ss ss ss ss#}", "ts", tbuf, "level",
+			      level >= (int)RTE_LOG_EMERG && level <= (int)RTE_LOG_DEBUG ?
+			      level_names[level] : "info", "lib", lib, "msg", clean, (int)n);
+	}
 	s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(o);
 	if (s) {
@@ -160,7 +170,9 @@ vx0_node_log_init(void)
 
 	if (f == NULL)
 		return -errno;
-	setvbuf(f, NULL, _IOLBF, 0);
+	/* unbuffered: each thread's bytes reach stream_write in that thread,
+	 * with its own rte_log level and type at hand */
+	setvbuf(f, NULL, _IONBF, 0);
 	if (rte_openlog_stream(f) < 0) {
 		fclose(f);
 		return -EINVAL;
