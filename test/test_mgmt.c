@@ -144,6 +144,24 @@ test_dispatch(void)
 	vx0_mgmt_get_stats(m, &st);
 	CHECK_EQ(st.requests, 7);
 	CHECK_EQ(st.errors, 5);
+	/* declared arguments: any other is refused before the handler runs */
+	{
+		static const char *const add_args[] = { "a", "b", NULL };
+		static const char *const none[] = { NULL };
+
+		CHECK_EQ(vx0_mgmt_set_args(m, "math.add", add_args), 0);
+		CHECK_EQ(vx0_mgmt_set_args(m, "fail", none), 0);
+		CHECK_EQ(vx0_mgmt_set_args(m, "nope", none), -ENOENT);
+		check_handle(m, "{\"id\":8,\"cmd\":\"math.add\",\"args\":{\"a\":1,\"b\":2}}",
+			     "{\"id\":8,\"ok\":true,\"result\":{\"sum\":3}}\n");
+		check_handle(m, "{\"id\":9,\"cmd\":\"math.add\",\"args\":{\"a\":1,\"c\":2}}",
+			     "{\"id\":9,\"ok\":false,\"error\":\"unknown argument \\\"c\\\" "
+			     "(math.add takes: a, b)\",\"errno\":22}\n");
+		check_handle(m, "{\"cmd\":\"fail\",\"args\":{\"x\":1}}",
+			     "{\"id\":null,\"ok\":false,\"error\":\"unknown argument \\\"x\\\" "
+			     "(fail takes: none)\",\"errno\":22}\n");
+		CHECK_EQ(calls, 3); /* the refused ones never reached the handler */
+	}
 	vx0_mgmt_destroy(m);
 }
 

@@ -15,6 +15,7 @@ struct mgmt_cmd {
 	char help[160];
 	vx0_mgmt_handler fn;
 	void *arg;
+	const char *const *args; /* allowed argument names (NULL: any) */
 };
 
 struct mgmt_client {

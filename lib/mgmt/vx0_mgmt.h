@@ -63,6 +63,9 @@ void vx0_mgmt_destroy(struct vx0_mgmt *m);
 /* -EEXIST, -EINVAL (bad name), -ENOSPC (64 commands at most). */
 int vx0_mgmt_register(struct vx0_mgmt *m, const char *cmd, const char *help,
 		      vx0_mgmt_handler fn, void *arg);
+/* The argument names cmd takes (a NULL-terminated static list): any other
+ * is refused before the handler runs, naming it. -ENOENT: no such command. */
+int vx0_mgmt_set_args(struct vx0_mgmt *m, const char *cmd, const char *const *args);
 /* Run one request line through the registry; the reply line (malloc'd,
  * ending in '\n'). "help" lists the commands. */
 char *vx0_mgmt_handle(struct vx0_mgmt *m, const char *line, size_t len);

@@ -481,6 +481,20 @@ vx0_ctl_mgmt_register_ops(struct vx0_ctl *ctl)
 		{ "port.set", "{port, up: bool}: take a port down (no RX, no TX) or up",
 		  vx0_ctl_cmd_port_set },
 	};
+	static const char *const none[] = { NULL }, *const prefix[] = { "prefix", NULL },
+		*const route_add[] = { "prefix", "via", "drop", NULL },
+		*const neigh_add[] = { "port", "address", "mac", NULL },
+		*const neigh_del[] = { "port", "address", NULL },
+		*const peer_msg[] = { "peer", "message", NULL };
+	static const struct {
+		const char *name;
+		const char *const *args;
+	} known[] = {
+		{ "version", none }, { "stats", none }, { "route.add", route_add },
+		{ "route.del", prefix }, { "route.get", prefix }, { "neigh.add", neigh_add },
+		{ "neigh.del", neigh_del }, { "bgp.shutdown", peer_msg }, { "bgp.start", peer_msg },
+		{ "capture.stop", none }, { "capture.status", none },
+	};
 	const struct vx0_conf_mgmt *cm = &ctl->node->conf->mgmt;
 	struct vx0_mgmt_access acc = { .mode = cm->mode, .owner = cm->owner, .group = cm->group };
 	int rc;
@@ -497,6 +511,9 @@ vx0_ctl_mgmt_register_ops(struct vx0_ctl *ctl)
 		if ((rc = vx0_mgmt_register(ctl->mgmt, cmds[i].name, cmds[i].help, cmds[i].fn,
 					    ctl->node)) < 0)
 			return rc;
+	/* ctl_mgmt.c's commands: unknown arguments are refused, naming them */
+	for (unsigned int i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		vx0_mgmt_set_args(ctl->mgmt, known[i].name, known[i].args);
 	return 0;
 }
 
