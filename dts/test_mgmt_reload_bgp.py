@@ -3,8 +3,10 @@
   host A ── port a [ vx0d, AS 65001 ] port b ── bridge ─┬─ C: BIRD pa, 203.0.113.2, AS 65002
   198.51.100.2      198.51.100.1 | 203.0.113.1           └─ D: BIRD pb, 203.0.113.3, AS 65003
 
-A config.reload that changes peer pb (its hold time) takes pb down and up
-again and leaves pa's session alone: vx0d's established time and count for
+A config.reload that changes only policies applies them on the live
+sessions (export re-run, route refresh for import: BIRD sees the prepended
+path, pb's route leaves the FIB, nobody flaps). A reload that changes peer
+pb (its hold time) takes pb down and up again and leaves pa's session alone: vx0d's established time and count for
 pa, and BIRD's "since" time of pa, stay the same. Removing pb from the file
 ends its session (Cease, BIRD sees it), pa untouched; bgp.peer.add brings it
 back without a file, a soft reset keeps the session, a hard one restarts it.
@@ -152,7 +154,7 @@ def test_reload_changing_one_peer_leaves_the_other_up(lab):
     pb = dict(PB, hold_time=12)
     rep = reload_with(lab, [PA, pb], "pb-hold.json")
     assert rep["bgp_peers"] == {"added": [], "removed": [], "changed": ["203.0.113.3"],
-                                "unchanged": ["203.0.113.2"]}
+                                "policy": [], "unchanged": ["203.0.113.2"]}
     assert rep["changes"] == 1
     # pb: a new session (BIRD saw the old one end)
     wait_for(lambda: both_up(lab) and peers(lab)["203.0.113.3"]["established_ms"] >
@@ -184,6 +186,40 @@ def test_reload_removing_a_peer_ends_only_its_session(lab):
     assert rep["bgp_peers"]["added"] == ["203.0.113.3"]
     wait_for(lambda: both_up(lab), 30, what="pb back")
     assert since(lab, "pa") == bird_a0
+
+
+def fib(lab, addr):
+    return lab["node"].telemetry(f"/vx0/fib,{addr}")[0]
+
+
+def test_reload_policy_change_keeps_sessions(lab):
+    wait_for(lambda: both_up(lab), 30, what="both sessions")
+    wait_for(lambda: fib(lab, "203.0.113.200").get("result") == "forward", 15,
+             what="pb's route in the FIB")
+    wait_for(lambda: lab["birds"]["pa"].has_route("198.51.100.0/24"), 15, what="our prefix at pa")
+    bird_a0, bird_b0 = since(lab, "pa"), since(lab, "pb")
+    n0 = {a: p["established_count"] for a, p in peers(lab).items()}
+    # pa: export prepends twice; pb: import rejects everything
+    pa = dict(PA, export={"terms": [{"prepend": 2, "action": "accept"}]})
+    pb = dict(PB, **{"import": {"default": "reject"}})
+    rep = reload_with(lab, [pa, pb], "policies.json")
+    assert rep["bgp_peers"]["policy"] == ["203.0.113.2", "203.0.113.3"], rep
+    assert rep["bgp_peers"]["changed"] == []
+    wait_for(lambda: "65001 65001 65001" in lab["birds"]["pa"].route_text("198.51.100.0/24"),
+             15, what="the prepended path at BIRD pa")
+    wait_for(lambda: fib(lab, "203.0.113.200").get("result") == "no route", 15,
+             what="pb's route rejected after the route refresh")
+    # no session restarted, on either side
+    assert {a: p["established_count"] for a, p in peers(lab).items()} == n0
+    assert since(lab, "pa") == bird_a0 and since(lab, "pb") == bird_b0
+    # and back
+    rep = reload_with(lab, [PA, PB], "orig.json")
+    assert rep["bgp_peers"]["policy"] == ["203.0.113.2", "203.0.113.3"]
+    wait_for(lambda: fib(lab, "203.0.113.200").get("result") == "forward", 15,
+             what="pb's route accepted again")
+    wait_for(lambda: "65001 65001" not in lab["birds"]["pa"].route_text("198.51.100.0/24"),
+             15, what="the plain path at BIRD pa")
+    assert since(lab, "pa") == bird_a0 and since(lab, "pb") == bird_b0
 
 
 def test_peer_commands(lab):

@@ -94,9 +94,12 @@ test_dynamic_changes(void)
 	CHECK_EQ(d.n_neigh_add + d.n_neigh_del, 0);
 	CHECK_EQ(d.n_bgp_same, 1);
 	CHECK_EQ(d.bgp_same_old[0], 0);
-	CHECK_EQ(d.n_bgp_chg, 1);
-	CHECK_EQ(d.bgp_chg_old[0], 1);
-	CHECK_EQ(d.bgp_chg_new[0], 1);
+	/* only B's import policy changed: applied on its session */
+	CHECK_EQ(d.n_bgp_chg, 0);
+	CHECK_EQ(d.n_bgp_pol, 1);
+	CHECK_EQ(d.bgp_pol_old[0], 1);
+	CHECK_EQ(d.bgp_pol_new[0], 1);
+	CHECK(d.bgp_pol_import[0]);
 	CHECK_EQ(d.n_bgp_add, 1);
 	CHECK_EQ(d.bgp_add[0], 2);
 	CHECK_EQ(d.n_bgp_del, 0);
@@ -105,6 +108,15 @@ test_dynamic_changes(void)
 	CHECK(d.log_changed);
 	CHECK(!d.acl_changed);
 	CHECK_EQ(vx0_conf_diff_count(&d), 8);
+	vx0_conf_diff_free(&d);
+	vx0_conf_free(&c);
+	/* a peer's AS changed: removed and added again */
+	CHECK_EQ(load(&c, err, sizeof(err), DEV, ROUTES,
+		      PEER_A ", {\"address\": \"198.51.100.3\", \"as\": 65033}", ORIG, LOG, MGMT), 0);
+	CHECK_EQ(vx0_conf_diff(&base, &c, &d, err, sizeof(err)), 0);
+	CHECK_EQ(d.n_bgp_chg, 1);
+	CHECK_EQ(d.bgp_chg_old[0], 1);
+	CHECK_EQ(d.n_bgp_pol, 0);
 	vx0_conf_diff_free(&d);
 	vx0_conf_free(&c);
 	/* a peer removed */

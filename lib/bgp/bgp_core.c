@@ -985,6 +985,37 @@ vx0_bgp_route_refresh(struct vx0_bgp *bgp, int peer, int family)
 }
 
 int
+vx0_bgp_peer_update_policies(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_policy *import,
+			     const struct vx0_bgp_policy *export, bool import_changed,
+			     uint64_t now_ms)
+{
+	struct bgp_peer *p = get_peer(bgp, peer);
+	int rc = 0;
+
+	if (p == NULL)
+		return -ENOENT;
+	if (import_changed && p->state == VX0_BGP_ESTABLISHED && !p->rr)
+		return -EOPNOTSUPP; /* nothing changed: the caller resets the session */
+	bgp->now = now_ms;
+	p->cfg.import = import;
+	p->cfg.export = export;
+	if (p->state != VX0_BGP_ESTABLISHED)
+		return 0; /* the next session starts with them */
+	/* Adj-RIB-Out again under the new export policy: withdrawals for what
+	 * it now rejects, announcements for the rest */
+	bgp_export_all(bgp, p, 0);
+	/* the import policy applies to routes as they arrive: ask for them again */
+	if (import_changed) {
+		if (p->v4 && (rc = vx0_bgp_route_refresh(bgp, peer, 4)) == 0)
+			rc = 1;
+		if (p->v6 && vx0_bgp_route_refresh(bgp, peer, 6) == 0)
+			rc = 1;
+	}
+	finish(bgp);
+	return rc;
+}
+
+int
 vx0_bgp_originate(struct vx0_bgp *bgp, const struct vx0_bgp_prefix *pfx)
 {
 	struct bgp_attr_build *b = &bgp->b;

@@ -183,6 +183,17 @@ int vx0_bgp_peer_remove(struct vx0_bgp *bgp, int peer, uint64_t now_ms);
  */
 int vx0_bgp_peer_set_policies(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_policy *import,
 			      const struct vx0_bgp_policy *export);
+/*
+ * New policies for a peer, its session kept: the Adj-RIB-Out is re-run under
+ * the export policy (withdrawing what it now rejects); when import_changed,
+ * a ROUTE-REFRESH (RFC 2918) asks the peer for its routes again so the
+ * import policy sees them. 1: refresh sent, 0: done (or not Established:
+ * the next session uses them), -EOPNOTSUPP: the import changed but the peer
+ * cannot refresh (nothing changed; reset the session instead), -ENOENT.
+ */
+int vx0_bgp_peer_update_policies(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_policy *import,
+				 const struct vx0_bgp_policy *export, bool import_changed,
+				 uint64_t now_ms);
 int vx0_bgp_peer_find(const struct vx0_bgp *bgp, const struct vx0_bgp_addr *addr);
 /* NULL for no such (or a removed) peer. */
 const struct vx0_bgp_peer_config *vx0_bgp_peer_config(const struct vx0_bgp *bgp, int peer);

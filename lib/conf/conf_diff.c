@@ -61,7 +61,17 @@ vx0_conf_policy_equal(const void *pa, const void *pb)
 }
 
 static bool
+bgp_peer_eq_but_policies(const struct vx0_conf_bgp_peer *a, const struct vx0_conf_bgp_peer *b);
+
+static bool
 bgp_peer_eq(const struct vx0_conf_bgp_peer *a, const struct vx0_conf_bgp_peer *b)
+{
+	return bgp_peer_eq_but_policies(a, b) && vx0_conf_policy_equal(a->import, b->import) &&
+	       vx0_conf_policy_equal(a->export, b->export);
+}
+
+static bool
+bgp_peer_eq_but_policies(const struct vx0_conf_bgp_peer *a, const struct vx0_conf_bgp_peer *b)
 {
 	return str_eq(a->name, b->name) && a->family == b->family &&
 	       memcmp(a->addr, b->addr, 16) == 0 && a->remote_as == b->remote_as &&
@@ -69,9 +79,7 @@ bgp_peer_eq(const struct vx0_conf_bgp_peer *a, const struct vx0_conf_bgp_peer *b
 	       a->hold_time == b->hold_time && a->max_prefix == b->max_prefix &&
 	       str_eq(a->md5_key, b->md5_key) && a->ttl_security == b->ttl_security &&
 	       a->graceful_restart == b->graceful_restart &&
-	       prefix_eq(&a->nexthop6, &b->nexthop6) &&
-	       vx0_conf_policy_equal(a->import, b->import) &&
-	       vx0_conf_policy_equal(a->export, b->export);
+	       prefix_eq(&a->nexthop6, &b->nexthop6);
 }
 
 static bool
@@ -272,6 +280,11 @@ bgp(const struct vx0_conf_bgp *o, const struct vx0_conf_bgp *n, struct vx0_conf_
 		} else if (bgp_peer_eq(a, &n->peers[k])) {
 			d->bgp_same_old[d->n_bgp_same] = i;
 			d->bgp_same_new[d->n_bgp_same++] = k;
+		} else if (bgp_peer_eq_but_policies(a, &n->peers[k])) {
+			d->bgp_pol_import[d->n_bgp_pol] =
+				!vx0_conf_policy_equal(a->import, n->peers[k].import);
+			d->bgp_pol_old[d->n_bgp_pol] = i;
+			d->bgp_pol_new[d->n_bgp_pol++] = k;
 		} else {
 			d->bgp_chg_old[d->n_bgp_chg] = i;
 			d->bgp_chg_new[d->n_bgp_chg++] = k;
@@ -368,6 +381,6 @@ unsigned int
 vx0_conf_diff_count(const struct vx0_conf_diff *d)
 {
 	return d->n_route_add + d->n_route_del + d->n_neigh_add + d->n_neigh_del + d->n_bgp_add +
-	       d->n_bgp_del + d->n_bgp_chg + d->n_orig_add + d->n_orig_del + d->n_ike_add +
+	       d->n_bgp_del + d->n_bgp_chg + d->n_bgp_pol + d->n_orig_add + d->n_orig_del + d->n_ike_add +
 	       d->n_ike_del + d->log_changed + d->acl_changed;
 }

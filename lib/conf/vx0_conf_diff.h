@@ -23,6 +23,10 @@ struct vx0_conf_diff {
 	/* same address, other settings: removed and added again */
 	unsigned int bgp_chg_old[VX0_CONF_MAX_BGP_PEERS], bgp_chg_new[VX0_CONF_MAX_BGP_PEERS];
 	unsigned int n_bgp_chg;
+	/* only the import/export policies differ: applied on the live session */
+	unsigned int bgp_pol_old[VX0_CONF_MAX_BGP_PEERS], bgp_pol_new[VX0_CONF_MAX_BGP_PEERS];
+	bool bgp_pol_import[VX0_CONF_MAX_BGP_PEERS]; /* the import policy is one of them */
+	unsigned int n_bgp_pol;
 	/* unchanged peers: old index -> new index (their policies move to the new config) */
 	unsigned int bgp_same_old[VX0_CONF_MAX_BGP_PEERS], bgp_same_new[VX0_CONF_MAX_BGP_PEERS];
 	unsigned int n_bgp_same;

@@ -218,7 +218,7 @@ apply(struct vx0_node *node, struct vx0_conf *o, struct vx0_conf *n, const struc
 	struct vx0_bgp *bgp = vx0_ctl_bgp_core(ctl);
 	json_t *rep = json_object(), *ra = json_array(), *rd = json_array(), *na = json_array(),
 	       *nd = json_array(), *ba = json_array(), *bd = json_array(), *bc = json_array(),
-	       *bs = json_array(), *oa = json_array(), *od = json_array();
+	       *bs = json_array(), *oa = json_array(), *od = json_array(), *bp = json_array();
 	char buf[64];
 	unsigned int failed = 0;
 
@@ -306,6 +306,25 @@ apply(struct vx0_node *node, struct vx0_conf *o, struct vx0_conf *n, const struc
 				failed++;
 			json_array_append_new(bc, addr_json(cp->family, cp->addr));
 		}
+		/* only policies changed: on the live session (export re-run, route
+		 * refresh for import); a peer that cannot refresh is reset */
+		for (unsigned int i = 0; i < d->n_bgp_pol; i++) {
+			const struct vx0_conf_bgp_peer *cp = &n->bgp.peers[d->bgp_pol_new[i]];
+			int id = find_bgp(bgp, cp), r = -ENOENT;
+
+			if (id >= 0)
+				r = vx0_bgp_peer_update_policies(bgp, id, cp->import, cp->export,
+								 d->bgp_pol_import[i], ctl->now_ms);
+			if (r >= 0) {
+				json_array_append_new(bp, addr_json(cp->family, cp->addr));
+				continue;
+			}
+			if (id >= 0)
+				vx0_ctl_ops_bgp_remove(ctl, id);
+			if (vx0_ctl_ops_bgp_add(ctl, cp) < 0)
+				failed++;
+			json_array_append_new(bc, addr_json(cp->family, cp->addr));
+		}
 		for (unsigned int i = 0; i < d->n_bgp_add; i++) {
 			const struct vx0_conf_bgp_peer *cp = &n->bgp.peers[d->bgp_add[i]];
 
@@ -346,8 +365,8 @@ apply(struct vx0_node *node, struct vx0_conf *o, struct vx0_conf *n, const struc
 	}
 	json_object_set_new(rep, "routes", json_pack("{so so}", "added", ra, "removed", rd));
 	json_object_set_new(rep, "neighbours", json_pack("{so so}", "added", na, "removed", nd));
-	json_object_set_new(rep, "bgp_peers", json_pack("{so so so so}", "added", ba, "removed", bd,
-						       "changed", bc, "unchanged", bs));
+	json_object_set_new(rep, "bgp_peers", json_pack("{so so so so so}", "added", ba, "removed", bd,
+						       "changed", bc, "policy", bp, "unchanged", bs));
 	json_object_set_new(rep, "bgp_originate", json_pack("{so so}", "added", oa, "removed", od));
 	json_object_set_new(rep, "log", json_boolean(d->log_changed));
 	json_object_set_new(rep, "management", json_boolean(d->acl_changed));
