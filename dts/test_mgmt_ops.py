@@ -250,6 +250,18 @@ def test_json_log_lines_and_levels(lab):
         assert rep["ok"] is False and msg in rep["error"], rep
     assert "\"format\" must be \"text\" or \"json\"" in req(lab, "log.format",
                                                              format="xml")["error"]
+    # the log section reloads: JSON and debug from a file, back to text and info
+    conf = json.loads(json.dumps(lab["conf"]))
+    conf["log"] = {"level": "debug", "format": "json", "libs": {"mgmt": "warning"}}
+    r = ctl(lab, "--json", "reload", write_conf(lab, conf, "log.json"))
+    assert r.returncode == 0 and json.loads(r.stdout)["log"] is True, r.stderr
+    assert req(lab, "log.format")["result"]["format"] == "json"
+    assert req(lab, "log.level")["result"]["level"] == "debug"
+    assert req(lab, "log.level", lib="mgmt")["result"]["level"] == "warning"
+    assert ctl(lab, "reload", write_conf(lab, lab["conf"], "orig.json")).returncode == 0
+    assert req(lab, "log.format")["result"]["format"] == "text"
+    assert req(lab, "log.level")["result"]["level"] == "info"
+    assert req(lab, "log.level", lib="mgmt")["result"]["level"] == "info"
 
 
 def test_bad_requests_answered_daemon_serves(lab):

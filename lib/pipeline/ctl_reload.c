@@ -209,6 +209,27 @@ to_bgp_prefix(const struct vx0_conf_prefix *p, struct vx0_bgp_prefix *b)
 	memcpy(b->a, p->addr, 16);
 }
 
+/* The new log settings; what the file no longer says returns to the
+ * defaults (notice; a library without its own level follows the rest). */
+static void
+reload_log(const struct vx0_conf_log *o, const struct vx0_conf_log *n)
+{
+	int level = n->level ? n->level : VX0_LOG_NOTICE;
+
+	vx0_node_log_set_level(NULL, level);
+	for (unsigned int i = 0; i < o->n_libs; i++) {
+		bool kept = false;
+
+		for (unsigned int k = 0; k < n->n_libs && !kept; k++)
+			kept = strcmp(o->libs[i].lib, n->libs[k].lib) == 0;
+		if (!kept)
+			vx0_node_log_set_level(o->libs[i].lib, level);
+	}
+	for (unsigned int i = 0; i < n->n_libs; i++)
+		vx0_node_log_set_level(n->libs[i].lib, n->libs[i].level);
+	vx0_node_log_set_json(n->json);
+}
+
 /* Everything was checked: change the node. Returns the report. */
 static json_t *
 apply(struct vx0_node *node, struct vx0_conf *o, struct vx0_conf *n, const struct vx0_conf_diff *d,
@@ -352,7 +373,7 @@ apply(struct vx0_node *node, struct vx0_conf *o, struct vx0_conf *n, const struc
 		vx0_ctl_bgp_kick(ctl);
 	}
 	if (d->log_changed)
-		vx0_node_log_apply(&n->log);
+		reload_log(&o->log, &n->log);
 	if (d->acl_changed && ctl->mgmt) {
 		struct vx0_mgmt_access acc = { .mode = n->mgmt.mode, .owner = n->mgmt.owner,
 					       .group = n->mgmt.group };
