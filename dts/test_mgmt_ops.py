@@ -24,7 +24,7 @@ import tempfile
 
 import pytest
 
-from mgmt_lab import start_lab, stop_lab, vx0ctl
+from mgmt_lab import metric, scrape, start_lab, stop_lab, vx0ctl
 from vx0lab import PY, mgmt_requests, wait_for
 
 NOBODY = 65534
@@ -56,7 +56,7 @@ def lab():
     sockdir = tempfile.mkdtemp(prefix="vx0-mo-")
     os.chmod(sockdir, 0o755)  # others may reach the socket: its mode and SO_PEERCRED decide
     path = os.path.join(sockdir, "mgmt.sock")
-    lab = start_lab("mo", extra={
+    lab = start_lab("mo", metrics=("A", "198.51.100.1"), extra={
         "management": {"socket": path, "mode": "0666", "allow_uids": [4242]},
         "log": {"level": "info"}})
     try:
@@ -308,6 +308,25 @@ def test_bash_completion_new_commands():
     assert len(lines) == len(cases), r.stderr
     for (w, _, want), got in zip(cases, lines):
         assert got.split() == want, w
+
+
+def test_prometheus_has_the_management_counters(lab):
+    as_nobody(lab)  # one more refusal, whatever ran before
+    # (the scrape comes in through port a: b is the one set down)
+    assert ctl(lab, "port", "down", "b").returncode == 0
+    try:
+        _, m = scrape(lab)
+        assert metric(m, "vx0_port_admin_up", port="b") == 0
+        assert metric(m, "vx0_port_admin_up", port="a") == 1
+    finally:
+        assert ctl(lab, "port", "up", "b").returncode == 0
+    st = req(lab, "mgmt.stats")["result"]
+    _, m = scrape(lab)
+    assert metric(m, "vx0_mgmt_refused_clients_total") == st["refused"] >= 1
+    assert metric(m, "vx0_mgmt_requests_total") >= st["requests"]
+    assert metric(m, "vx0_config_reloads_total", result="applied") == st["reloads"]
+    assert metric(m, "vx0_config_reloads_total", result="refused") == st["reload_errors"]
+    assert metric(m, "vx0_port_admin_up", port="b") == 1
 
 
 def test_zz_clean_exit(lab):

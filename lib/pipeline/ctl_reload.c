@@ -23,6 +23,7 @@
 #include "vx0_conf_diff.h"
 #include "vx0_fib.h"
 #include "vx0_log.h"
+#include "vx0_metrics.h"
 #include "vx0_mgmt.h"
 #include "vx0_neigh.h"
 
@@ -569,4 +570,38 @@ vx0_ctl_mgmt_unregister_ops(struct vx0_ctl *ctl)
 		}
 	free(ctl->ops);
 	ctl->ops = NULL;
+}
+
+void
+vx0_ctl_mgmt_metrics(struct vx0_ctl *ctl, struct vx0_metrics_writer *w)
+{
+	struct vx0_node *node = ctl->node;
+	struct vx0_mgmt_stats st = { 0 };
+
+	if (ctl->mgmt) {
+		vx0_mgmt_get_stats(ctl->mgmt, &st);
+		vx0_metrics_family(w, "vx0_mgmt_requests_total", "counter",
+				   "Management socket requests.");
+		vx0_metrics_sample_u64(w, "vx0_mgmt_requests_total", st.requests, NULL);
+		vx0_metrics_family(w, "vx0_mgmt_errors_total", "counter",
+				   "Management socket requests answered with an error.");
+		vx0_metrics_sample_u64(w, "vx0_mgmt_errors_total", st.errors, NULL);
+		vx0_metrics_family(w, "vx0_mgmt_refused_clients_total", "counter",
+				   "Management socket clients refused by their credentials.");
+		vx0_metrics_sample_u64(w, "vx0_mgmt_refused_clients_total", st.refused, NULL);
+	}
+	if (ctl->ops) {
+		vx0_metrics_family(w, "vx0_config_reloads_total", "counter",
+				   "config.reload requests by result.");
+		vx0_metrics_sample_u64(w, "vx0_config_reloads_total", ctl->ops->reloads, "result",
+				       "applied", NULL);
+		vx0_metrics_sample_u64(w, "vx0_config_reloads_total", ctl->ops->reload_errors,
+				       "result", "refused", NULL);
+	}
+	vx0_metrics_family(w, "vx0_port_admin_up", "gauge",
+			   "1 unless the port was set down (port.set).");
+	for (unsigned int i = 0; i < node->n_ports; i++)
+		vx0_metrics_sample_u64(w, "vx0_port_admin_up",
+				       !__atomic_load_n(&node->ports[i].admin_down, __ATOMIC_RELAXED),
+				       "port", node->ports[i].name, NULL);
 }

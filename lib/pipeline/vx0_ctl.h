@@ -79,6 +79,9 @@ void vx0_ctl_mgmt_stop(struct vx0_ctl *ctl);
 /* ctl_reload.c, ctl_mgmt_bgp.c, ctl_port.c, ctl_log.c: more commands on it */
 int vx0_ctl_mgmt_register_ops(struct vx0_ctl *ctl);
 void vx0_ctl_mgmt_unregister_ops(struct vx0_ctl *ctl);
+struct vx0_metrics_writer;
+/* Prometheus: the management socket's and reload counters, ports' admin state */
+void vx0_ctl_mgmt_metrics(struct vx0_ctl *ctl, struct vx0_metrics_writer *w);
 
 
 /* ctl_capture.c */
