@@ -46,11 +46,11 @@ for i in range(int(sys.argv[3])):
 """
 
 
-def start_lab(tag, metrics=None):
+def start_lab(tag, metrics=None, extra=None):
     """metrics: (namespace key, address) of the exporter, e.g. ("A",
     "198.51.100.1"): listen on the node's own address of port a, reached by
-    host A through vx0d's exception path. Returns the lab dict; the caller
-    closes it with stop_lab()."""
+    host A through vx0d's exception path. extra: more config sections.
+    Returns the lab dict; the caller closes it with stop_lab()."""
     net = Netns(tag)
     lab = {"net": net, "node": None}
     try:
@@ -76,6 +76,7 @@ def start_lab(tag, metrics=None):
                  "addresses": ["203.0.113.1/24"]},
             ],
         }
+        conf.update(extra or {})
         if metrics:
             conf["metrics"] = {"listen": f"{metrics[1]}:{METRICS_PORT}"}
             lab["metrics"] = metrics

@@ -105,7 +105,12 @@ def test_mgmt_log_level_and_help(lab):
                                          "bgp.shutdown", "bgp.start", "capture.start",
                                          "capture.stop", "capture.status", "dht.table",
                                          "dht.items", "dht.lookups", "dht.put", "dht.get",
-                                         "dht.result", "ike.sas"}
+                                         "dht.result", "ike.sas", "config.check",
+                                         "config.reload", "mgmt.stats", "log.format",
+                                         "bgp.peers", "bgp.neighbors", "bgp.peer.add",
+                                         "bgp.peer.remove", "bgp.peer.reset", "ike.peers",
+                                         "ike.initiate", "ike.terminate", "port.list",
+                                         "port.set"}
     r = ctl(lab, "--json", "mgmt", "stats")
     assert json.loads(r.stdout)["stages"]["rx"]["packets"] > 0
     r = ctl(lab, "mgmt", "version")

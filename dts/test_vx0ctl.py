@@ -262,8 +262,8 @@ def test_vx0ctl_bash_completion():
     lines = r.stdout.splitlines()
     assert lines[0].split() == ["bgp"]
     assert lines[1].split() == ["neighbors", "route"]
-    assert sorted(lines[2].split()) == ["capture", "log", "mgmt", "raw", "route", "show",
-                                        "top"]
+    assert sorted(lines[2].split()) == ["bgp", "capture", "check", "ike", "log", "mgmt", "port",
+                                        "raw", "reload", "route", "show", "top"]
     assert lines[3].split() == ["--json"]
     assert lines[4].split() == ["via", "drop"]
     assert lines[5].split() == ["debug"]

@@ -1791,6 +1791,133 @@ test_extended_messages(void)
 	vx0_bgp_destroy(b);
 }
 
+/* De-configuring a peer on a running speaker: Cease/3 (RFC 4486) to it, its
+ * routes out of the RIB and FIB and withdrawn from the others, whose
+ * sessions stay up; the freed id is reused by the next peer added. */
+static void
+test_peer_remove(void)
+{
+	static struct env e;
+	struct vx0_bgp *b = three_peers(&e, 65002, 65003, 65001);
+	struct vx0_bgp_peer_config p4 = pcfg(65004, 5), p1 = pcfg(65002, 2);
+	struct vx0_bgp_neighbor_info ni;
+	static const uint8_t cease3[] = {0x03, 0x06, 0x03}; /* NOTIFICATION, Cease, De-configured */
+	static const struct vx0_bgp_policy pol = {.default_action = VX0_BGP_ACCEPT};
+	const struct sent *s;
+
+	send_update(b, 0, (uint32_t[]){65002, 65020}, 2, NH1, -1, -1, PFX24, 4);
+	CHECK_EQ(e.fib_adds, 1);
+	CHECK_EQ(vx0_bgp_rib_count(b), 1);
+	e.n[0] = e.n[1] = e.n[2] = 0;
+	CHECK_EQ(vx0_bgp_peer_remove(b, 0, now), 0);
+	CHECK_EQ(e.n[0], 1);
+	s = &e.msgs[0][0];
+	CHECK_EQ(s->len, 21);
+	CHECK_MEM(s->b + 18, cease3, sizeof(cease3));
+	CHECK_EQ(e.disconnects[0], 1);
+	CHECK_EQ(e.fib_dels, 1);
+	CHECK_EQ(vx0_bgp_rib_count(b), 0);
+	/* the others: a withdrawal each, still Established */
+	CHECK_EQ(e.n[1], 1);
+	CHECK_EQ(e.msgs[1][0].type, BGP_UPDATE);
+	CHECK_EQ(e.disconnects[1], 0);
+	CHECK_EQ(vx0_bgp_neighbor_info(b, 1, &ni), 0);
+	CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+	CHECK_EQ(vx0_bgp_neighbor_info(b, 2, &ni), 0);
+	CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+	/* gone from every query and command */
+	CHECK_EQ(vx0_bgp_neighbor_info(b, 0, &ni), -ENOENT);
+	CHECK_EQ(vx0_bgp_peer_find(b, &p1.addr), -ENOENT);
+	CHECK(vx0_bgp_peer_config(b, 0) == NULL);
+	CHECK_EQ(vx0_bgp_peer_remove(b, 0, now), -ENOENT);
+	CHECK_EQ(vx0_bgp_peer_start(b, 0, now), -ENOENT);
+	CHECK_EQ(vx0_bgp_peer_set_policies(b, 0, &pol, NULL), -ENOENT);
+	CHECK_EQ(vx0_bgp_peer_count(b), 3);
+	/* its timers are off: time passing (past ConnectRetry, within the others'
+	 * hold time) brings no connect for it */
+	{
+		int c0 = e.connects[0];
+
+		now += 30000;
+		vx0_bgp_timers(b, now);
+		CHECK_EQ(e.connects[0], c0);
+	}
+	/* a new peer takes the free id and comes up on its own */
+	CHECK_EQ(vx0_bgp_peer_add(b, &p4), 0);
+	CHECK_EQ(vx0_bgp_peer_count(b), 3);
+	CHECK(vx0_bgp_peer_config(b, 0)->addr.a[3] == 5);
+	CHECK_EQ(vx0_bgp_neighbor_info(b, 0, &ni), 0);
+	CHECK_EQ(ni.state, VX0_BGP_IDLE);
+	CHECK_EQ(ni.prefixes_received, 0);
+	establish(b, &e, 0, 65004, 0xc6336405, false);
+	CHECK_EQ(vx0_bgp_neighbor_info(b, 0, &ni), 0);
+	CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+	/* the same address again is refused while configured; a fourth id is new */
+	CHECK_EQ(vx0_bgp_peer_add(b, &p4), -EEXIST);
+	CHECK_EQ(vx0_bgp_peer_add(b, &p1), 3);
+	/* policies are swapped in place: the session stays */
+	CHECK_EQ(vx0_bgp_peer_set_policies(b, 1, &pol, &pol), 0);
+	CHECK(vx0_bgp_peer_config(b, 1)->import == &pol);
+	CHECK_EQ(vx0_bgp_neighbor_info(b, 1, &ni), 0);
+	CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+	vx0_bgp_destroy(b);
+}
+
+/* Policies changed on a live session: the export side is re-run (a
+ * withdrawal for what it now rejects), the import side asks for a route
+ * refresh; no session restarts. */
+static void
+test_policy_update_live(void)
+{
+	static struct env e;
+	struct vx0_bgp *b = three_peers(&e, 65002, 65003, 65001);
+	struct vx0_bgp_neighbor_info ni;
+	static const struct vx0_bgp_policy reject_all = {.default_action = VX0_BGP_REJECT};
+	static const struct vx0_bgp_policy accept_all = {.default_action = VX0_BGP_ACCEPT};
+	static const uint8_t rr4[4] = {0x00, 0x01, 0x00, 0x01}; /* RFC 2918 3: AFI 1, SAFI 1 */
+	static const uint8_t wd[] = {0x00, 0x04, 0x18, 0xcb, 0x00, 0x71, 0x00, 0x00};
+
+	send_update(b, 0, (uint32_t[]){65002, 65020}, 2, NH1, -1, -1, PFX24, 4);
+	CHECK_EQ(vx0_bgp_neighbor_info(b, 1, &ni), 0);
+	CHECK_EQ(ni.prefixes_advertised, 1);
+	e.n[0] = e.n[1] = 0;
+	/* peer 1's export now rejects everything: a withdrawal, the session stays */
+	CHECK_EQ(vx0_bgp_peer_update_policies(b, 1, NULL, &reject_all, false, now), 0);
+	CHECK_EQ(e.n[1], 1);
+	CHECK_EQ(e.msgs[1][0].len, 19 + sizeof(wd));
+	CHECK_MEM(e.msgs[1][0].b + 19, wd, sizeof(wd));
+	CHECK_EQ(vx0_bgp_neighbor_info(b, 1, &ni), 0);
+	CHECK_EQ(ni.prefixes_advertised, 0);
+	CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+	CHECK_EQ(ni.established_count, 1);
+	/* and back: announced again */
+	CHECK_EQ(vx0_bgp_peer_update_policies(b, 1, NULL, &accept_all, false, now), 0);
+	CHECK_EQ(e.n[1], 2);
+	CHECK_EQ(e.msgs[1][1].type, BGP_UPDATE);
+	vx0_bgp_neighbor_info(b, 1, &ni);
+	CHECK_EQ(ni.prefixes_advertised, 1);
+	/* peer 0's import changed: a ROUTE-REFRESH for IPv4 unicast goes out */
+	CHECK_EQ(vx0_bgp_peer_update_policies(b, 0, &reject_all, NULL, true, now), 1);
+	CHECK_EQ(e.n[0], 1);
+	CHECK_EQ(e.msgs[0][0].type, 5);
+	CHECK_EQ(e.msgs[0][0].len, 23);
+	CHECK_MEM(e.msgs[0][0].b + 19, rr4, 4);
+	CHECK(vx0_bgp_peer_config(b, 0)->import == &reject_all);
+	/* the peer re-sends its route: now rejected, out of the FIB */
+	{
+		int dels = e.fib_dels;
+
+		send_update(b, 0, (uint32_t[]){65002, 65020}, 2, NH1, -1, -1, PFX24, 4);
+		CHECK_EQ(e.fib_dels, dels + 1);
+		vx0_bgp_neighbor_info(b, 0, &ni);
+		CHECK_EQ(ni.prefixes_accepted, 0);
+		CHECK_EQ(ni.state, VX0_BGP_ESTABLISHED);
+	}
+	CHECK_EQ(e.disconnects[0] + e.disconnects[1], 0);
+	CHECK_EQ(vx0_bgp_peer_update_policies(b, 9, NULL, NULL, false, now), -ENOENT);
+	vx0_bgp_destroy(b);
+}
+
 static void
 test_prefix_text(void)
 {
@@ -1839,6 +1966,8 @@ main(void)
 	VX0_RUN(test_ipv6_routes);
 	VX0_RUN(test_extended_messages);
 	VX0_RUN(test_prefix_text);
+	VX0_RUN(test_peer_remove);
+	VX0_RUN(test_policy_update_live);
 	bgp_attr_build_fini(&B);
 	return vx0_test_done();
 }

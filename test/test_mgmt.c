@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +144,24 @@ test_dispatch(void)
 	vx0_mgmt_get_stats(m, &st);
 	CHECK_EQ(st.requests, 7);
 	CHECK_EQ(st.errors, 5);
+	/* declared arguments: any other is refused before the handler runs */
+	{
+		static const char *const add_args[] = { "a", "b", NULL };
+		static const char *const none[] = { NULL };
+
+		CHECK_EQ(vx0_mgmt_set_args(m, "math.add", add_args), 0);
+		CHECK_EQ(vx0_mgmt_set_args(m, "fail", none), 0);
+		CHECK_EQ(vx0_mgmt_set_args(m, "nope", none), -ENOENT);
+		check_handle(m, "{\"id\":8,\"cmd\":\"math.add\",\"args\":{\"a\":1,\"b\":2}}",
+			     "{\"id\":8,\"ok\":true,\"result\":{\"sum\":3}}\n");
+		check_handle(m, "{\"id\":9,\"cmd\":\"math.add\",\"args\":{\"a\":1,\"c\":2}}",
+			     "{\"id\":9,\"ok\":false,\"error\":\"unknown argument \\\"c\\\" "
+			     "(math.add takes: a, b)\",\"errno\":22}\n");
+		check_handle(m, "{\"cmd\":\"fail\",\"args\":{\"x\":1}}",
+			     "{\"id\":null,\"ok\":false,\"error\":\"unknown argument \\\"x\\\" "
+			     "(fail takes: none)\",\"errno\":22}\n");
+		CHECK_EQ(calls, 3); /* the refused ones never reached the handler */
+	}
 	vx0_mgmt_destroy(m);
 }
 
@@ -291,11 +310,126 @@ test_socket(void)
 	vx0_evloop_destroy(loop);
 }
 
+/* A child running as uid/gid 65534 (nobody) connects, sends one request,
+ * and hands back what it read through a pipe. */
+static void
+as_nobody(struct vx0_evloop *loop, const char *path, char *out, size_t outlen)
+{
+	int p[2];
+	pid_t pid;
+	size_t got = 0;
+
+	out[0] = 0;
+	if (pipe(p) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		char buf[512];
+		ssize_t n = 0, k;
+		int fd;
+
+		close(p[0]);
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		fd = dial(path);
+		if (fd < 0)
+			_exit(3);
+		fcntl(fd, F_SETFL, 0);
+		if (send(fd, "{\"id\":9,\"cmd\":\"help\"}\n", 22, MSG_NOSIGNAL) < 0)
+			(void)0; /* a refused client may find the socket closed */
+		while ((size_t)n < sizeof(buf) && (k = recv(fd, buf + n, sizeof(buf) - (size_t)n, 0)) > 0) {
+			n += k;
+			if (memchr(buf, '\n', (size_t)n))
+				break;
+		}
+		if (n > 0 && write(p[1], buf, (size_t)n) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	for (uint64_t d = now_ms() + 3000; now_ms() < d;) {
+		ssize_t n;
+
+		vx0_evloop_run_once(loop, 5);
+		n = read(p[0], out + got, outlen - 1 - got);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0)
+			break;
+	}
+	out[got] = 0;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+}
+
+static void
+test_access(void)
+{
+	struct vx0_evloop *loop = vx0_evloop_create();
+	struct vx0_mgmt *m = registry();
+	struct vx0_mgmt_access acc = { .mode = 0666, .owner = -1, .group = -1,
+				       .uids = { 4242 }, .n_uids = 1, .gids = { 4343 }, .n_gids = 1 };
+	struct vx0_mgmt_stats st;
+	char dir[] = "/tmp/vx0-mgmt-XXXXXX", path[64], out[1024];
+	struct stat sb;
+
+	/* who is let in */
+	CHECK(vx0_mgmt_peer_allowed(m, 0, 0));
+	CHECK(vx0_mgmt_peer_allowed(m, (uint32_t)geteuid(), 12345));
+	CHECK(!vx0_mgmt_peer_allowed(m, 4242, 12345) || geteuid() == 4242);
+	CHECK_EQ(vx0_mgmt_set_access(m, &acc), 0);
+	CHECK(vx0_mgmt_peer_allowed(m, 4242, 12345));
+	CHECK(vx0_mgmt_peer_allowed(m, 5555, 4343));
+	CHECK(!vx0_mgmt_peer_allowed(m, 5555, 5555) || geteuid() == 5555);
+	{
+		struct vx0_mgmt_access bad = acc;
+
+		bad.mode = 0644; /* owner rw, others read: allowed */
+		CHECK_EQ(vx0_mgmt_set_access(m, &bad), 0);
+		bad.mode = 0400;
+		CHECK_EQ(vx0_mgmt_set_access(m, &bad), -EINVAL);
+		bad.mode = 0755;
+		CHECK_EQ(vx0_mgmt_set_access(m, &bad), -EINVAL);
+		bad.mode = 0660;
+		bad.n_uids = VX0_MGMT_MAX_IDS + 1;
+		CHECK_EQ(vx0_mgmt_set_access(m, &bad), -EINVAL);
+	}
+	CHECK_EQ(vx0_mgmt_set_access(m, &acc), 0);
+	CHECK(mkdtemp(dir) != NULL);
+	chmod(dir, 0755);
+	snprintf(path, sizeof(path), "%s/mgmt.sock", dir);
+	CHECK_EQ(vx0_mgmt_listen(m, loop, path), 0);
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0666);
+	if (geteuid() == 0) {
+		/* nobody may connect (mode 0666) but is not on the list: refused */
+		as_nobody(loop, path, out, sizeof(out));
+		CHECK(strcmp(out, "{\"id\":null,\"ok\":false,\"error\":\"permission denied: this user "
+			   "may not use the management socket\",\"errno\":13}\n") == 0);
+		vx0_mgmt_get_stats(m, &st);
+		CHECK_EQ(st.refused, 1);
+		CHECK_EQ(st.requests, 0);
+		/* on the list (a reload changed it): served */
+		acc.uids[1] = 65534;
+		acc.n_uids = 2;
+		CHECK_EQ(vx0_mgmt_set_access(m, &acc), 0);
+		as_nobody(loop, path, out, sizeof(out));
+		CHECK(strncmp(out, "{\"id\":9,\"ok\":true,\"result\":{\"help\"", 34) == 0);
+		vx0_mgmt_get_stats(m, &st);
+		CHECK_EQ(st.refused, 1);
+		CHECK_EQ(st.requests, 1);
+	}
+	vx0_mgmt_destroy(m);
+	rmdir(dir);
+	vx0_evloop_destroy(loop);
+}
+
 int
 main(void)
 {
 	VX0_RUN(test_parse);
 	VX0_RUN(test_dispatch);
 	VX0_RUN(test_socket);
+	VX0_RUN(test_access);
 	return vx0_test_done();
 }

@@ -38,7 +38,24 @@ help(FILE *f)
 "                           add or replace a static route (the gateway on a connected subnet)\n"
 "  route del PREFIX         delete a static or drop route (not connected/local ones)\n"
 "  route get PREFIX         the exact route of PREFIX\n"
-"  log level [LEVEL]        show or set vx0d's log level (err warning notice info debug)\n"
+"  log level [LEVEL [LIB]]  show or set the log level (err warning notice info debug),\n"
+"                           of everything or of one library's logtype (bgp, ike, mgmt, ...)\n"
+"  log format [text|json]   show or set the log lines' format (json: one object per line)\n"
+"  check FILE               validate a config (dry run) and say whether reload would take it\n"
+"  reload [FILE]            apply what changed in the config (default: vx0d's own file);\n"
+"                           static changes (ports, lcores, eal, ...) are refused, nothing applied\n"
+"  port list                ports: admin state, link, counters\n"
+"  port up NAME | port down NAME\n"
+"                           a port down neither receives nor sends (port_admin_down drops)\n"
+"  bgp peers                BGP peers: state, uptime, prefixes\n"
+"  bgp add ADDRESS AS [JSON]  add a peer (JSON: more settings as in the config's bgp.peers)\n"
+"  bgp remove PEER          remove a peer (Cease, its routes withdrawn)\n"
+"  bgp reset PEER [soft]    hard reset (Cease, reconnect) or soft (route refresh)\n"
+"  bgp shutdown PEER [MESSAGE] | bgp start PEER\n"
+"                           stop a peer with an RFC 8203 message / start it again\n"
+"  ike peers                IKE peers and their IKE SA\n"
+"  ike initiate PEER | ike terminate PEER\n"
+"                           start IKE with a peer / delete its IKE SA (name or address)\n"
 "  mgmt CMD [ARGS_JSON]     any management command (mgmt help lists them)\n"
 "  capture POINT[,POINT] [-c COUNT] [-d SECONDS] [-s SNAPLEN] (-w FILE | -F FIFO)\n"
 "          [--format pcap|pcapng] [--ring N] [--background] [FILTER...]\n"
@@ -61,7 +78,8 @@ help(FILE *f)
 "  0  success\n"
 "  1  usage error\n"
 "  2  cannot connect to the socket, or it closed / timed out (%d s)\n"
-"  3  the command failed or is unknown (telemetry answered null, management \"ok\": false)\n"
+"  3  the command failed or is unknown (telemetry answered null, management \"ok\": false;\n"
+"     also a config that check finds invalid or reload refuses)\n"
 "  4  the reply is not valid JSON, too large, or not of the expected shape\n",
 		VX0CTL_TIMEOUT_S);
 }
@@ -189,9 +207,10 @@ main(int argc, char **argv)
 		rc = vx0ctl_top(&c);
 	else if (strcmp(argv[0], "raw") == 0 && argc == 2)
 		rc = vx0ctl_raw(&c, argv[1]);
-	else if (strcmp(argv[0], "route") == 0 || strcmp(argv[0], "log") == 0 ||
-		 strcmp(argv[0], "mgmt") == 0)
+	else if (strcmp(argv[0], "route") == 0 || strcmp(argv[0], "mgmt") == 0)
 		rc = vx0ctl_mgmt(&c, argc, argv);
+	else if ((rc = vx0ctl_ops(&c, argc, argv)) >= 0)
+		;
 	else {
 		fprintf(stderr, "vx0ctl: unknown command \"%s\"; see vx0ctl --help\n", argv[0]);
 		rc = VX0CTL_USAGE;

@@ -62,8 +62,13 @@ int vx0ctl_raw(struct vx0ctl *c, const char *cmd);
 
 /* vx0ctl_mgmt.c: route / log / mgmt over the management socket */
 int vx0ctl_mgmt(struct vx0ctl *c, int argc, char **argv);
-/* One management request (args not taken over); its result in *out. */
+/* One request; the reply's "result" (a new reference) in *out. An exit code. */
 int vx0ctl_mgmt_call(struct vx0ctl *c, const char *cmd, json_t *args, json_t **out);
+/* The same, printed as key/value lines (or JSON with --json); args are consumed. */
+int vx0ctl_call_print(struct vx0ctl *c, const char *cmd, json_t *args);
+
+/* vx0ctl_ops.c: check, reload, port, bgp, ike, log; -1: not one of these */
+int vx0ctl_ops(struct vx0ctl *c, int argc, char **argv);
 
 /* vx0ctl_capture.c: capture POINT ... | capture stop | capture status */
 int vx0ctl_capture(struct vx0ctl *c, int argc, char **argv);

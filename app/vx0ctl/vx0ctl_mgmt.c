@@ -41,8 +41,8 @@ mgmt_connect(const char *path)
 }
 
 /* One request, its validated reply object in *out. */
-static int
-mgmt_call(struct vx0ctl *c, const char *cmd, json_t *args, json_t **out)
+int
+vx0ctl_mgmt_call(struct vx0ctl *c, const char *cmd, json_t *args, json_t **out)
 {
 	json_t *req = json_pack("{sisssO}", "id", (int)getpid(), "cmd", cmd, "args", args);
 	char *line = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -138,16 +138,10 @@ done:
 }
 
 int
-vx0ctl_mgmt_call(struct vx0ctl *c, const char *cmd, json_t *args, json_t **out)
-{
-	return mgmt_call(c, cmd, args, out);
-}
-
-static int
-call_print(struct vx0ctl *c, const char *cmd, json_t *args)
+vx0ctl_call_print(struct vx0ctl *c, const char *cmd, json_t *args)
 {
 	json_t *res = NULL;
-	int rc = mgmt_call(c, cmd, args, &res);
+	int rc = vx0ctl_mgmt_call(c, cmd, args, &res);
 
 	json_decref(args);
 	if (rc != VX0CTL_OK)
@@ -175,19 +169,16 @@ vx0ctl_mgmt(struct vx0ctl *c, int argc, char **argv)
 		const char *op = argv[1], *pfx = argv[2];
 
 		if (strcmp(op, "add") == 0 && argc == 5 && strcmp(argv[3], "via") == 0)
-			return call_print(c, "route.add", json_pack("{ssss}", "prefix", pfx,
+			return vx0ctl_call_print(c, "route.add", json_pack("{ssss}", "prefix", pfx,
 								     "via", argv[4]));
 		if (strcmp(op, "add") == 0 && argc == 4 && strcmp(argv[3], "drop") == 0)
-			return call_print(c, "route.add", json_pack("{sssb}", "prefix", pfx,
+			return vx0ctl_call_print(c, "route.add", json_pack("{sssb}", "prefix", pfx,
 								     "drop", 1));
 		if ((strcmp(op, "del") == 0 || strcmp(op, "get") == 0) && argc == 3)
-			return call_print(c, op[0] == 'd' ? "route.del" : "route.get",
+			return vx0ctl_call_print(c, op[0] == 'd' ? "route.del" : "route.get",
 					  json_pack("{ss}", "prefix", pfx));
 		return usage();
 	}
-	if (strcmp(argv[0], "log") == 0 && argc >= 2 && argc <= 3 && strcmp(argv[1], "level") == 0)
-		return call_print(c, "log.level", argc == 3 ? json_pack("{ss}", "level", argv[2]) :
-				  json_object());
 	if (strcmp(argv[0], "mgmt") == 0 && (argc == 2 || argc == 3)) {
 		json_error_t e;
 		json_t *args = argc == 3 ? json_loads(argv[2], 0, &e) : json_object();
@@ -197,7 +188,7 @@ vx0ctl_mgmt(struct vx0ctl *c, int argc, char **argv)
 			fprintf(stderr, "vx0ctl: ARGS_JSON must be a JSON object\n");
 			return VX0CTL_USAGE;
 		}
-		return call_print(c, argv[1], args);
+		return vx0ctl_call_print(c, argv[1], args);
 	}
 	return usage();
 }

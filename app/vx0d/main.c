@@ -62,22 +62,6 @@ usage(FILE *f)
 "           /vx0/fib[,ADDRESS] /vx0/neigh on the DPDK telemetry socket.\n");
 }
 
-/* vx0_log sink for the DPDK-free libraries: one rte_log type per library */
-static void
-log_sink(int level, const char *lib, const char *fmt, va_list ap)
-{
-	char name[64];
-	int type;
-
-	snprintf(name, sizeof(name), "vx0.%s", lib);
-	type = rte_log_register_type_and_pick_level(name, RTE_LOG_INFO);
-	if (type < 0)
-		type = RTE_LOGTYPE_USER1;
-	rte_log(level, type, "%s: ", lib);
-	rte_vlog(level, type, fmt, ap);
-	rte_log(level, type, "\n");
-}
-
 static void
 print_summary(struct vx0_node *node, FILE *f)
 {
@@ -205,7 +189,10 @@ main(int argc, char **argv)
 		vx0_conf_free(&conf);
 		return 1;
 	}
-	vx0_log_set_sink(log_sink);
+	/* vx0_log -> rte_log, one logtype per library; text or JSON lines */
+	if (vx0_node_log_init() < 0)
+		fprintf(stderr, "vx0d: cannot install the log stream\n");
+	vx0_node_log_apply(&conf.log);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

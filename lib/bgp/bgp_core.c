@@ -113,12 +113,17 @@ vx0_bgp_set_fib_ops(struct vx0_bgp *bgp, const struct vx0_bgp_fib_ops *fib, void
 int
 vx0_bgp_peer_add(struct vx0_bgp *bgp, const struct vx0_bgp_peer_config *pc)
 {
+	int id = -1;
+
 	if (pc == NULL || pc->remote_as == 0 || (pc->addr.family != 4 && pc->addr.family != 6))
 		return -EINVAL;
-	if (bgp->n_peers >= VX0_BGP_MAX_PEERS)
-		return -ENOSPC;
 	if (vx0_bgp_peer_find(bgp, &pc->addr) >= 0)
 		return -EEXIST;
+	for (int i = 0; i < bgp->n_peers && id < 0; i++)
+		if (bgp->peers[i]->removed)
+			id = i; /* a de-configured peer's slot: its routes are gone */
+	if (id < 0 && bgp->n_peers >= VX0_BGP_MAX_PEERS)
+		return -ENOSPC;
 	struct bgp_peer *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
@@ -128,14 +133,16 @@ vx0_bgp_peer_add(struct vx0_bgp *bgp, const struct vx0_bgp_peer_config *pc)
 		free(p);
 		return -ENOMEM;
 	}
+	if (id < 0)
+		id = bgp->n_peers;
 	p->cfg = *pc;
 	if (p->cfg.hold_time == 1 || p->cfg.hold_time == 2)
 		p->cfg.hold_time = 3;
 	p->cfg.md5_key[sizeof(p->cfg.md5_key) - 1] = '\0';
 	p->cfg.name[sizeof(p->cfg.name) - 1] = '\0';
 	if (p->cfg.name[0] == '\0')
-		snprintf(p->cfg.name, sizeof(p->cfg.name), "peer%d", bgp->n_peers);
-	p->id = bgp->n_peers;
+		snprintf(p->cfg.name, sizeof(p->cfg.name), "peer%d", id);
+	p->id = id;
 	p->ebgp = pc->remote_as != bgp->cfg.local_as;
 	p->want_v4 = pc->ipv4_unicast;
 	p->want_v6 = pc->ipv6_unicast;
@@ -148,7 +155,16 @@ vx0_bgp_peer_add(struct vx0_bgp *bgp, const struct vx0_bgp_peer_config *pc)
 		    (uint32_t)p->id << 16;
 	if (p->jitter == 0)
 		p->jitter = 1;
-	bgp->peers[bgp->n_peers++] = p;
+	if (id < bgp->n_peers) {
+		struct bgp_peer *old = bgp->peers[id];
+
+		free(old->outq);
+		free(old->rx);
+		free(old);
+	} else {
+		bgp->n_peers++;
+	}
+	bgp->peers[id] = p;
 	return p->id;
 }
 
@@ -158,7 +174,7 @@ vx0_bgp_peer_find(const struct vx0_bgp *bgp, const struct vx0_bgp_addr *addr)
 	for (int i = 0; i < bgp->n_peers; i++) {
 		const struct vx0_bgp_addr *a = &bgp->peers[i]->cfg.addr;
 
-		if (a->family == addr->family &&
+		if (!bgp->peers[i]->removed && a->family == addr->family &&
 		    memcmp(a->a, addr->a, addr->family == 4 ? 4 : 16) == 0)
 			return i;
 	}
@@ -168,7 +184,7 @@ vx0_bgp_peer_find(const struct vx0_bgp *bgp, const struct vx0_bgp_addr *addr)
 const struct vx0_bgp_peer_config *
 vx0_bgp_peer_config(const struct vx0_bgp *bgp, int peer)
 {
-	if (peer < 0 || peer >= bgp->n_peers)
+	if (peer < 0 || peer >= bgp->n_peers || bgp->peers[peer]->removed)
 		return NULL;
 	return &bgp->peers[peer]->cfg;
 }
@@ -192,7 +208,7 @@ retry_ms(const struct vx0_bgp *bgp, struct bgp_peer *p)
 static struct bgp_peer *
 get_peer(struct vx0_bgp *bgp, int peer)
 {
-	if (peer < 0 || peer >= bgp->n_peers)
+	if (peer < 0 || peer >= bgp->n_peers || bgp->peers[peer]->removed)
 		return NULL;
 	return bgp->peers[peer];
 }
@@ -375,6 +391,44 @@ vx0_bgp_peer_stop(struct vx0_bgp *bgp, int peer, const char *msg, uint64_t now_m
 		bgp->ops.disconnect(bgp->ctx, p->id);
 	go_idle(bgp, p, false);
 	finish(bgp);
+	return 0;
+}
+
+int
+vx0_bgp_peer_remove(struct vx0_bgp *bgp, int peer, uint64_t now_ms)
+{
+	struct bgp_peer *p = get_peer(bgp, peer);
+
+	if (p == NULL)
+		return -ENOENT;
+	bgp->now = now_ms;
+	p->enabled = false;
+	p->t_idle = 0;
+	if (p->state >= VX0_BGP_OPENSENT)
+		notify(bgp, p, BGP_ERR_CEASE, BGP_CEASE_DECONFIG, NULL, 0);
+	if (p->state != VX0_BGP_IDLE)
+		bgp->ops.disconnect(bgp->ctx, p->id);
+	go_idle(bgp, p, false);
+	/* stale routes kept for a graceful restart go too: the peer is gone */
+	bgp_peer_flush_routes(bgp, p, false, 0);
+	bgp_peer_clear_out(bgp, p);
+	p->t_gr = p->t_maxpfx = 0;
+	p->gr_stale = false;
+	p->removed = true;
+	finish(bgp);
+	return 0;
+}
+
+int
+vx0_bgp_peer_set_policies(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_policy *import,
+			  const struct vx0_bgp_policy *export)
+{
+	struct bgp_peer *p = get_peer(bgp, peer);
+
+	if (p == NULL)
+		return -ENOENT;
+	p->cfg.import = import;
+	p->cfg.export = export;
 	return 0;
 }
 
@@ -928,6 +982,37 @@ vx0_bgp_route_refresh(struct vx0_bgp *bgp, int peer, int family)
 		 bgp_route_refresh_encode(m, family == 4 ? BGP_AFI_IPV4 : BGP_AFI_IPV6,
 					  BGP_SAFI_UNICAST));
 	return 0;
+}
+
+int
+vx0_bgp_peer_update_policies(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_policy *import,
+			     const struct vx0_bgp_policy *export, bool import_changed,
+			     uint64_t now_ms)
+{
+	struct bgp_peer *p = get_peer(bgp, peer);
+	int rc = 0;
+
+	if (p == NULL)
+		return -ENOENT;
+	if (import_changed && p->state == VX0_BGP_ESTABLISHED && !p->rr)
+		return -EOPNOTSUPP; /* nothing changed: the caller resets the session */
+	bgp->now = now_ms;
+	p->cfg.import = import;
+	p->cfg.export = export;
+	if (p->state != VX0_BGP_ESTABLISHED)
+		return 0; /* the next session starts with them */
+	/* Adj-RIB-Out again under the new export policy: withdrawals for what
+	 * it now rejects, announcements for the rest */
+	bgp_export_all(bgp, p, 0);
+	/* the import policy applies to routes as they arrive: ask for them again */
+	if (import_changed) {
+		if (p->v4 && (rc = vx0_bgp_route_refresh(bgp, peer, 4)) == 0)
+			rc = 1;
+		if (p->v6 && vx0_bgp_route_refresh(bgp, peer, 6) == 0)
+			rc = 1;
+	}
+	finish(bgp);
+	return rc;
 }
 
 int

@@ -41,6 +41,7 @@ struct vx0_bgp_io {
 	struct vx0_bgp_io_config cfg;
 	int lfd[8];
 	unsigned n_lfd;
+	bool started, listen4, listen6; /* wildcard listeners opened by family */
 	struct io_peer peers[VX0_BGP_MAX_PEERS];
 	struct vx0_timer timer;
 	void (*state_cb)(void *, int, enum vx0_bgp_state, enum vx0_bgp_state);
@@ -111,6 +112,17 @@ set_md5(int fd, const struct vx0_bgp_addr *peer, const char *key)
 
 	memset(&sig, 0, sizeof(sig)); /* no key copy left on the stack */
 	return r < 0 ? -errno : 0;
+}
+
+/* Drop a peer's TCP-MD5 key from a listener (a zero-length key deletes it). */
+static void
+del_md5(int fd, const struct vx0_bgp_addr *peer)
+{
+	struct tcp_md5sig sig;
+
+	memset(&sig, 0, sizeof(sig));
+	to_sockaddr(peer, 0, &sig.tcpm_addr);
+	setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof(sig));
 }
 
 /* GTSM (RFC 5082 3): send with TTL 255, accept only TTL >= 256 - hops. */
@@ -584,16 +596,59 @@ vx0_bgp_io_set_state_cb(struct vx0_bgp_io *io,
 	io->state_ctx = ctx;
 }
 
+static int open_listener(struct vx0_bgp_io *io, const struct vx0_bgp_addr *a);
+
 int
 vx0_bgp_io_peer_add(struct vx0_bgp_io *io, const struct vx0_bgp_peer_config *pc)
 {
-	int id = vx0_bgp_peer_add(io->core, pc);
+	int id, r;
 
+	/* a running speaker with wildcard listeners: the new peer's family needs one */
+	if (io->started && !io->cfg.no_listen && io->cfg.n_listen == 0 && pc != NULL &&
+	    ((pc->addr.family == 4 && !io->listen4) || (pc->addr.family == 6 && !io->listen6))) {
+		struct vx0_bgp_addr any = {.family = pc->addr.family};
+
+		if (io->n_lfd == sizeof(io->lfd) / sizeof(io->lfd[0]))
+			return -ENOSPC;
+		if ((r = open_listener(io, &any)) < 0)
+			return r;
+		if (pc->addr.family == 4)
+			io->listen4 = true;
+		else
+			io->listen6 = true;
+	}
+	id = vx0_bgp_peer_add(io->core, pc);
 	if (id < 0)
 		return id;
 	for (unsigned i = 0; i < io->n_lfd; i++)
 		set_md5(io->lfd[i], &pc->addr, pc->md5_key);
+	if (io->started)
+		vx0_bgp_peer_start(io->core, id, now_ms(io));
+	rearm(io);
 	return id;
+}
+
+int
+vx0_bgp_io_peer_remove(struct vx0_bgp_io *io, int peer)
+{
+	const struct vx0_bgp_peer_config *pc = vx0_bgp_peer_config(io->core, peer);
+	struct vx0_bgp_addr a;
+	bool md5;
+	int r;
+
+	if (pc == NULL)
+		return -ENOENT;
+	a = pc->addr;
+	md5 = pc->md5_key[0] != '\0';
+	r = vx0_bgp_peer_remove(io->core, peer, now_ms(io));
+	if (r < 0)
+		return r;
+	peer_close(&io->peers[peer]);
+	pending_close(&io->peers[peer]);
+	for (unsigned i = 0; md5 && i < io->n_lfd; i++)
+		del_md5(io->lfd[i], &a);
+	rearm(io);
+	return 0;
 }
 
 static int
@@ -621,7 +676,7 @@ open_listener(struct vx0_bgp_io *io, const struct vx0_bgp_addr *a)
 	for (int i = 0; i < vx0_bgp_peer_count(c); i++) {
 		const struct vx0_bgp_peer_config *pc = vx0_bgp_peer_config(c, i);
 
-		if (pc->addr.family == a->family && set_md5(fd, &pc->addr, pc->md5_key) < 0)
+		if (pc != NULL && pc->addr.family == a->family && set_md5(fd, &pc->addr, pc->md5_key) < 0)
 			vx0_log(VX0_LOG_ERR, "bgp", "%s: TCP-MD5 on the listener failed", pc->name);
 	}
 	if (vx0_evloop_add_fd(io->loop, fd, EPOLLIN, on_accept, io) < 0) {
@@ -648,8 +703,8 @@ vx0_bgp_io_start(struct vx0_bgp_io *io)
 			for (int i = 0; i < vx0_bgp_peer_count(io->core); i++) {
 				const struct vx0_bgp_peer_config *pc = vx0_bgp_peer_config(io->core, i);
 
-				v4 |= pc->addr.family == 4;
-				v6 |= pc->addr.family == 6;
+				v4 |= pc != NULL && pc->addr.family == 4;
+				v6 |= pc != NULL && pc->addr.family == 6;
 			}
 			struct vx0_bgp_addr any4 = {.family = 4}, any6 = {.family = 6};
 
@@ -657,8 +712,11 @@ vx0_bgp_io_start(struct vx0_bgp_io *io)
 				return r;
 			if (v6 && (r = open_listener(io, &any6)) < 0)
 				return r;
+			io->listen4 = v4;
+			io->listen6 = v6;
 		}
 	}
+	io->started = true;
 	for (int i = 0; i < vx0_bgp_peer_count(io->core); i++)
 		vx0_bgp_peer_start(io->core, i, now_ms(io));
 	rearm(io);

@@ -16,6 +16,7 @@ struct bgp_peer {
 	struct vx0_bgp_peer_config cfg;
 	enum vx0_bgp_state state;
 	bool enabled, ebgp, want_v4, want_v6;
+	bool removed; /* de-configured: the slot (and id) waits for a new peer */
 	/* timers: absolute ms, 0 = not armed */
 	uint64_t t_connect, t_hold, t_keepalive, t_delay, t_idle, t_gr, t_maxpfx;
 	uint16_t hold_s, keepalive_s;

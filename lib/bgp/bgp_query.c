@@ -33,7 +33,7 @@ vx0_bgp_peer_count(const struct vx0_bgp *bgp)
 int
 vx0_bgp_neighbor_info(const struct vx0_bgp *bgp, int peer, struct vx0_bgp_neighbor_info *o)
 {
-	if (peer < 0 || peer >= bgp->n_peers)
+	if (peer < 0 || peer >= bgp->n_peers || bgp->peers[peer]->removed)
 		return -ENOENT;
 	const struct bgp_peer *p = bgp->peers[peer];
 

@@ -167,9 +167,35 @@ void vx0_bgp_destroy(struct vx0_bgp *bgp);
 void vx0_bgp_set_fib_ops(struct vx0_bgp *bgp, const struct vx0_bgp_fib_ops *fib,
 			 void *fib_ctx);
 
-/* Returns the peer id (>= 0) or -errno. The config is copied; policies are not. */
+/* Returns the peer id (>= 0) or -errno. The config is copied; policies are not.
+ * A removed peer's id is reused. A peer added to a running speaker waits
+ * for vx0_bgp_peer_start. */
 int vx0_bgp_peer_add(struct vx0_bgp *bgp, const struct vx0_bgp_peer_config *pc);
+/*
+ * De-configure a peer: Cease / Peer De-configured (RFC 4486) if a session
+ * is open, its routes are withdrawn from the Loc-RIB (and the FIB), and its
+ * id becomes free. Other peers' sessions are untouched. -ENOENT if none.
+ */
+int vx0_bgp_peer_remove(struct vx0_bgp *bgp, int peer, uint64_t now_ms);
+/*
+ * Point a peer at other policy objects of the same content (a reloaded
+ * config's copies); the session is untouched. -ENOENT if no such peer.
+ */
+int vx0_bgp_peer_set_policies(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_policy *import,
+			      const struct vx0_bgp_policy *export);
+/*
+ * New policies for a peer, its session kept: the Adj-RIB-Out is re-run under
+ * the export policy (withdrawing what it now rejects); when import_changed,
+ * a ROUTE-REFRESH (RFC 2918) asks the peer for its routes again so the
+ * import policy sees them. 1: refresh sent, 0: done (or not Established:
+ * the next session uses them), -EOPNOTSUPP: the import changed but the peer
+ * cannot refresh (nothing changed; reset the session instead), -ENOENT.
+ */
+int vx0_bgp_peer_update_policies(struct vx0_bgp *bgp, int peer, const struct vx0_bgp_policy *import,
+				 const struct vx0_bgp_policy *export, bool import_changed,
+				 uint64_t now_ms);
 int vx0_bgp_peer_find(const struct vx0_bgp *bgp, const struct vx0_bgp_addr *addr);
+/* NULL for no such (or a removed) peer. */
 const struct vx0_bgp_peer_config *vx0_bgp_peer_config(const struct vx0_bgp *bgp, int peer);
 
 /* ---- events in ---- */
@@ -233,8 +259,10 @@ struct vx0_bgp_neighbor_info {
 	bool caps_as4, caps_rr, caps_gr, caps_v4, caps_v6, caps_ext;
 };
 
+/* -ENOENT for no such (or a removed) peer. */
 int vx0_bgp_neighbor_info(const struct vx0_bgp *bgp, int peer,
 			  struct vx0_bgp_neighbor_info *out);
+/* One more than the highest peer id in use (removed ids included). */
 int vx0_bgp_peer_count(const struct vx0_bgp *bgp);
 const char *vx0_bgp_state_name(enum vx0_bgp_state s);
 

@@ -30,6 +30,10 @@ struct vx0_bgp *vx0_bgp_io_core(struct vx0_bgp_io *io);
 
 /* Adds a peer to the core and the sockets (MD5 key on the listeners). Peer id or -errno. */
 int vx0_bgp_io_peer_add(struct vx0_bgp_io *io, const struct vx0_bgp_peer_config *pc);
+/* Removes a peer (vx0_bgp_peer_remove), closes its sockets and drops its
+ * MD5 key from the listeners. After vx0_bgp_io_start, peer_add also starts
+ * the new peer (and opens a listener for a new family). */
+int vx0_bgp_io_peer_remove(struct vx0_bgp_io *io, int peer);
 /* Opens the listeners and starts every peer. */
 int vx0_bgp_io_start(struct vx0_bgp_io *io);
 /* Re-arms the timer after direct calls into the core. */

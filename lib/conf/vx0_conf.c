@@ -719,7 +719,7 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		"eal", "profile", "lcores", "ports", "routes", "neighbours",
 		"exception_path", "icmp_rate_pps", "mbufs", "ring_size", "fib",
 		"stop_after_idle_ms", "stats_json", "comment", "bgp", "crypto", "sas",
-		"ike", "dht", "management", "metrics", NULL };
+		"ike", "dht", "management", "metrics", "log", NULL };
 	static const char *const ep_keys[] = { "tap", "rate_pps", "burst", NULL };
 	static const char *const fib_keys[] = { "max_routes4", "max_routes6", "max_next_hops", NULL };
 	json_t *x;
@@ -786,23 +786,9 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		return rc;
 	if ((x = json_object_get(root, "dht")) && (rc = vx0_conf_parse_dht(c, x, conf)) < 0)
 		return rc;
-	x = json_object_get(root, "management");
-	if (x) {
-		static const char *const mk[] = { "socket", NULL };
-		json_t *sp;
-
-		if (!json_is_object(x))
-			return vx0_conf_fail(c, "management", "must be an object {\"socket\": PATH}");
-		if ((rc = vx0_conf_check_keys(c, "management", x, mk)) < 0)
-			return rc;
-		sp = json_object_get(x, "socket");
-		if (!json_is_string(sp) || json_string_value(sp)[0] != '/' ||
-		    strlen(json_string_value(sp)) >= sizeof(conf->mgmt_socket))
-			return vx0_conf_fail(c, sp ? "management.socket" : "management",
-					     "\"socket\" must be an absolute path of at most %zu characters",
-					     sizeof(conf->mgmt_socket) - 1);
-		snprintf(conf->mgmt_socket, sizeof(conf->mgmt_socket), "%s", json_string_value(sp));
-	}
+	if ((rc = vx0_conf_parse_mgmt(c, json_object_get(root, "management"), conf)) < 0 ||
+	    (rc = vx0_conf_parse_log(c, json_object_get(root, "log"), conf)) < 0)
+		return rc;
 	for (unsigned int i = 0; i < conf->n_routes; i++) {
 		const struct vx0_conf_route *r = &conf->routes[i];
 		unsigned int k;
@@ -947,6 +933,8 @@ vx0_conf_load_file(const char *path, struct vx0_conf *conf, char *err, size_t er
 	buf[n] = 0;
 	rc = vx0_conf_load_string(buf, n, path, conf, err, errlen);
 	free(buf);
+	if (rc == 0)
+		snprintf(conf->path, sizeof(conf->path), "%s", path);
 	return rc;
 }
 

@@ -167,6 +167,27 @@ struct vx0_conf_dht {
 	char exit_policy[97];
 };
 
+#define VX0_CONF_MAX_MGMT_IDS 16
+#define VX0_CONF_MAX_LOG_LIBS 16
+
+/* "management": the socket and who may use it (conf_mgmt.c) */
+struct vx0_conf_mgmt {
+	uint32_t mode;            /* socket file mode, default 0600 */
+	int64_t owner, group;     /* chown the socket file; -1: leave */
+	uint32_t allow_uids[VX0_CONF_MAX_MGMT_IDS]; /* besides root and vx0d's own uid */
+	unsigned int n_allow_uids;
+	uint32_t allow_gids[VX0_CONF_MAX_MGMT_IDS]; /* a client's primary gid */
+	unsigned int n_allow_gids;
+};
+
+/* "log": level, format and per-library levels (conf_mgmt.c) */
+struct vx0_conf_log {
+	int level;                /* VX0_LOG_* numbers; 0: not given (notice) */
+	bool json;                /* JSON lines {"ts","level","lib","msg"} */
+	struct { char lib[24]; int level; } libs[VX0_CONF_MAX_LOG_LIBS];
+	unsigned int n_libs;
+};
+
 struct vx0_conf {
 	char *eal_argv[VX0_CONF_MAX_EAL_ARGS];
 	int eal_argc;
@@ -199,6 +220,9 @@ struct vx0_conf {
 	struct vx0_conf_ike ike;
 	struct vx0_conf_dht dht;
 	char mgmt_socket[108];    /* management socket path ("" = none) */
+	struct vx0_conf_mgmt mgmt;
+	struct vx0_conf_log log;
+	char path[256];           /* the file it was loaded from ("" = a string) */
 	char metrics_listen[64];  /* Prometheus exporter "ADDR:PORT", "" = off */
 };
 
@@ -216,6 +240,9 @@ int vx0_conf_parse_mac(const char *s, uint8_t mac[6]);
 /* One host address, IPv4 or IPv6 (a "/32" or "/128" is allowed): 0 or -EINVAL. */
 int vx0_conf_parse_addr(const char *s, struct vx0_conf_prefix *p);
 const char *vx0_role_name(uint32_t role_bit);
+/* "err", "warning", "notice", "info", "debug" <-> VX0_LOG_* numbers; -EINVAL / NULL. */
+int vx0_conf_log_level(const char *name);
+const char *vx0_conf_log_level_name(int level);
 
 /* Line (1-based) of the JSON value at path ("ports[1].device") in text, or 0. */
 unsigned int vx0_conf_line_of(const char *text, size_t len, const char *path);

@@ -15,6 +15,7 @@ struct mgmt_cmd {
 	char help[160];
 	vx0_mgmt_handler fn;
 	void *arg;
+	const char *const *args; /* allowed argument names (NULL: any) */
 };
 
 struct mgmt_client {
@@ -36,6 +37,8 @@ struct vx0_mgmt {
 	char path[108];
 	struct mgmt_client c[VX0_MGMT_MAX_CLIENTS];
 	struct vx0_mgmt_stats st;
+	struct vx0_mgmt_access acc;
+	uint32_t self_uid;
 };
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mgmt_priv.h"
 
@@ -137,6 +138,45 @@ help(struct vx0_mgmt *m, json_t **result)
 	return 0;
 }
 
+static int
+args_check(const struct mgmt_cmd *c, json_t *args, char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+
+	if (c->args == NULL)
+		return 0;
+	json_object_foreach(args, k, v) {
+		unsigned int i;
+		size_t n = 0;
+
+		(void)v;
+		for (i = 0; c->args[i] && strcmp(c->args[i], k); i++)
+			;
+		if (c->args[i])
+			continue;
+		n = (size_t)snprintf(err, errlen, "unknown argument \"%.48s\" (%s takes: ", k,
+				     c->name);
+		for (i = 0; c->args[i] && n < errlen; i++)
+			n += (size_t)snprintf(err + n, errlen - n, "%s%s", i ? ", " : "", c->args[i]);
+		if (n < errlen)
+			snprintf(err + n, errlen - n, "%s)", i ? "" : "none");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+vx0_mgmt_set_args(struct vx0_mgmt *m, const char *cmd, const char *const *args)
+{
+	for (unsigned int i = 0; i < m->n_cmds; i++)
+		if (strcmp(m->cmds[i].name, cmd) == 0) {
+			m->cmds[i].args = args;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 char *
 vx0_mgmt_handle(struct vx0_mgmt *m, const char *line, size_t len)
 {
@@ -159,7 +199,7 @@ vx0_mgmt_handle(struct vx0_mgmt *m, const char *line, size_t len)
 		if (i == m->n_cmds) {
 			snprintf(err, sizeof(err), "unknown command \"%s\" (see \"help\")", req.cmd);
 			rc = -ENOENT;
-		} else {
+		} else if ((rc = args_check(&m->cmds[i], req.args, err, sizeof(err))) == 0) {
 			rc = m->cmds[i].fn(req.args, &result, err, sizeof(err), m->cmds[i].arg);
 			if (rc > 0)
 				rc = 0;
@@ -177,8 +217,12 @@ vx0_mgmt_create(void)
 {
 	struct vx0_mgmt *m = calloc(1, sizeof(*m));
 
-	if (m)
+	if (m) {
 		m->lfd = -1;
+		m->acc.mode = 0600;
+		m->acc.owner = m->acc.group = -1;
+		m->self_uid = (uint32_t)geteuid();
+	}
 	return m;
 }
 

@@ -166,6 +166,54 @@ client_io(struct vx0_evloop *loop, int fd, uint32_t events, void *arg)
 	flush(c);
 }
 
+int
+vx0_mgmt_set_access(struct vx0_mgmt *m, const struct vx0_mgmt_access *a)
+{
+	unsigned int mode = a->mode ? a->mode : 0600;
+
+	if (a->n_uids > VX0_MGMT_MAX_IDS || a->n_gids > VX0_MGMT_MAX_IDS ||
+	    (mode & 0600) != 0600 || (mode & ~0666u))
+		return -EINVAL;
+	m->acc = *a;
+	m->acc.mode = mode;
+	return 0;
+}
+
+bool
+vx0_mgmt_peer_allowed(const struct vx0_mgmt *m, uint32_t uid, uint32_t gid)
+{
+	if (uid == 0 || uid == m->self_uid)
+		return true;
+	for (unsigned int i = 0; i < m->acc.n_uids; i++)
+		if (m->acc.uids[i] == uid)
+			return true;
+	for (unsigned int i = 0; i < m->acc.n_gids; i++)
+		if (m->acc.gids[i] == gid)
+			return true;
+	return false;
+}
+
+/* SO_PEERCRED: the credentials the client had at connect(). Refused: one
+ * error line (best effort, the socket is fresh so it fits) and close. */
+static bool
+peer_check(struct vx0_mgmt *m, int fd)
+{
+	static const char msg[] = "{\"id\":null,\"ok\":false,\"error\":\"permission denied: "
+				  "this user may not use the management socket\",\"errno\":13}\n";
+	struct ucred cr;
+	socklen_t l = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) == 0 && l == sizeof(cr) &&
+	    vx0_mgmt_peer_allowed(m, (uint32_t)cr.uid, (uint32_t)cr.gid))
+		return true;
+	m->st.refused++;
+	if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		(void)0; /* nothing more to tell it */
+	vx0_log(VX0_LOG_WARNING, "mgmt", "refused a client (uid %ld, pid %ld)",
+		l == sizeof(cr) ? (long)cr.uid : -1L, l == sizeof(cr) ? (long)cr.pid : -1L);
+	return false;
+}
+
 static void
 on_accept(struct vx0_evloop *loop, int lfd, uint32_t events, void *arg)
 {
@@ -178,6 +226,10 @@ on_accept(struct vx0_evloop *loop, int lfd, uint32_t events, void *arg)
 
 		if (fd < 0)
 			return;
+		if (!peer_check(m, fd)) {
+			close(fd);
+			continue;
+		}
 		for (unsigned int i = 0; i < VX0_MGMT_MAX_CLIENTS; i++)
 			if (m->c[i].fd < 0) {
 				c = &m->c[i];
@@ -223,7 +275,12 @@ vx0_mgmt_listen(struct vx0_mgmt *m, struct vx0_evloop *loop, const char *path)
 	m->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (m->lfd < 0)
 		return -errno;
-	if (bind(m->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(path, 0600) < 0 ||
+	/* mode and owner before listen(): nobody connects while it is wider */
+	if (bind(m->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    chmod(path, m->acc.mode ? m->acc.mode : 0600) < 0 ||
+	    ((m->acc.owner >= 0 || m->acc.group >= 0) &&
+	     chown(path, m->acc.owner >= 0 ? (uid_t)m->acc.owner : (uid_t)-1,
+		   m->acc.group >= 0 ? (gid_t)m->acc.group : (gid_t)-1) < 0) ||
 	    listen(m->lfd, 8) < 0) {
 		rc = -errno;
 		close(m->lfd);

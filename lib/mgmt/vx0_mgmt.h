@@ -11,11 +11,15 @@
  *   <- {"id": 7, "ok": false, "error": "unknown command \"x\"", "errno": 22}
  *
  * Commands, including ones that change state, are registered by the
- * application; the handlers run on the loop's thread. Access control is the
- * socket file's mode (0600: its owner only). Bounded: request line size,
- * clients, pending output, idle time.
+ * application; the handlers run on the loop's thread. Access control: the
+ * socket file's mode, owner and group (vx0_mgmt_set_access; 0600 by
+ * default), then each client's credentials (SO_PEERCRED) on accept: root,
+ * the server's own uid and the allow-listed uids/gids only; a refused
+ * client gets one JSON error line and is closed. Bounded: request line
+ * size, clients, pending output, idle time.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,16 +63,38 @@ void vx0_mgmt_destroy(struct vx0_mgmt *m);
 /* -EEXIST, -EINVAL (bad name), -ENOSPC (64 commands at most). */
 int vx0_mgmt_register(struct vx0_mgmt *m, const char *cmd, const char *help,
 		      vx0_mgmt_handler fn, void *arg);
+/* The argument names cmd takes (a NULL-terminated static list): any other
+ * is refused before the handler runs, naming it. -ENOENT: no such command. */
+int vx0_mgmt_set_args(struct vx0_mgmt *m, const char *cmd, const char *const *args);
 /* Run one request line through the registry; the reply line (malloc'd,
  * ending in '\n'). "help" lists the commands. */
 char *vx0_mgmt_handle(struct vx0_mgmt *m, const char *line, size_t len);
 
-/* Serve on a Unix socket at path (mode 0600; a stale socket file is
- * replaced). -errno on failure. */
+#define VX0_MGMT_MAX_IDS 16
+
+struct vx0_mgmt_access {
+	unsigned int mode;         /* socket file mode; 0: 0600 */
+	long long owner, group;    /* chown the socket file; -1: leave */
+	uint32_t uids[VX0_MGMT_MAX_IDS]; /* allowed besides root and our own euid */
+	unsigned int n_uids;
+	uint32_t gids[VX0_MGMT_MAX_IDS]; /* allowed primary gids (SO_PEERCRED's) */
+	unsigned int n_gids;
+};
+
+/* Before listen: file mode/owner/group and the allow-lists. The lists may
+ * change later (a reload); the file's settings apply at listen only.
+ * -EINVAL for too many ids or a mode without owner rw. */
+int vx0_mgmt_set_access(struct vx0_mgmt *m, const struct vx0_mgmt_access *a);
+/* Would a client with these credentials be served? */
+bool vx0_mgmt_peer_allowed(const struct vx0_mgmt *m, uint32_t uid, uint32_t gid);
+
+/* Serve on a Unix socket at path (the access settings' mode, 0600 by
+ * default; a stale socket file is replaced). -errno on failure. */
 int vx0_mgmt_listen(struct vx0_mgmt *m, struct vx0_evloop *loop, const char *path);
 
 struct vx0_mgmt_stats {
 	uint64_t requests, errors, dropped_clients;
+	uint64_t refused;          /* clients whose credentials are not allowed */
 	unsigned int clients;
 };
 void vx0_mgmt_get_stats(const struct vx0_mgmt *m, struct vx0_mgmt_stats *st);

@@ -134,6 +134,36 @@ state_cb(void *arg, int peer, enum vx0_bgp_state from, enum vx0_bgp_state to)
 		vx0_bgp_state_name(to));
 }
 
+void
+vx0_ctl_bgp_peer_config(const struct vx0_conf_bgp_peer *cp, struct vx0_bgp_peer_config *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->remote_as = cp->remote_as;
+	to_bgp_addr(&pc->addr, cp->family, cp->addr);
+	pc->passive = cp->passive;
+	pc->hold_time = cp->hold_time;
+	pc->ipv4_unicast = cp->ipv4;
+	pc->ipv6_unicast = cp->ipv6;
+	pc->graceful_restart = cp->graceful_restart;
+	pc->max_prefix = cp->max_prefix;
+	pc->max_prefix_action = VX0_BGP_MAXPFX_RESTART;
+	pc->max_prefix_restart_ms = 60000;
+	if (cp->nexthop6.family == AF_INET6)
+		to_bgp_addr(&pc->nexthop6, AF_INET6, cp->nexthop6.addr);
+	snprintf(pc->md5_key, sizeof(pc->md5_key), "%s", cp->md5_key);
+	pc->ttl_security = cp->ttl_security;
+	snprintf(pc->name, sizeof(pc->name), "%s", cp->name);
+	/* the config owns the policies and outlives the speaker */
+	pc->import = cp->import;
+	pc->export = cp->export;
+}
+
+struct vx0_bgp_io *
+vx0_ctl_bgp_io(struct vx0_ctl *ctl)
+{
+	return ctl->bgp ? ctl->bgp->io : NULL;
+}
+
 int
 vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 {
@@ -167,28 +197,9 @@ vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	vx0_bgp_set_fib_ops(vx0_bgp_io_core(b->io), &ops, b);
 	vx0_bgp_io_set_state_cb(b->io, state_cb, b);
 	for (unsigned int i = 0; i < g->n_peers; i++) {
-		const struct vx0_conf_bgp_peer *cp = &g->peers[i];
 		struct vx0_bgp_peer_config pc;
 
-		memset(&pc, 0, sizeof(pc));
-		pc.remote_as = cp->remote_as;
-		to_bgp_addr(&pc.addr, cp->family, cp->addr);
-		pc.passive = cp->passive;
-		pc.hold_time = cp->hold_time;
-		pc.ipv4_unicast = cp->ipv4;
-		pc.ipv6_unicast = cp->ipv6;
-		pc.graceful_restart = cp->graceful_restart;
-		pc.max_prefix = cp->max_prefix;
-		pc.max_prefix_action = VX0_BGP_MAXPFX_RESTART;
-		pc.max_prefix_restart_ms = 60000;
-		if (cp->nexthop6.family == AF_INET6)
-			to_bgp_addr(&pc.nexthop6, AF_INET6, cp->nexthop6.addr);
-		snprintf(pc.md5_key, sizeof(pc.md5_key), "%s", cp->md5_key);
-		pc.ttl_security = cp->ttl_security;
-		snprintf(pc.name, sizeof(pc.name), "%s", cp->name);
-		/* the config owns the policies and outlives the speaker */
-		pc.import = cp->import;
-		pc.export = cp->export;
+		vx0_ctl_bgp_peer_config(&g->peers[i], &pc);
 		rc = vx0_bgp_io_peer_add(b->io, &pc);
 		sodium_memzero(pc.md5_key, sizeof(pc.md5_key)); /* a secret */
 		if (rc < 0) {

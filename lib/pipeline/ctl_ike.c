@@ -569,3 +569,16 @@ vx0_ctl_ike_cmd_sas(json_t *args, json_t **result, char *err, size_t errlen, voi
 	*result = a;
 	return 0;
 }
+
+struct vx0_ike *
+vx0_ctl_ike_core(struct vx0_ctl *ctl)
+{
+	return ctl->ike ? vx0_ike_glue_core(ctl->ike->glue) : NULL;
+}
+
+void
+vx0_ctl_ike_kick(struct vx0_ctl *ctl)
+{
+	if (ctl->ike)
+		vx0_ike_glue_kick(ctl->ike->glue);
+}

@@ -301,6 +301,7 @@ render(struct vx0_metrics_writer *w, void *arg)
 			   "Requests answered with an error, or dropped (timeouts, busy).");
 	vx0_metrics_sample_u64(w, "vx0_metrics_bad_requests_total",
 			       ms.errors + ms.timeouts + ms.rejected_busy, NULL);
+	vx0_ctl_mgmt_metrics(ctl, w);
 	return w->err;
 }
 

@@ -52,37 +52,6 @@ cmd_stats(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
 	return 0;
 }
 
-static const char *const level_names[] = {
-	[VX0_LOG_ERR] = "err", [VX0_LOG_WARNING] = "warning", [VX0_LOG_NOTICE] = "notice",
-	[VX0_LOG_INFO] = "info", [VX0_LOG_DEBUG] = "debug",
-};
-
-/* {"level": NAME} sets vx0d's log level (lib log and DPDK's); the reply
- * has the previous one. Without "level": just the current one. */
-static int
-cmd_log_level(json_t *args, json_t **result, char *err, size_t errlen, void *arg)
-{
-	json_t *l = json_object_get(args, "level");
-	int old = vx0_log_get_level(), lv = -1;
-
-	(void)arg;
-	if (l) {
-		for (int i = VX0_LOG_ERR; i <= VX0_LOG_DEBUG; i++)
-			if (json_is_string(l) && strcmp(json_string_value(l), level_names[i]) == 0)
-				lv = i;
-		if (lv < 0) {
-			snprintf(err, errlen, "\"level\" must be err, warning, notice, info or debug");
-			return -EINVAL;
-		}
-		vx0_log_set_level(lv);
-		rte_log_set_global_level((uint32_t)lv); /* same numbers as RTE_LOG_* */
-	}
-	*result = json_pack("{ss ss}", "level", level_names[lv >= 0 ? lv : old],
-			    "previous", level_names[old >= VX0_LOG_ERR && old <= VX0_LOG_DEBUG ?
-						    old : VX0_LOG_NOTICE]);
-	return 0;
-}
-
 static int
 get_prefix(json_t *args, int *fam, uint8_t a[16], uint8_t *len, char *err, size_t errlen)
 {
@@ -404,8 +373,6 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	if ((rc = vx0_mgmt_register(ctl->mgmt, "version", "vx0d's version", cmd_version, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "stats", "the statistics summary (as at exit)",
 				    cmd_stats, node)) ||
-	    (rc = vx0_mgmt_register(ctl->mgmt, "log.level", "{level}: set the log level; "
-				    "without: show it", cmd_log_level, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "route.add", "{prefix, via | drop: true}: "
 				    "add or replace a static route", cmd_route_add, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "route.del", "{prefix}: delete a static route",
@@ -443,11 +410,13 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 				    vx0_ctl_dht_cmd_get, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.result", "{lookup}: a finished lookup",
 				    vx0_ctl_dht_cmd_result, node)) ||
+	    (rc = vx0_ctl_mgmt_register_ops(ctl)) ||
 	    (rc = vx0_mgmt_listen(ctl->mgmt, ctl->loop, path))) {
 		/* not fatal: the node forwards and telemetry answers without it
 		 * (e.g. EAL without a runtime directory) */
 		vx0_log(VX0_LOG_WARNING, "mgmt", "no management socket %s: %s", path,
 			strerror(-rc));
+		vx0_ctl_mgmt_unregister_ops(ctl);
 		vx0_mgmt_destroy(ctl->mgmt);
 		ctl->mgmt = NULL;
 	}
@@ -457,6 +426,7 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 void
 vx0_ctl_mgmt_stop(struct vx0_ctl *ctl)
 {
+	vx0_ctl_mgmt_unregister_ops(ctl);
 	vx0_mgmt_destroy(ctl->mgmt);
 	ctl->mgmt = NULL;
 }

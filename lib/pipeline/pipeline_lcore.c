@@ -33,6 +33,12 @@ poll_rx(struct vx0_lcore_ctx *lc)
 		uint16_t n = rte_eth_rx_burst(node->ports[q->port].port_id, q->queue,
 					      pkts, VX0_BURST);
 
+		if (unlikely(n && __atomic_load_n(&node->ports[q->port].admin_down,
+						   __ATOMIC_RELAXED))) {
+			lc->stats.drops[VX0_DROP_ADMIN_DOWN] += n;
+			rte_pktmbuf_free_bulk(pkts, n);
+			continue;
+		}
 		if (n) {
 			vx0_stage_rx(lc, q->port, pkts, n);
 			total += n;

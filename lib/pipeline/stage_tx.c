@@ -16,8 +16,15 @@ vx0_tx_send(struct vx0_lcore_ctx *lc, uint16_t pi, struct rte_mbuf **pkts, unsig
 	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_TX];
 	const struct vx0_port *p = &node->ports[pi];
 	unsigned int sent = 0;
-	uint64_t t0 = rte_rdtsc(), bytes = 0;
+	uint64_t t0, bytes = 0;
 
+	if (unlikely(__atomic_load_n(&p->admin_down, __ATOMIC_RELAXED))) {
+		lc->stats.port_tx_drop[pi] += n;
+		lc->stats.drops[VX0_DROP_ADMIN_DOWN] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	t0 = rte_rdtsc();
 	st->pkts += n;
 	st->bursts++;
 	for (unsigned int k = 0; k < n; k++)

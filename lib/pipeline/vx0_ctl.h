@@ -21,6 +21,9 @@ struct vx0_dht;
 struct vx0_bgp;
 struct vx0_metrics_server;
 struct vx0_mgmt;
+struct vx0_ctl_ops;
+struct vx0_bgp_io;
+struct vx0_ike;
 
 /* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
 struct vx0_ctl_adj {
@@ -65,6 +68,7 @@ struct vx0_ctl {
 	uint64_t soft_expiries;    /* soft-lifetime events from the crypto lcores */
 	struct vx0_metrics_server *metrics; /* NULL: no "metrics" configured */
 	struct vx0_mgmt *mgmt;              /* the management socket */
+	struct vx0_ctl_ops *ops;            /* its state-changing commands' state (ctl_ops.h) */
 };
 
 /* ctl_metrics.c: the Prometheus exporter on the ctl loop (conf "metrics") */
@@ -73,6 +77,12 @@ void vx0_ctl_metrics_stop(struct vx0_ctl *ctl);
 /* ctl_mgmt.c: the management socket (RUNTIME_DIR/vx0_mgmt.sock) */
 int vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen);
 void vx0_ctl_mgmt_stop(struct vx0_ctl *ctl);
+/* ctl_reload.c, ctl_mgmt_bgp.c, ctl_port.c, ctl_log.c: more commands on it */
+int vx0_ctl_mgmt_register_ops(struct vx0_ctl *ctl);
+void vx0_ctl_mgmt_unregister_ops(struct vx0_ctl *ctl);
+struct vx0_metrics_writer;
+/* Prometheus: the management socket's and reload counters, ports' admin state */
+void vx0_ctl_mgmt_metrics(struct vx0_ctl *ctl, struct vx0_metrics_writer *w);
 
 
 /* ctl_capture.c: one capture at a time (vx0_capture.h, lib/capfile) */
@@ -132,6 +142,8 @@ int vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen);
 void vx0_ctl_ike_stop(struct vx0_ctl *ctl);
 /* SA index sa reached its soft lifetime: 0 if IKE owns it and rekeys, -ENOENT if not. */
 int vx0_ctl_ike_sa_soft_expired(struct vx0_ctl *ctl, uint32_t sa);
+struct vx0_ike *vx0_ctl_ike_core(struct vx0_ctl *ctl); /* NULL: no IKE */
+void vx0_ctl_ike_kick(struct vx0_ctl *ctl);
 void vx0_ctl_ike_counts(struct vx0_ctl *ctl, uint64_t *up, uint64_t *down, uint64_t *rekeys,
 			uint64_t *errors, unsigned int *active);
 
@@ -141,6 +153,10 @@ void vx0_ctl_bgp_shutdown(struct vx0_ctl *ctl, uint64_t now_ms);
 void vx0_ctl_bgp_stop(struct vx0_ctl *ctl);
 struct vx0_bgp *vx0_ctl_bgp_core(struct vx0_ctl *ctl);
 void vx0_ctl_bgp_kick(struct vx0_ctl *ctl);
+struct vx0_bgp_io *vx0_ctl_bgp_io(struct vx0_ctl *ctl); /* NULL: no BGP */
+struct vx0_bgp_peer_config;
+/* A config section's peer as lib/bgp's (policies point into the config). */
+void vx0_ctl_bgp_peer_config(const struct vx0_conf_bgp_peer *cp, struct vx0_bgp_peer_config *pc);
 void vx0_ctl_bgp_fib_stats(struct vx0_ctl *ctl, uint64_t *installed, uint64_t *removed,
 			   uint64_t *unresolved);
 

@@ -65,6 +65,7 @@ enum vx0_drop {
 	VX0_DROP_ESP_LIFETIME,    /* hard lifetime reached */
 	VX0_DROP_ESP_TFC_DUMMY,   /* next header 59: dummy by design */
 	VX0_DROP_ESP_MALFORMED,   /* other ESP errors (next header, inner, room, seq) */
+	VX0_DROP_ADMIN_DOWN,      /* in or out of a port set down (port.set) */
 	VX0_DROP_MAX
 };
 
@@ -118,6 +119,7 @@ struct vx0_port {
 	uint16_t port_id;         /* DPDK port of the data port */
 	uint16_t tap_id;          /* DPDK port of its exception-path TAP, or UINT16_MAX */
 	char tap_name[RTE_ETH_NAME_MAX_LEN];
+	uint8_t admin_down;       /* port.set: RX and TX dropped (written by ctl, read relaxed) */
 	struct rte_ether_addr mac;
 	uint16_t mtu;
 	uint16_t nb_rxq;
@@ -280,6 +282,15 @@ int vx0_ctl_run(struct vx0_node *node, volatile int *stop_requested);
 
 /* After the worker lcores returned: free whatever is left in the rings. */
 void vx0_ctl_drain(struct vx0_node *node);
+
+/* --- logging (pipeline_log.c): vx0_log -> rte_log, text or JSON lines --- */
+int vx0_node_log_init(void);  /* after rte_eal_init */
+void vx0_node_log_set_json(bool json);
+bool vx0_node_log_json(void);
+/* lib NULL: every logtype; else "vx0.<lib>". RTE_LOG_ERR..DEBUG, or -EINVAL. */
+int vx0_node_log_set_level(const char *lib, int level);
+int vx0_node_log_get_level(const char *lib);
+void vx0_node_log_apply(const struct vx0_conf_log *l);
 
 /* --- telemetry (pipeline_telemetry.c): /vx0/... commands --- */
 int vx0_telemetry_register(struct vx0_node *node);
