@@ -313,7 +313,10 @@ test_paths_valid(void)
 		snprintf(names[i], sizeof(names[i]), "r%u", i);
 		/* 8 /16s, 5 families: many relations to respect */
 		snprintf(addrs[i], sizeof(addrs[i]), "100.%u.%u.1", i % 8, i);
-		snprintf(fams[i], sizeof(fams[i]), i % 3 ? "f%u" : "", i % 5);
+		if (i % 3)
+			snprintf(fams[i], sizeof(fams[i]), "f%u", i % 5);
+		else
+			fams[i][0] = '\0';
 		s[i] = (struct spec){ names[i], addrs[i], 1 + i * 7, fams[i], i % 4 == 0 };
 	}
 	CHECK_EQ(dir_from(&d, s, 40), 0);
