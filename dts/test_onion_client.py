@@ -423,6 +423,50 @@ def test_onion_client_sigterm_cleans_up(lab):
              what='circuits gone')
 
 
+def test_onion_client_path_selection_and_guard_set(lab):
+    """No --path: the exit by policy, a guard kept in --state-dir across a
+    restart, and a killed middle replaced by the other one (the bridge puts
+    every relay in one /24, hence --no-distinct-subnets)."""
+    state = os.path.join(lab.dir, 'state')
+    sel = ('--state-dir', state, '--no-distinct-subnets', '--liveness', '2',
+           '--build-timeout', '3')
+    c = lab.client(*sel)
+    try:
+        p1 = c.wait_event(opened, 15, 'circuit open')[0]['path']
+        assert lab.helper('udp', SERVER4, 3) == {'exact': 3, 'lost': 0}
+    finally:
+        assert c.stop() == 0
+    assert p1[2] == 'exit' and len(set(p1)) == 3
+    with open(os.path.join(state, 'guards.json')) as f:
+        g = json.load(f)
+    assert [e['id'] for e in g['guards']] == [lab.desc[p1[0]]['id']]
+    assert oct(os.stat(os.path.join(state, 'guards.json')).st_mode & 0o777) == '0o600'
+    # a restart keeps the guard (the middle is drawn again)
+    for _ in range(2):
+        c = lab.client(*sel)
+        try:
+            p2 = c.wait_event(opened, 15, 'circuit open')[0]['path']
+        finally:
+            assert c.stop() == 0
+        assert p2[0] == p1[0] and p2[2] == 'exit'
+    with open(os.path.join(state, 'guards.json')) as f:
+        assert json.load(f) == g
+    # kill the middle in use: the client moves to the other one
+    c = lab.client(*sel)
+    try:
+        p3 = c.wait_event(opened, 15, 'circuit open')[0]['path']
+        victim = p3[1]
+        lab.procs[victim].kill()
+        lab.procs[victim].wait(5)
+        res = lab.helper('probe', SERVER4, 12, 0.25, timeout=40)
+        p4 = c.wait_event(lambda e: opened(e) and e['circuit'] > 1, 5, 'rebuilt')[-1]['path']
+    finally:
+        assert c.stop() == 0
+        lab.start_relay(victim)
+    assert p4[0] == p1[0] and p4[1] != victim and p4[2] == 'exit'
+    assert all(ok for _, ok in res[-8:]), res
+
+
 def test_onion_client_bad_config(lab):
     bad = os.path.join(lab.dir, 'bad.json')
     d = dict(lab.desc['guard'], port=0)

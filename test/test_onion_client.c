@@ -244,7 +244,7 @@ test_middle_weighted(void)
 	memcpy(g.id[0], d.r[0].desc.id, 32);
 	g.added[0] = NOW;
 	for (i = 0; i < rounds; i++) {
-		if (vx0_onion_path_select(&d, &g, NULL, NOW, idx, &changed) < 0) {
+		if (vx0_onion_path_select(&d, &g, NULL, NOW, 0, idx, &changed) < 0) {
 			CHECK(0);
 			break;
 		}
@@ -283,10 +283,24 @@ test_exclusion(void)
 	memcpy(g.id[0], d.r[0].desc.id, 32);
 	g.added[0] = NOW;
 	for (i = 0; i < 200; i++) {
-		CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, idx, &changed), 0);
+		CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, 0, idx, &changed), 0);
 		CHECK_EQ(idx[0], 0);
 		CHECK_EQ(idx[1], 5);
 		CHECK_EQ(idx[2], 1);
+	}
+	/* test networks on one subnet: the /16 rule off, families still apart */
+	{
+		unsigned int seen[6] = { 0 };
+
+		for (i = 0; i < 300; i++) {
+			CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, VX0_ONION_PATH_ANY_SUBNET,
+						       idx, &changed), 0);
+			seen[idx[1]]++;
+		}
+		CHECK_EQ(seen[3], 0);
+		CHECK_EQ(seen[0] + seen[1], 0);
+		CHECK(seen[2] > 0 && seen[4] > 0);
+		CHECK_EQ(seen[2] + seen[4] + seen[5], 300);
 	}
 	/* with m-ok avoided no middle fits */
 	{
@@ -294,7 +308,7 @@ test_exclusion(void)
 
 		av.n = 1;
 		memcpy(av.id[0], d.r[5].desc.id, 32);
-		CHECK_EQ(vx0_onion_path_select(&d, &g, &av, NOW, idx, &changed), -EHOSTUNREACH);
+		CHECK_EQ(vx0_onion_path_select(&d, &g, &av, NOW, 0, idx, &changed), -EHOSTUNREACH);
 	}
 }
 
@@ -322,7 +336,7 @@ test_paths_valid(void)
 	CHECK_EQ(dir_from(&d, s, 40), 0);
 	memset(&g, 0, sizeof(g));
 	for (i = 0; i < 2000; i++) {
-		if (vx0_onion_path_select(&d, &g, NULL, NOW, idx, &changed) < 0) {
+		if (vx0_onion_path_select(&d, &g, NULL, NOW, 0, idx, &changed) < 0) {
 			CHECK(0);
 			break;
 		}
@@ -360,7 +374,7 @@ test_guard_persistence(void)
 	CHECK_EQ(dir_from(&d, s, 5), 0);
 	CHECK_EQ(vx0_onion_guards_load(path, &g, errbuf, sizeof(errbuf)), -ENOENT);
 	CHECK_EQ(g.n, 0);
-	CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, idx, &changed), 0);
+	CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, 0, idx, &changed), 0);
 	CHECK_EQ(changed, 1);
 	CHECK_EQ(g.n, 1);
 	first = idx[0];
@@ -372,14 +386,14 @@ test_guard_persistence(void)
 		CHECK_EQ(g2.n, 1);
 		CHECK_MEM(g2.id[0], g.id[0], 32);
 		CHECK_EQ(g2.added[0], NOW);
-		CHECK_EQ(vx0_onion_path_select(&d, &g2, NULL, NOW + i, idx, &changed), 0);
+		CHECK_EQ(vx0_onion_path_select(&d, &g2, NULL, NOW + i, 0, idx, &changed), 0);
 		CHECK_EQ(idx[0], first);
 		CHECK_EQ(changed, 0);
 	}
 	/* the guard fails: a second one is added, the first stays first */
 	av.n = 1;
 	memcpy(av.id[0], d.r[first].desc.id, 32);
-	CHECK_EQ(vx0_onion_path_select(&d, &g2, &av, NOW, idx, &changed), 0);
+	CHECK_EQ(vx0_onion_path_select(&d, &g2, &av, NOW, 0, idx, &changed), 0);
 	CHECK_EQ(changed, 1);
 	CHECK_EQ(g2.n, 2);
 	CHECK(idx[0] != first);
@@ -388,10 +402,10 @@ test_guard_persistence(void)
 	CHECK_EQ(vx0_onion_guards_load(path, &g, errbuf, sizeof(errbuf)), 0);
 	CHECK_EQ(g.n, 2);
 	/* back without the failure: the first guard again */
-	CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, idx, &changed), 0);
+	CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, 0, idx, &changed), 0);
 	CHECK_EQ(idx[0], first);
 	/* 60 days later every guard has expired and one new one is chosen */
-	CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW + VX0_ONION_GUARD_LIFETIME, idx,
+	CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW + VX0_ONION_GUARD_LIFETIME, 0, idx,
 				       &changed), 0);
 	CHECK_EQ(changed, 1);
 	CHECK_EQ(g.n, 1);
@@ -448,7 +462,7 @@ test_no_exit(void)
 
 	CHECK_EQ(dir_from(&d, s, 3), 0);
 	memset(&g, 0, sizeof(g));
-	CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, idx, &changed), -EHOSTUNREACH);
+	CHECK_EQ(vx0_onion_path_select(&d, &g, NULL, NOW, 0, idx, &changed), -EHOSTUNREACH);
 	CHECK_EQ(g.n, 0);
 }
 

@@ -48,6 +48,8 @@ struct slot {
 struct avoid_entry {
 	uint8_t id[32];
 	uint64_t until_ms;
+	int strong; /* the hop a build stopped at; weak: a suspect of a
+		     * liveness failure (any hop behind the guard) */
 };
 
 struct vx0c {
@@ -187,7 +189,7 @@ path_json(const struct slot *s)
 }
 
 static void
-avoid_add(struct vx0c *c, const uint8_t id[32])
+avoid_add(struct vx0c *c, const uint8_t id[32], int strong)
 {
 	uint64_t until = now_ms(c) + AVOID_MS;
 	unsigned int i;
@@ -195,11 +197,13 @@ avoid_add(struct vx0c *c, const uint8_t id[32])
 	for (i = 0; i < c->n_avoid; i++)
 		if (sodium_memcmp(c->avoid[i].id, id, 32) == 0) {
 			c->avoid[i].until_ms = until;
+			c->avoid[i].strong |= strong;
 			return;
 		}
 	if (c->n_avoid == AVOID_MAX)
 		memmove(c->avoid, c->avoid + 1, sizeof(c->avoid[0]) * --c->n_avoid);
 	memcpy(c->avoid[c->n_avoid].id, id, 32);
+	c->avoid[c->n_avoid].strong = strong;
 	c->avoid[c->n_avoid++].until_ms = until;
 }
 
@@ -314,7 +318,7 @@ handle_event(struct vx0c *c, struct slot *s)
 		/* a build that stopped at hop k: that relay did not answer
 		 * (or its predecessor could not reach it) */
 		if (s->opened_ms == 0 && s->c->built < s->c->n_hops)
-			avoid_add(c, s->c->path[s->c->built].id);
+			avoid_add(c, s->c->path[s->c->built].id, 1);
 		circuit_closed(c, s, why, e->reason);
 		break;
 	}
@@ -353,17 +357,29 @@ start_build(struct vx0c *c, const char *why)
 		}
 	} else {
 		static struct vx0_onion_path_avoid av;
+		unsigned int flags = c->o.any_subnet ? VX0_ONION_PATH_ANY_SUBNET : 0, level;
 		uint64_t t = now_ms(c);
 
-		av.n = 0;
-		for (i = 0; i < c->n_avoid; i++)
-			if (c->avoid[i].until_ms > t)
-				memcpy(av.id[av.n++], c->avoid[i].id, 32);
-		rc = vx0_onion_path_select(c->dir, &c->guards, &av, (uint64_t)time(NULL), idx,
-					   &changed);
-		if (rc < 0 && av.n) /* better a relay that failed once than nothing */
-			rc = vx0_onion_path_select(c->dir, &c->guards, NULL, (uint64_t)time(NULL),
-						   idx, &changed);
+		/* avoid every recent suspect; if no path is left, keep exits
+		 * (scarce) that were only suspects, then only avoid the relays
+		 * builds stopped at, then nobody (better a relay that failed
+		 * once than no circuit) */
+		rc = -EHOSTUNREACH;
+		for (level = 0; level < 4 && rc < 0; level++) {
+			av.n = 0;
+			for (i = 0; level < 3 && i < c->n_avoid; i++) {
+				const struct avoid_entry *a = &c->avoid[i];
+				int k = vx0_onion_dir_find_id(c->dir, a->id);
+				int is_exit = k >= 0 && c->dir->r[k].exit;
+
+				if (a->until_ms <= t || (level == 1 && !a->strong && is_exit) ||
+				    (level == 2 && !a->strong))
+					continue;
+				memcpy(av.id[av.n++], a->id, 32);
+			}
+			rc = vx0_onion_path_select(c->dir, &c->guards, &av, (uint64_t)time(NULL),
+						   flags, idx, &changed);
+		}
 		if (rc < 0)
 			return rc;
 		if (changed && c->guards_path[0]) {
@@ -504,7 +520,7 @@ tick(struct vx0_evloop *loop, struct vx0_timer *t, void *arg)
 		handle_event(c, s);
 		if (s->role == BUILDING && now - s->started_ms >= c->o.build_timeout_ms) {
 			if (s->c->built < s->c->n_hops)
-				avoid_add(c, s->c->path[s->c->built].id);
+				avoid_add(c, s->c->path[s->c->built].id, 1);
 			vx0_onion_circ_close(s->c, &c->e);
 			send_cell(c, s, c->e.cell);
 			sodium_memzero(&c->e, sizeof(c->e));
@@ -514,8 +530,8 @@ tick(struct vx0_evloop *loop, struct vx0_timer *t, void *arg)
 			/* sent and heard nothing back: some hop is gone (UDP
 			 * gives no other sign); blame the hops behind the guard */
 			c->liveness_fail++;
-			avoid_add(c, s->c->path[1].id);
-			avoid_add(c, s->c->path[2].id);
+			avoid_add(c, s->c->path[1].id, 0);
+			avoid_add(c, s->c->path[2].id, 0);
 			vx0_onion_circ_close(s->c, &c->e);
 			send_cell(c, s, c->e.cell);
 			sodium_memzero(&c->e, sizeof(c->e));

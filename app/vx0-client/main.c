@@ -45,6 +45,7 @@ usage(FILE *f)
 "  --route PREFIX       route PREFIX through the circuit (repeatable, up to %d)\n"
 "  --path G,M,X         use these relays (names from the descriptors) instead\n"
 "                       of path selection\n"
+"  --no-distinct-subnets  allow hops in one /16 (or /32): test networks only\n"
 "  --state-dir DIR      keep the guard set in DIR/guards.json across restarts\n"
 "  --events FILE|-      JSON lines: building, open, closed, rebuilding, stats\n"
 "  --padding RATE       cover cells per second toward the guard on an idle link\n"
@@ -62,7 +63,7 @@ usage(FILE *f)
 enum {
 	O_DESC = 256, O_DHT, O_DHT_TIERS, O_DHT_WAIT, O_DHT_PORT, O_TUN, O_ADDR, O_ROUTE,
 	O_PATH, O_STATE, O_EVENTS, O_PADDING, O_DURATION, O_LIVENESS, O_BUILD_TIMEOUT,
-	O_ROTATE,
+	O_ROTATE, O_ANY_SUBNET,
 };
 
 static const struct option long_opts[] = {
@@ -76,6 +77,7 @@ static const struct option long_opts[] = {
 	{ "route", required_argument, NULL, O_ROUTE },
 	{ "path", required_argument, NULL, O_PATH },
 	{ "state-dir", required_argument, NULL, O_STATE },
+	{ "no-distinct-subnets", no_argument, NULL, O_ANY_SUBNET },
 	{ "events", required_argument, NULL, O_EVENTS },
 	{ "padding", required_argument, NULL, O_PADDING },
 	{ "duration", required_argument, NULL, O_DURATION },
@@ -207,6 +209,9 @@ parse_args(int argc, char **argv, struct vx0c_opts *o, int *verbose)
 		}
 		case O_STATE:
 			o->state_dir = optarg;
+			break;
+		case O_ANY_SUBNET:
+			o->any_subnet = 1;
 			break;
 		case O_EVENTS:
 			o->events = optarg;

@@ -31,6 +31,7 @@ struct vx0c_opts {
 	unsigned int n_routes;
 	const char *path[3];           /* forced relay names (tests) */
 	int forced;
+	int any_subnet;                /* --no-distinct-subnets (test networks) */
 	const char *state_dir;
 	const char *events;            /* file or "-" */
 	double padding;                /* cover cells per second on an idle link, 0 off */

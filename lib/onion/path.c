@@ -11,19 +11,26 @@
 
 #include "vx0_onion_path.h"
 
-int
-vx0_onion_relays_related(const struct vx0_onion_relay_info *a,
-			 const struct vx0_onion_relay_info *b)
+static int
+related(const struct vx0_onion_relay_info *a, const struct vx0_onion_relay_info *b,
+	unsigned int flags)
 {
 	if (a == b || sodium_memcmp(a->desc.id, b->desc.id, 32) == 0)
 		return 1;
 	/* one operator usually holds a /16 (v4) or a /32 (v6) allocation */
-	if (a->desc.addr.family == b->desc.addr.family &&
+	if (!(flags & VX0_ONION_PATH_ANY_SUBNET) && a->desc.addr.family == b->desc.addr.family &&
 	    memcmp(a->desc.addr.addr, b->desc.addr.addr, a->desc.addr.family == 4 ? 2 : 4) == 0)
 		return 1;
 	if (a->family[0] != '\0' && strcmp(a->family, b->family) == 0)
 		return 1;
 	return 0;
+}
+
+int
+vx0_onion_relays_related(const struct vx0_onion_relay_info *a,
+			 const struct vx0_onion_relay_info *b)
+{
+	return related(a, b, 0);
 }
 
 static int
@@ -46,7 +53,7 @@ enum { PICK_EXIT, PICK_GUARD, PICK_MIDDLE };
  * an exit only when nothing else fits. */
 static int
 pick(const struct vx0_onion_dir *d, const struct vx0_onion_path_avoid *av, int kind,
-     const int *used, unsigned int n_used, const uint8_t *excluded)
+     const int *used, unsigned int n_used, const uint8_t *excluded, unsigned int flags)
 {
 	uint64_t total = 0, r;
 	unsigned int i, j, pass;
@@ -62,7 +69,7 @@ pick(const struct vx0_onion_dir *d, const struct vx0_onion_path_avoid *av, int k
 			if (kind == PICK_GUARD && pass == 0 && ri->exit)
 				ok = 0;
 			for (j = 0; ok && j < n_used; j++)
-				if (vx0_onion_relays_related(ri, &d->r[used[j]]))
+				if (related(ri, &d->r[used[j]], flags))
 					ok = 0;
 			if (ok)
 				total += ri->capacity;
@@ -83,7 +90,7 @@ pick(const struct vx0_onion_dir *d, const struct vx0_onion_path_avoid *av, int k
 		if (kind == PICK_GUARD && pass == 0 && ri->exit)
 			ok = 0;
 		for (j = 0; ok && j < n_used; j++)
-			if (vx0_onion_relays_related(ri, &d->r[used[j]]))
+			if (related(ri, &d->r[used[j]], flags))
 				ok = 0;
 		if (!ok)
 			continue;
@@ -97,7 +104,7 @@ pick(const struct vx0_onion_dir *d, const struct vx0_onion_path_avoid *av, int k
 int
 vx0_onion_path_select(const struct vx0_onion_dir *d, struct vx0_onion_guard_set *g,
 		      const struct vx0_onion_path_avoid *av, uint64_t now_unix,
-		      unsigned int idx[3], int *guards_changed)
+		      unsigned int flags, unsigned int idx[3], int *guards_changed)
 {
 	uint8_t no_exit[VX0_ONION_DIR_MAX], none[VX0_ONION_DIR_MAX];
 	unsigned int tries, i;
@@ -108,7 +115,7 @@ vx0_onion_path_select(const struct vx0_onion_dir *d, struct vx0_onion_guard_set 
 	memset(none, 0, sizeof(none));
 	/* each failed exit is excluded, so this ends within d->n rounds */
 	for (tries = 0; tries < d->n; tries++) {
-		int ex = pick(d, av, PICK_EXIT, NULL, 0, no_exit), gu = -1, mi;
+		int ex = pick(d, av, PICK_EXIT, NULL, 0, no_exit, flags), gu = -1, mi;
 
 		if (ex < 0)
 			return -EHOSTUNREACH;
@@ -116,7 +123,7 @@ vx0_onion_path_select(const struct vx0_onion_dir *d, struct vx0_onion_guard_set 
 			int k = vx0_onion_dir_find_id(d, g->id[i]);
 
 			if (k >= 0 && !avoided(av, g->id[i]) &&
-			    !vx0_onion_relays_related(&d->r[k], &d->r[ex]))
+			    !related(&d->r[k], &d->r[ex], flags))
 				gu = k;
 		}
 		if (gu < 0 && g->n < VX0_ONION_GUARDS_MAX) {
@@ -131,7 +138,7 @@ vx0_onion_path_select(const struct vx0_onion_dir *d, struct vx0_onion_guard_set 
 					in_set[k] = 1;
 			}
 			used[0] = ex;
-			gu = pick(d, av, PICK_GUARD, used, 1, in_set);
+			gu = pick(d, av, PICK_GUARD, used, 1, in_set, flags);
 			if (gu >= 0) {
 				memcpy(g->id[g->n], d->r[gu].desc.id, 32);
 				g->added[g->n] = now_unix;
@@ -145,7 +152,7 @@ vx0_onion_path_select(const struct vx0_onion_dir *d, struct vx0_onion_guard_set 
 		}
 		used[0] = gu;
 		used[1] = ex;
-		mi = pick(d, av, PICK_MIDDLE, used, 2, none);
+		mi = pick(d, av, PICK_MIDDLE, used, 2, none, flags);
 		if (mi < 0) {
 			no_exit[ex] = 1;
 			continue;

@@ -57,6 +57,10 @@ int vx0_onion_dir_find_id(const struct vx0_onion_dir *d, const uint8_t id[32]);
 int vx0_onion_relays_related(const struct vx0_onion_relay_info *a,
 			     const struct vx0_onion_relay_info *b);
 
+/* vx0_onion_path_select flags */
+#define VX0_ONION_PATH_ANY_SUBNET 0x1 /* test networks on one subnet: the /16
+				       * and /32 rule is off (family still holds) */
+
 /* The guard set: identities in order of preference, with the unix time
  * each was chosen. File: {"version": 1, "guards": [{"id", "added"}]}. */
 struct vx0_onion_guard_set {
@@ -91,7 +95,7 @@ struct vx0_onion_path_avoid {
  */
 int vx0_onion_path_select(const struct vx0_onion_dir *d, struct vx0_onion_guard_set *g,
 			  const struct vx0_onion_path_avoid *avoid, uint64_t now_unix,
-			  unsigned int idx[3], int *guards_changed);
+			  unsigned int flags, unsigned int idx[3], int *guards_changed);
 
 /* Parse "a.b.c.d" or an IPv6 literal into a (port unset). -EINVAL. */
 int vx0_onion_addr_parse(const char *s, struct vx0_onion_addr *a);

@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (d.n == 0 || d.n > VX0_ONION_DIR_MAX)
 		abort();
 	memset(&g, 0, sizeof(g));
-	if (vx0_onion_path_select(&d, &g, NULL, 1800000000ull, idx, &changed) == 0) {
+	if (vx0_onion_path_select(&d, &g, NULL, 1800000000ull, 0, idx, &changed) == 0) {
 		if (!d.r[idx[2]].exit || vx0_onion_relays_related(&d.r[idx[0]], &d.r[idx[1]]) ||
 		    vx0_onion_relays_related(&d.r[idx[0]], &d.r[idx[2]]) ||
 		    vx0_onion_relays_related(&d.r[idx[1]], &d.r[idx[2]]) || g.n == 0 ||
