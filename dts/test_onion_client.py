@@ -31,6 +31,7 @@ from vx0lab import BUILD, Netns, sh, wait_for  # noqa: E402
 
 CLIENT = os.path.join(BUILD, 'app', 'vx0-client', 'vx0-client')
 RELAY = os.path.join(BUILD, 'test', 'onion_relay_lab')
+DHT_NODE = os.path.join(BUILD, 'test', 'dht_node')
 ME = os.path.abspath(__file__)
 PY = '/usr/bin/python3'
 SERVER4, SERVER6 = '203.0.113.66', '2001:db8:5::66'
@@ -209,7 +210,8 @@ class Lab:
 
     def start_relay(self, k):
         args = ['ip', 'netns', 'exec', self.ns[k], RELAY, '--name', k, '--bind', UNDERLAY[k],
-                '--port', '7150', '--seed', 'lab-' + k, '--duration', '600',
+                '--port', '7150', '--identity', os.path.join(self.dir, k + '.key'),
+                '--duration', '600',
                 '--capacity', '100']
         if k == 'exit':
             args += ['--exit', '--tun', 'xt0']
@@ -256,6 +258,25 @@ class Lab:
         r = self.in_client(PY, ME, *[str(a) for a in args], timeout=timeout)
         assert r.returncode == 0, r.stderr
         return json.loads(r.stdout.strip().splitlines()[-1])
+
+    def dht_nodes(self):
+        """A DHT node beside each relay, on its identity files, publishing
+        its descriptor (tier 1; the exit's policy accepts 443)."""
+        nodes = {}
+        for k in ('guard', 'middle', 'exit', 'middle2'):
+            args = ['ip', 'netns', 'exec', self.ns[k], DHT_NODE, '--bind',
+                    UNDERLAY[k] + ':6881', '--identity', os.path.join(self.dir, k + '.key'),
+                    '--tier', '1', '--onion-addr', UNDERLAY[k] + ':7150']
+            if k != 'guard':
+                args += ['--bootstrap', UNDERLAY['guard'] + ':6881']
+            if k == 'exit':
+                args += ['--exit', 'accept *:443']
+            p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            self.procs['dht-' + k] = p
+            ev = json.loads(p.stdout.readline())
+            assert ev['event'] == 'started' and ev['identity'] == self.desc[k]['id']
+            nodes[k] = p
+        return nodes
 
     def close(self):
         for p in list(self.procs.values()) + [self.server]:
@@ -465,6 +486,42 @@ def test_onion_client_path_selection_and_guard_set(lab):
         lab.start_relay(victim)
     assert p4[0] == p1[0] and p4[1] != victim and p4[2] == 'exit'
     assert all(ok for _, ok in res[-8:]), res
+
+
+def test_onion_client_dht_descriptors(lab):
+    """Relays published by DHT nodes (doc/descriptor.md); the client reads
+    the index, verifies the descriptors, builds a circuit and carries traffic."""
+    nodes = lab.dht_nodes()
+    time.sleep(1.0)  # the nodes join through the guard's node
+    for k, p in nodes.items():
+        p.stdin.write('publish\n')
+        p.stdin.flush()
+    for k, p in nodes.items():
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            ev = json.loads(p.stdout.readline())
+            if ev.get('event') == 'lookup_done' and ev.get('kind') == 'put':
+                assert ev['stored'] >= 1, ev
+                break
+    state = os.path.join(lab.dir, 'state-dht')
+    ev = os.path.join(lab.dir, 'events-dht.jsonl')
+    args = ['ip', 'netns', 'exec', lab.ns['client'], CLIENT, '--dht',
+            UNDERLAY['guard'] + ':6881', '--dht-tiers', '1', '--dht-wait', '3',
+            '--tun', 'vx0c', '--addr', '203.0.113.10/32', '--route', '203.0.113.64/30',
+            '--state-dir', state, '--no-distinct-subnets', '--events', ev, '--duration', '120']
+    c = Client(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True), ev)
+    try:
+        d = c.wait_event(lambda e: e['event'] == 'directory' and e['relays'] > 0, 30,
+                         'directory from the DHT')[0]
+        o = c.wait_event(opened, 20, 'circuit open')[0]
+        assert lab.helper('udp', SERVER4, 5) == {'exact': 5, 'lost': 0}
+    finally:
+        assert c.stop() == 0
+    assert d['relays'] == 4 and d['rejected'] == 0
+    names = {'x' + lab.desc[k]['id'][:16]: k for k in lab.desc}
+    path = [names[n] for n in o['path']]
+    assert path[2] == 'exit' and len(set(path)) == 3
 
 
 def test_onion_client_bad_config(lab):

@@ -2,14 +2,16 @@
 /*
  * One lib/onion relay over UDP for dts/test_onion_client.py (guard, middle
  * or exit, one process each, in its own network namespace). Keys come from
- * --seed, so a replacement started with the same seed has the same
- * descriptor. Prints its descriptor as one JSON line (the static
+ * --identity FILE (Ed25519 seed) and FILE.onion (X25519 secret), created
+ * when missing, as test/dht_node --identity reads them: a replacement
+ * started on the same files is the same relay, and a dht_node on them
+ * publishes its descriptor. Prints its descriptor as one JSON line (the static
  * descriptor file's relay object) and, on SIGUSR1 and at exit, its
  * counters as a JSON line. An exit writes delivered IP packets into a TUN
  * device (the namespace's kernel routes them on) and sends what the TUN
  * gives back on the circuit whose client used that address.
  *
- * usage: onion_relay_lab --name N --bind ADDR --port P --seed S
+ * usage: onion_relay_lab --name N --bind ADDR --port P --identity FILE
  *                        [--exit --tun NAME] [--capacity C] [--family F]
  *                        [--duration SECONDS]
  */
@@ -29,6 +31,7 @@
 
 #include <sodium.h>
 
+#include "vx0_dht_sock.h"
 #include "vx0_onion_path.h"
 #include "vx0_onion_udp.h"
 
@@ -176,7 +179,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' }, { "bind", required_argument, NULL, 'b' },
-		{ "port", required_argument, NULL, 'p' }, { "seed", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'p' }, { "identity", required_argument, NULL, 's' },
 		{ "exit", no_argument, NULL, 'x' }, { "tun", required_argument, NULL, 't' },
 		{ "capacity", required_argument, NULL, 'c' },
 		{ "family", required_argument, NULL, 'f' },
@@ -187,7 +190,8 @@ main(int argc, char **argv)
 	struct vx0_onion_addr a;
 	struct vx0_evloop *loop;
 	struct lab l;
-	uint8_t h[32], sk[64], pk[32], onion_pk[32];
+	uint8_t *seed_id = NULL, *seed_onion = NULL, sk[64], pk[32], onion_pk[32];
+	char opath[4096];
 	char idhex[65], okhex[65];
 	unsigned int port = 0, capacity = 100, duration = 300;
 	int opt, exitf = 0, sfd;
@@ -212,23 +216,27 @@ main(int argc, char **argv)
 	}
 	if (sodium_init() < 0 || !bind_s || !seed || port == 0 || port > 65535 ||
 	    vx0_onion_addr_parse(bind_s, &a) < 0 || (exitf && !tun_name)) {
-		fprintf(stderr, "usage: onion_relay_lab --name N --bind ADDR --port P --seed S "
+		fprintf(stderr, "usage: onion_relay_lab --name N --bind ADDR --port P --identity FILE "
 			"[--exit --tun NAME] [--capacity C] [--family F] [--duration S]\n");
 		return 2;
 	}
 	a.port = (uint16_t)port;
 	vx0_onion_relay_config_default(&cfg);
-	/* identity and onion keys from the seed: a restarted relay is the same relay */
-	crypto_generichash(h, 32, (const uint8_t *)seed, strlen(seed),
-			   (const uint8_t *)"vx0-lab-identity", 16);
-	crypto_sign_seed_keypair(pk, sk, h);
+	/* the same key files a restarted relay (and dht_node) reads */
+	snprintf(opath, sizeof(opath), "%s.onion", seed);
+	if (vx0_dht_seed_load_or_create(seed, &seed_id) != 0 ||
+	    vx0_dht_seed_load_or_create(opath, &seed_onion) != 0) {
+		fprintf(stderr, "onion_relay_lab: cannot read or create %s\n", seed);
+		return 1;
+	}
+	crypto_sign_seed_keypair(pk, sk, seed_id);
 	memcpy(cfg.id, pk, 32);
-	crypto_generichash(cfg.onion_sk, 32, (const uint8_t *)seed, strlen(seed),
-			   (const uint8_t *)"vx0-lab-onion-key", 17);
+	memcpy(cfg.onion_sk, seed_onion, 32);
 	crypto_scalarmult_base(onion_pk, cfg.onion_sk);
 	cfg.exit = exitf;
 	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(h, sizeof(h));
+	sodium_free(seed_id);
+	sodium_free(seed_onion);
 
 	loop = vx0_evloop_create();
 	if (loop == NULL)

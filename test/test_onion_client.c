@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "vx0_dht.h"
 #include "vx0_onion_path.h"
 #include "vx0_test.h"
 
@@ -466,6 +467,75 @@ test_no_exit(void)
 	CHECK_EQ(g.n, 0);
 }
 
+/* A signed descriptor through the DHT item path, then into the directory. */
+static void
+test_relay_from_desc(void)
+{
+	static struct vx0_onion_dir d;
+	struct vx0_onion_relay_info r;
+	struct vx0_dht_item item;
+	struct vx0_desc desc, got;
+	struct vx0_dht_key *key;
+	uint8_t seed[32];
+
+	memset(seed, 7, sizeof(seed));
+	key = vx0_dht_key_from_seed(seed);
+	CHECK(key != NULL);
+	if (key == NULL)
+		return;
+	memset(&desc, 0, sizeof(desc));
+	memcpy(desc.identity, vx0_dht_key_public(key), 32);
+	memset(desc.onion, 0x42, 32);
+	desc.naddrs = 2;
+	desc.addrs[0].family = 6;
+	desc.addrs[0].port = 7151;
+	desc.addrs[0].ip[0] = 0x20; desc.addrs[0].ip[1] = 0x01;
+	desc.addrs[0].ip[2] = 0x0d; desc.addrs[0].ip[3] = 0xb8; desc.addrs[0].ip[15] = 9;
+	desc.addrs[1].family = 4;
+	desc.addrs[1].port = 7150;
+	memcpy(desc.addrs[1].ip, "\xcb\x00\x71\x09", 4);
+	desc.tier = VX0_TIER_REGIONAL;
+	snprintf(desc.exit_policy, sizeof(desc.exit_policy), "accept *:443");
+	desc.valid_after = (int64_t)NOW;
+	desc.valid_until = (int64_t)NOW + 3600;
+	CHECK_EQ(vx0_desc_sign(&desc, key, &item), 0);
+	CHECK_EQ(vx0_desc_from_item(&item, (int64_t)NOW + 10, &got), 0);
+
+	CHECK_EQ(vx0_onion_relay_from_desc(&got, 4, &r), 0);
+	CHECK_EQ(r.desc.addr.family, 4);
+	CHECK_EQ(r.desc.addr.port, 7150);
+	CHECK_MEM(r.desc.addr.addr, "\xcb\x00\x71\x09", 4);
+	CHECK_MEM(r.desc.id, vx0_dht_key_public(key), 32);
+	CHECK_MEM(r.desc.onion_pk, desc.onion, 32);
+	CHECK_EQ(r.capacity, VX0_ONION_TIER_WEIGHT_2);
+	CHECK_EQ(r.exit, 1);
+	CHECK_EQ(strlen(r.name), 17);
+	CHECK_EQ(r.name[0], 'x');
+	CHECK_EQ(r.family[0], '\0');
+	CHECK_EQ(vx0_onion_relay_from_desc(&got, 0, &r), 0);
+	CHECK_EQ(r.desc.addr.family, 6);
+	CHECK_EQ(r.desc.addr.port, 7151);
+
+	/* vx0d's default policy is no exit; a v4-only relay has no v6 address */
+	snprintf(got.exit_policy, sizeof(got.exit_policy), "reject *:*");
+	got.naddrs = 1;
+	got.addrs[0] = desc.addrs[1];
+	got.tier = VX0_TIER_BACKBONE;
+	CHECK_EQ(vx0_onion_relay_from_desc(&got, 6, &r), -EAFNOSUPPORT);
+	CHECK_EQ(vx0_onion_relay_from_desc(&got, 4, &r), 0);
+	CHECK_EQ(r.exit, 0);
+	CHECK_EQ(r.capacity, VX0_ONION_TIER_WEIGHT_1);
+
+	/* the directory holds one entry per identity: a newer one replaces it */
+	memset(&d, 0, sizeof(d));
+	CHECK_EQ(vx0_onion_dir_add(&d, &r), 0);
+	r.desc.addr.port = 7999;
+	CHECK_EQ(vx0_onion_dir_add(&d, &r), 0);
+	CHECK_EQ(d.n, 1);
+	CHECK_EQ(d.r[0].desc.addr.port, 7999);
+	vx0_dht_key_free(key);
+}
+
 int
 main(void)
 {
@@ -480,5 +550,6 @@ main(void)
 	VX0_RUN(test_guard_persistence);
 	VX0_RUN(test_guard_file_bad);
 	VX0_RUN(test_no_exit);
+	VX0_RUN(test_relay_from_desc);
 	return vx0_test_done();
 }

@@ -258,8 +258,8 @@ parse_args(int argc, char **argv, struct vx0c_opts *o, int *verbose)
 	}
 	if (optind < argc)
 		return bad("unexpected argument %s", argv[optind]);
-	if (!o->desc_file)
-		return bad("%s", "--descriptors FILE is required");
+	if (!o->desc_file == !o->dht)
+		return bad("%s", "give exactly one of --descriptors FILE and --dht HOST:PORT");
 	if (o->tun == NULL)
 		return bad("%s", "--tun NAME is required");
 	if (o->n_addrs == 0)
@@ -288,6 +288,7 @@ main(int argc, char **argv)
 	struct vx0c_events ev = { 0 };
 	struct vx0_evloop *loop = NULL;
 	struct vx0c *cl = NULL;
+	struct vx0c_dht *dht = NULL;
 	struct vx0c_opts o;
 	char err[256];
 	sigset_t mask;
@@ -315,6 +316,9 @@ main(int argc, char **argv)
 						o.path[i], o.desc_file);
 					return 2;
 				}
+	} else if (vx0c_dht_check(&o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vx0-client: %s\n", err);
+		return 2;
 	}
 	if (o.state_dir && mkdir(o.state_dir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "vx0-client: --state-dir %s: %s\n", o.state_dir, strerror(errno));
@@ -348,7 +352,15 @@ main(int argc, char **argv)
 	}
 	vx0c_event(&ev, "started", "{s:s, s:i, s:i}", "tun", o.tun, "mtu", VX0_ONION_INNER_MTU,
 		   "relays", (int)dir.n);
-	vx0c_start(cl);
+	if (o.dht) {
+		dht = vx0c_dht_new(loop, &o, cl, &ev, err, sizeof(err));
+		if (dht == NULL) {
+			fprintf(stderr, "vx0-client: %s\n", err);
+			goto out;
+		}
+	} else {
+		vx0c_start(cl);
+	}
 	rc = vx0_evloop_run(loop, o.duration_s ? vx0_evloop_now_ms(loop) +
 			    (uint64_t)o.duration_s * 1000 : 0);
 	if (rc < 0) {
@@ -359,6 +371,7 @@ main(int argc, char **argv)
 out:
 	if (cl)
 		vx0c_shutdown(cl);
+	vx0c_dht_free(dht);
 	vx0c_free(cl);
 	if (tun >= 0)
 		close(tun); /* removes the TUN with its addresses and routes */

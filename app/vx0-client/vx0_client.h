@@ -72,4 +72,13 @@ void vx0c_start(struct vx0c *c);
 void vx0c_shutdown(struct vx0c *c);
 void vx0c_free(struct vx0c *c);
 
+/* ---- dht.c: the directory from DHT descriptors ---- */
+struct vx0c_dht;
+/* Option checks for --dht (exit 2 on error). */
+int vx0c_dht_check(const struct vx0c_opts *o, char *err, size_t errlen);
+/* Join, collect, then vx0c_set_dir + vx0c_start after o->dht_wait_ms. */
+struct vx0c_dht *vx0c_dht_new(struct vx0_evloop *loop, const struct vx0c_opts *o,
+			      struct vx0c *cl, struct vx0c_events *ev, char *err, size_t errlen);
+void vx0c_dht_free(struct vx0c_dht *d);
+
 #endif

@@ -97,6 +97,24 @@ int vx0_onion_path_select(const struct vx0_onion_dir *d, struct vx0_onion_guard_
 			  const struct vx0_onion_path_avoid *avoid, uint64_t now_unix,
 			  unsigned int flags, unsigned int idx[3], int *guards_changed);
 
+/*
+ * Relays from DHT descriptors (doc/descriptor.md, doc/onion.md 14.2).
+ * d is a verified struct vx0_desc (lib/dht, vx0_desc_from_item). The relay
+ * is named "x" + the first 8 bytes of its identity in hex, reached at its
+ * first address of `family` (0: its first address), weighted by tier
+ * (VX0_ONION_TIER_WEIGHT_*: descriptors carry no capacity), has no declared
+ * family, and is an exit when its policy summary starts with "accept ".
+ * -EAFNOSUPPORT when it has no address of that family.
+ */
+#define VX0_ONION_TIER_WEIGHT_1 100
+#define VX0_ONION_TIER_WEIGHT_2 10
+#define VX0_ONION_TIER_WEIGHT_3 1
+struct vx0_desc;
+int vx0_onion_relay_from_desc(const struct vx0_desc *d, int family,
+			      struct vx0_onion_relay_info *r);
+/* Add r, or replace the relay with its identity. -ENOSPC when full. */
+int vx0_onion_dir_add(struct vx0_onion_dir *d, const struct vx0_onion_relay_info *r);
+
 /* Parse "a.b.c.d" or an IPv6 literal into a (port unset). -EINVAL. */
 int vx0_onion_addr_parse(const char *s, struct vx0_onion_addr *a);
 
