@@ -5,8 +5,9 @@
  * per tier a get_peers lookup on the index key of this epoch and the last,
  * one direct BEP 44 get to each announcing node, and each returned
  * descriptor verified (signature, salt, validity) before it enters the
- * directory. Circuits start once the first collection had time to finish;
- * the directory is refreshed every COLLECT_EVERY_MS.
+ * directory, which it leaves when the descriptor's validity ends. Circuits
+ * start once the first collection had time to finish; the directory is
+ * refreshed every COLLECT_EVERY_MS.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct vx0c_dht {
 	struct vx0c_events *ev;
 	unsigned int tiers, wait_ms;
 	struct vx0_onion_dir *dir;
+	int64_t valid_until[VX0_ONION_DIR_MAX]; /* of dir->r[i]'s descriptor */
 	struct pending p[MAX_PENDING];
 	unsigned int np;
 	struct vx0_timer collect, ready;
@@ -121,6 +123,26 @@ add_pending(struct vx0c_dht *d, int id, uint8_t tier, const uint8_t *key, int fe
 	d->np++;
 }
 
+/* Relays whose descriptor ran out leave the directory. */
+static void
+expire(struct vx0c_dht *d)
+{
+	int64_t now = (int64_t)time(NULL);
+	unsigned int i, o = 0;
+
+	for (i = 0; i < d->dir->n; i++) {
+		if (d->valid_until[i] <= now)
+			continue;
+		d->dir->r[o] = d->dir->r[i];
+		d->valid_until[o++] = d->valid_until[i];
+	}
+	if (o != d->dir->n) {
+		d->dir->n = o;
+		if (d->started)
+			vx0c_set_dir(d->cl, d->dir);
+	}
+}
+
 static void
 collect(struct vx0_evloop *loop, struct vx0_timer *t, void *arg)
 {
@@ -131,6 +153,7 @@ collect(struct vx0_evloop *loop, struct vx0_timer *t, void *arg)
 	uint8_t key[VX0_DHT_ID_LEN];
 	unsigned int tier, back;
 
+	expire(d);
 	for (tier = 1; tier <= 3; tier++) {
 		if (!(d->tiers & (1u << tier)))
 			continue;
@@ -180,6 +203,7 @@ on_lookup(void *arg, const struct vx0_dht_event *ev)
 		if (vx0_desc_from_item(&r->item, (int64_t)time(NULL), &desc) == 0 &&
 		    desc.tier == p.tier && vx0_onion_relay_from_desc(&desc, 0, &ri) == 0 &&
 		    vx0_onion_dir_add(d->dir, &ri) == 0) {
+			d->valid_until[vx0_onion_dir_find_id(d->dir, ri.desc.id)] = desc.valid_until;
 			d->descriptors++;
 			if (d->started)
 				vx0c_set_dir(d->cl, d->dir);
