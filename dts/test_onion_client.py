@@ -17,6 +17,7 @@ behind the exit (203.0.113.65, 2001:db8:5::65).
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -215,7 +216,15 @@ class Lab:
     def __init__(self):
         self.net = Netns('oc')
         self.procs = {}
+        self.server = None
         self.dir = tempfile.mkdtemp(prefix='vx0-onion-client-')
+        try:
+            self._setup()
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self):
         n = self.net
         self.ns = {k: n.ns(k[:3] if k != 'middle2' else 'mi2')
                    for k in ('client', 'guard', 'middle', 'exit', 'middle2', 'server', 'hub')}
@@ -323,10 +332,11 @@ class Lab:
 
     def close(self):
         for p in list(self.procs.values()) + [self.server]:
-            if p.poll() is None:
+            if p is not None and p.poll() is None:
                 p.kill()
                 p.wait(5)
         self.net.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Client:
