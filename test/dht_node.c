@@ -6,7 +6,7 @@
  *   dht_node --bind IP:PORT [--bootstrap IP:PORT]... [--k N] [--state FILE]
  *            [--bep42] [--config FILE.json]
  *
- *            [--identity FILE --tier N [--exit POLICY]]
+ *            [--identity FILE --tier N [--exit POLICY] [--onion-addr IP:PORT]]
  *
  * Commands: dump | save | stats | bootstrap ADDR... | ping ADDR |
  *   find_node HEX | get_peers HEX | announce HEX PORT | get HEX [SALT] |
@@ -14,7 +14,8 @@
  *   key SEEDHEX [SALT] | publish | collect TIER | descriptor IDHEX | quit
  * With --identity (a seed file, created 0600 if missing; the onion key's
  * seed lives in FILE.onion) the node publishes its vx0 descriptor at start
- * and republishes it from a timer; "collect" gathers a tier's descriptors
+ * (its address: --onion-addr, where its onion relay listens, else the DHT
+ * socket's) and republishes it from a timer; "collect" gathers a tier's descriptors
  * through the index (doc/descriptor.md) and "descriptor" looks one up.
  * Lookups answer {"cmd":..,"lookup_id":N} at once and
  * {"event":"lookup_done",...} when finished.
@@ -430,9 +431,11 @@ main(int argc, char **argv)
 		{ "identity", required_argument, NULL, 'i' },
 		{ "tier", required_argument, NULL, 't' },
 		{ "exit", required_argument, NULL, 'e' },
+		{ "onion-addr", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vx0_dht_sock_config cfg;
+	struct vx0_dht_addr onion_addr = { 0 };
 	struct app a;
 	char *state = NULL, *identity = NULL, *exit_policy = NULL;
 	int c, rc = 0, tier = VX0_TIER_BACKBONE;
@@ -477,6 +480,10 @@ main(int argc, char **argv)
 		case 'e':
 			exit_policy = optarg;
 			break;
+		case 'o':
+			if (vx0_dht_addr_parse(optarg, &onion_addr))
+				goto usage;
+			break;
 		default:
 			goto usage;
 		}
@@ -509,7 +516,7 @@ main(int argc, char **argv)
 		a.pub.republish = 3600;
 		a.pub.desc.tier = (uint8_t)tier;
 		a.pub.desc.naddrs = 1;
-		a.pub.desc.addrs[0] = cfg.bind;
+		a.pub.desc.addrs[0] = onion_addr.family ? onion_addr : cfg.bind;
 		snprintf(a.pub.desc.exit_policy, sizeof(a.pub.desc.exit_policy), "%s",
 			 exit_policy ? exit_policy : "reject *:*");
 		vx0_timer_init(&a.pub_timer, on_pub_timer, &a);
@@ -541,7 +548,7 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: dht_node --bind IP:PORT [--bootstrap IP:PORT]... [--k N] "
 			"[--state FILE] [--bep42] [--config FILE] [--identity FILE [--tier N] "
-			"[--exit POLICY]]\n");
+			"[--exit POLICY] [--onion-addr IP:PORT]]\n");
 	free(state);
 	return 2;
 }

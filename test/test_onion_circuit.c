@@ -378,6 +378,49 @@ test_circuit_data(void)
 	sim_teardown();
 }
 
+/* Cover cells: a RELAY cell of the circuit on the wire, like a data cell
+ * (same command, flags, id, length); the guard peels it, finds DROP and
+ * discards it, nothing reaches the middle or the exit, and data still
+ * flows afterwards (the guard's window and the client's counters agree). */
+static void
+test_circuit_padding(void)
+{
+	struct vx0_onion_event ev;
+	uint8_t pkt[1400], data_hdr[VX0_ONION_LINK_HDR_LEN];
+	const struct vx0_onion_relay_stats *g, *m;
+	uint64_t mid_cells;
+	size_t n;
+	int i;
+
+	sim_setup();
+	CHECK_EQ(vx0_onion_circ_pad(S.c, &ev), -ENOTCONN);
+	CHECK_EQ(build(0x2002), 0);
+	n = udp4(pkt, 53, 100);
+	S.capture = 1;
+	CHECK_EQ(client_send(pkt, n), 0);
+	memcpy(data_hdr, S.captured, sizeof(data_hdr));
+	mid_cells = vx0_onion_relay_stats(S.n[1].r)->cells_in;
+	for (i = 0; i < 5; i++) {
+		CHECK_EQ(vx0_onion_circ_pad(S.c, &ev), 0);
+		CHECK_EQ(ev.type, VX0_ONION_EV_SEND);
+		CHECK(ev.has_cell);
+		CHECK_MEM(ev.cell, data_hdr, sizeof(data_hdr));
+		S.capture = 1;
+		client_event(&ev);
+		pump();
+	}
+	g = vx0_onion_relay_stats(S.n[0].r);
+	m = vx0_onion_relay_stats(S.n[1].r);
+	CHECK_EQ(g->dropped_padding, 5);
+	CHECK_EQ(g->integrity_failed, 0);
+	CHECK_EQ(m->cells_in, mid_cells);
+	CHECK_EQ(S.n[2].n_delivered, 1);
+	CHECK_EQ(client_send(pkt, n), 0);
+	CHECK_EQ(S.n[2].n_delivered, 2);
+	CHECK_MEM(S.n[2].delivered, pkt, n);
+	sim_teardown();
+}
+
 /* With a data plane: the exit's data plane peels with the INSTALLed keys
  * and hands the terminal plaintext to the slow path; the middle's data
  * plane wraps backward cells with kb from the first seq on, which the
@@ -1062,6 +1105,7 @@ main(void)
 	VX0_RUN(test_exit_policy);
 	VX0_RUN(test_circuit_build);
 	VX0_RUN(test_circuit_data);
+	VX0_RUN(test_circuit_padding);
 	VX0_RUN(test_circuit_dataplane_handoff);
 	VX0_RUN(test_circuit_tamper);
 	VX0_RUN(test_circuit_header_flip);

@@ -245,6 +245,24 @@ vx0_onion_circ_send(struct vx0_onion_circ *c, const uint8_t *pkt, size_t len, ui
 }
 
 int
+vx0_onion_circ_pad(struct vx0_onion_circ *c, struct vx0_onion_event *ev)
+{
+	uint8_t msg[VX0_ONION_RELAY_HDR_LEN];
+	int n;
+
+	ev_reset(ev);
+	if (c->state != VX0_ONION_CIRC_OPEN)
+		return -ENOTCONN;
+	n = vx0_onion_relay_msg_build(msg, sizeof(msg), VX0_ONION_RELAY_DROP, NULL, 0);
+	if (n < 0)
+		return n;
+	ev_cell(ev, VX0_ONION_EV_SEND, VX0_ONION_CMD_RELAY, c->circ_id);
+	/* sealed to the guard: it peels the cell, finds DROP and discards it;
+	 * on the link it is a RELAY cell like any data cell */
+	return vx0_onion_client_seal(c->hops, 0, msg, (size_t)n, ev->cell + VX0_ONION_LINK_HDR_LEN);
+}
+
+int
 vx0_onion_circ_tick(struct vx0_onion_circ *c, uint64_t now, struct vx0_onion_event *ev)
 {
 	ev_reset(ev);

@@ -413,6 +413,10 @@ int vx0_onion_circ_input(struct vx0_onion_circ *c, const uint8_t *cell, size_t l
  * VX0_ONION_FWD_DATA_MAX, -ENOTCONN unless open. */
 int vx0_onion_circ_send(struct vx0_onion_circ *c, const uint8_t *pkt, size_t len,
 			uint64_t now_ms, struct vx0_onion_event *ev);
+/* Cover traffic: EV_SEND with a RELAY cell carrying DROP sealed to the
+ * guard, which discards it (doc/onion.md section 14.5). -ENOTCONN unless
+ * open. Not counted in the circuit's bytes. */
+int vx0_onion_circ_pad(struct vx0_onion_circ *c, struct vx0_onion_event *ev);
 /* Build-step timeout: EV_CLOSED with a DESTROY once the deadline passed. */
 int vx0_onion_circ_tick(struct vx0_onion_circ *c, uint64_t now_ms, struct vx0_onion_event *ev);
 /* Tear down: EV_CLOSED with a DESTROY cell. */
