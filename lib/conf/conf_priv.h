@@ -32,6 +32,7 @@ int vx0_conf_hexbytes(const char *s, uint8_t *out, size_t n);
 
 int vx0_conf_parse_ike(struct ctx *c, json_t *ike, struct vx0_conf *conf);
 int vx0_conf_parse_dht(struct ctx *c, json_t *dht, struct vx0_conf *conf);
+int vx0_conf_parse_onion(struct ctx *c, json_t *onion, struct vx0_conf *conf);
 /* A BGP import/export policy at path; *out is malloc'd (vx0_conf_policy_free). */
 int vx0_conf_parse_bgp_policy(struct ctx *c, const char *path, json_t *p, void **out);
 void vx0_conf_policy_free(void *policy);
