@@ -6,6 +6,7 @@
  * reply comes back byte-exact. Bounded by deadlines; prints one JSON line.
  *
  * usage: onion_client_lab RELAYS.json SRC_IP DST_IP DST_PORT COUNT SIZE INTERVAL_MS [flip]
+ *   INTERVAL_MS: one packet every INTERVAL_MS; 0 sends all at once
  *   RELAYS.json: {"relays": [guard, middle, exit]} as vx0d's onion.descriptor
  *   flip: afterwards, send one cell with one bit flipped and wait for the
  *         circuit to be destroyed (prints its reason).
@@ -155,6 +156,12 @@ run_until(struct lab *l, uint64_t deadline, int (*cond)(struct lab *), unsigned 
 }
 
 static int
+is_closed(struct lab *l)
+{
+	return l->c->state == VX0_ONION_CIRC_CLOSED;
+}
+
+static int
 is_open(struct lab *l)
 {
 	return l->c->state == VX0_ONION_CIRC_OPEN || l->c->state == VX0_ONION_CIRC_CLOSED;
@@ -168,11 +175,6 @@ got_enough(struct lab *l)
 	return l->exact >= want_exact || l->c->state == VX0_ONION_CIRC_CLOSED;
 }
 
-static int
-is_closed(struct lab *l)
-{
-	return l->c->state == VX0_ONION_CIRC_CLOSED;
-}
 
 /* IPv4/UDP SPORT -> dst:dport with payload[len] (checksums filled in) */
 static size_t
@@ -283,9 +285,10 @@ main(int argc, char **argv)
 			on_event(l);
 			sent++;
 		}
-		/* paced: wait for this echo (or the interval) before the next */
-		want_exact = l->exact + 1;
-		run_until(l, now_ms() + (interval ? interval : 1000), got_enough, 0);
+		/* paced: one packet every interval (serving replies meanwhile);
+		 * 0: all at once */
+		if (interval)
+			run_until(l, now_ms() + interval, is_closed, 0);
 	}
 	want_exact = sent;
 	run_until(l, now_ms() + 3000, got_enough, 0);

@@ -8,12 +8,8 @@
  * to send (an outer IP/UDP packet through the FIB), circuit entries to
  * install in or remove from the data plane's table (RCU), links.
  *
- * Exit (first increment: on the slow path): a DATA message that passes
- * the exit policy gets its source rewritten to the NAT address and a
- * port/ICMP id of the NAT range (one mapping per circuit and flow), is
- * metered per circuit (rte_meter, bytes) and leaves through the FIB;
- * replies to a NAT port come back here, are rewritten to the client's
- * addresses and go back on the circuit under Kb.
+ * The exit itself (policy, meter, NAT, replies) runs on the onion lcores
+ * (stage_onion_exit.c); only its set-up is here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,26 +35,6 @@
 #define TICK_MS 100
 #define NAT_PROTOS 3      /* TCP, UDP, ICMP echo */
 
-struct nat_key {
-	uint32_t link, circ;
-	uint8_t family, proto;
-	uint16_t port;       /* original source port / ICMP id */
-	uint8_t addr[16];    /* original source address */
-};
-
-struct nat_map {
-	struct nat_key k;
-	uint64_t last_ms;
-	bool used;
-};
-
-struct exit_circ {
-	uint32_t link, circ;
-	struct rte_meter_srtcm meter;
-	uint64_t pkts_out, bytes_out, pkts_in, bytes_in, policed;
-	bool used;
-};
-
 struct vx0_ctl_onion {
 	struct vx0_ctl *ctl;
 	struct vx0_onion_dp *od;
@@ -66,24 +42,8 @@ struct vx0_ctl_onion {
 	uint8_t id[32], onion_pk[32];
 	uint64_t tick_ms, bytes_ms;
 	uint64_t sent, send_failed, installs, removes, install_failed;
-	/* exit */
-	struct vx0_onion_exit_policy policy;
-	struct rte_hash *nat_h;           /* nat_key -> port offset */
-	struct nat_map *nat[NAT_PROTOS];  /* by port - nat_lo */
-	uint32_t nat_n, nat_cursor[NAT_PROTOS];
-	struct rte_hash *exit_h;          /* (link, circ) -> exit_circ index */
-	struct exit_circ *ec;
-	struct rte_meter_srtcm_profile meter_prof;
-	bool metered;
-	uint64_t exit_out, exit_in, exit_nat_full, exit_policed, exit_no_map, exit_send_failed;
+	uint64_t unexpected_deliver;
 };
-
-static int
-proto_idx(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? 0 : proto == IPPROTO_UDP ? 1 :
-	       (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) ? 2 : -1;
-}
 
 /* ---------------------------------------------------------------- */
 /* sending cells                                                    */
@@ -170,9 +130,6 @@ send_cell(struct vx0_ctl_onion *o, uint32_t link_id, const uint8_t *cell)
 	vx0_classify(ctl->lc, 0, &m, 1, VX0_CLS_LOCAL_ORIGIN);
 }
 
-static void exit_deliver(struct vx0_ctl_onion *o, uint32_t link, uint32_t circ, uint8_t *pkt,
-			 size_t len);
-static void exit_forget(struct vx0_ctl_onion *o, uint32_t link, uint32_t circ);
 
 /* Carry out everything the relay core asked for. `local` is our address
  * the current datagram came to: a new link from that peer answers from it. */
@@ -197,7 +154,6 @@ drain(struct vx0_ctl_onion *o, const uint8_t *local)
 		case VX0_ONION_ACT_REMOVE:
 			if (vx0_onion_table_remove(o->od->tab, a->entry.in_link, a->entry.in_circ) == 0)
 				o->removes++;
-			exit_forget(o, a->entry.in_link, a->entry.in_circ);
 			break;
 		case VX0_ONION_ACT_LINK_OPEN: {
 			struct vx0_onion_peer p;
@@ -212,307 +168,13 @@ drain(struct vx0_ctl_onion *o, const uint8_t *local)
 			break;
 		}
 		case VX0_ONION_ACT_DELIVER:
-			exit_deliver(o, a->link, a->circ, a->cell, a->len);
+			/* the data plane delivers DATA itself; never expected */
+			o->unexpected_deliver++;
 			break;
 		}
 	}
 	sodium_memzero(a, sizeof(*a)); /* INSTALL carried keys */
 	rte_free(a);
-}
-
-/* ---------------------------------------------------------------- */
-/* exit: policy is the relay core's; NAT and metering are here      */
-
-static void
-fix_checksums(uint8_t *ip, size_t len)
-{
-	if ((ip[0] >> 4) == 4) {
-		size_t hl = (size_t)(ip[0] & 0xf) * 4;
-		uint8_t *l4 = ip + hl;
-		size_t l4len = len - hl;
-		uint16_t c;
-
-		ip[10] = ip[11] = 0;
-		c = vx0_pkt_ipv4_csum(ip, hl);
-		ip[10] = (uint8_t)(c >> 8);
-		ip[11] = (uint8_t)c;
-		if (ip[9] == IPPROTO_ICMP) {
-			l4[2] = l4[3] = 0;
-			c = (uint16_t)~vx0_pkt_csum(l4, l4len);
-			l4[2] = (uint8_t)(c >> 8);
-			l4[3] = (uint8_t)c;
-		} else {
-			size_t off = ip[9] == IPPROTO_TCP ? 16 : 6;
-
-			l4[off] = l4[off + 1] = 0;
-			c = vx0_pkt_l4_csum_ipv4(ip + 12, ip + 16, ip[9], l4, l4len);
-			if (ip[9] == IPPROTO_UDP && c == 0)
-				c = 0xffff;
-			l4[off] = (uint8_t)(c >> 8);
-			l4[off + 1] = (uint8_t)c;
-		}
-	} else {
-		uint8_t *l4 = ip + 40;
-		size_t l4len = len - 40, off = ip[6] == IPPROTO_TCP ? 16 :
-					      ip[6] == IPPROTO_UDP ? 6 : 2;
-		uint16_t c;
-
-		l4[off] = l4[off + 1] = 0;
-		c = vx0_pkt_l4_csum_ipv6(ip + 8, ip + 24, ip[6], l4, l4len);
-		if (ip[6] == IPPROTO_UDP && c == 0)
-			c = 0xffff;
-		l4[off] = (uint8_t)(c >> 8);
-		l4[off + 1] = (uint8_t)c;
-	}
-}
-
-/* where the flow id sits: TCP/UDP ports, ICMP echo id */
-static uint8_t *
-flow_src_port(uint8_t *ip, uint8_t proto)
-{
-	uint8_t *l4 = (ip[0] >> 4) == 4 ? ip + (ip[0] & 0xf) * 4 : ip + 40;
-
-	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 ? l4 + 4 : l4;
-}
-
-static uint8_t *
-flow_dst_port(uint8_t *ip, uint8_t proto)
-{
-	uint8_t *l4 = (ip[0] >> 4) == 4 ? ip + (ip[0] & 0xf) * 4 : ip + 40;
-
-	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 ? l4 + 4 : l4 + 2;
-}
-
-static struct exit_circ *
-exit_circ_get(struct vx0_ctl_onion *o, uint32_t link, uint32_t circ, bool create)
-{
-	uint64_t k = (uint64_t)link << 32 | circ;
-	void *d;
-	uint32_t i;
-
-	if (rte_hash_lookup_data(o->exit_h, &k, &d) >= 0)
-		return &o->ec[(uintptr_t)d];
-	if (!create)
-		return NULL;
-	for (i = 0; i < o->ctl->node->conf->onion.max_circuits && o->ec[i].used; i++)
-		;
-	if (i == o->ctl->node->conf->onion.max_circuits)
-		return NULL;
-	memset(&o->ec[i], 0, sizeof(o->ec[i]));
-	o->ec[i].used = true;
-	o->ec[i].link = link;
-	o->ec[i].circ = circ;
-	if (o->metered)
-		rte_meter_srtcm_config(&o->ec[i].meter, &o->meter_prof);
-	if (rte_hash_add_key_data(o->exit_h, &k, (void *)(uintptr_t)i) < 0) {
-		o->ec[i].used = false;
-		return NULL;
-	}
-	return &o->ec[i];
-}
-
-static void
-exit_forget(struct vx0_ctl_onion *o, uint32_t link, uint32_t circ)
-{
-	struct exit_circ *e;
-	uint64_t k = (uint64_t)link << 32 | circ;
-
-	if (o->nat_h == NULL || (e = exit_circ_get(o, link, circ, false)) == NULL)
-		return;
-	/* the circuit's NAT mappings go with it */
-	for (int p = 0; p < NAT_PROTOS; p++)
-		for (uint32_t i = 0; i < o->nat_n; i++) {
-			struct nat_map *m = &o->nat[p][i];
-
-			if (m->used && m->k.link == link && m->k.circ == circ) {
-				rte_hash_del_key(o->nat_h, &m->k);
-				memset(m, 0, sizeof(*m));
-			}
-		}
-	rte_hash_del_key(o->exit_h, &k);
-	e->used = false;
-}
-
-/* The NAT port of a flow (existing, or a free / expired one). -1: full. */
-static int
-nat_port(struct vx0_ctl_onion *o, const struct nat_key *k, int pi)
-{
-	const struct vx0_conf_onion *oc = &o->ctl->node->conf->onion;
-	uint64_t now = o->ctl->now_ms, idle = (uint64_t)oc->nat_timeout_s * 1000;
-	void *d;
-
-	if (rte_hash_lookup_data(o->nat_h, k, &d) >= 0) {
-		o->nat[pi][(uintptr_t)d].last_ms = now;
-		return (int)(uintptr_t)d;
-	}
-	for (uint32_t n = 0; n < o->nat_n; n++) {
-		uint32_t i = (o->nat_cursor[pi] + n) % o->nat_n;
-		struct nat_map *m = &o->nat[pi][i];
-
-		if (m->used && now - m->last_ms < idle)
-			continue;
-		if (m->used)
-			rte_hash_del_key(o->nat_h, &m->k);
-		if (rte_hash_add_key_data(o->nat_h, k, (void *)(uintptr_t)i) < 0)
-			return -1;
-		m->k = *k;
-		m->used = true;
-		m->last_ms = now;
-		o->nat_cursor[pi] = (i + 1) % o->nat_n;
-		return (int)i;
-	}
-	return -1;
-}
-
-static void
-exit_deliver(struct vx0_ctl_onion *o, uint32_t link, uint32_t circ, uint8_t *pkt, size_t len)
-{
-	struct vx0_ctl *ctl = o->ctl;
-	const struct vx0_conf_onion *oc = &ctl->node->conf->onion;
-	bool v4 = (pkt[0] >> 4) == 4;
-	uint8_t proto = v4 ? pkt[9] : pkt[6];
-	int pi = proto_idx(proto), slot;
-	struct exit_circ *e;
-	struct nat_key k;
-	struct rte_mbuf *m;
-	uint8_t *sp, *d;
-	uint16_t nport;
-
-	/* the policy passed it: a whole IPv4/IPv6 packet of TCP, UDP, echo */
-	if (pi < 0 || (v4 ? oc->nat4.family == 0 : oc->nat6.family == 0)) {
-		o->exit_no_map++;
-		return;
-	}
-	e = exit_circ_get(o, link, circ, true);
-	if (e == NULL) {
-		o->exit_nat_full++;
-		return;
-	}
-	if (o->metered && rte_meter_srtcm_color_blind_check(&e->meter, &o->meter_prof, rte_rdtsc(),
-							    (uint32_t)len) == RTE_COLOR_RED) {
-		e->policed++;
-		o->exit_policed++;
-		return;
-	}
-	memset(&k, 0, sizeof(k));
-	k.link = link;
-	k.circ = circ;
-	k.family = v4 ? 4 : 6;
-	k.proto = proto;
-	memcpy(k.addr, v4 ? pkt + 12 : pkt + 8, v4 ? 4 : 16);
-	sp = flow_src_port(pkt, proto);
-	k.port = (uint16_t)(sp[0] << 8 | sp[1]);
-	slot = nat_port(o, &k, pi);
-	if (slot < 0) {
-		o->exit_nat_full++;
-		return;
-	}
-	nport = (uint16_t)(oc->nat_lo + slot);
-	memcpy(v4 ? pkt + 12 : pkt + 8, v4 ? oc->nat4.addr : oc->nat6.addr, v4 ? 4 : 16);
-	sp[0] = (uint8_t)(nport >> 8);
-	sp[1] = (uint8_t)nport;
-	fix_checksums(pkt, len);
-	m = vx0_ctl_alloc(ctl);
-	if (m == NULL || (d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(len + RTE_ETHER_HDR_LEN))) == NULL) {
-		rte_pktmbuf_free(m);
-		o->exit_send_failed++;
-		return;
-	}
-	rte_ether_addr_copy(&ctl->node->ports[0].mac, (struct rte_ether_addr *)d);
-	memset(d + 6, 0, 6);
-	d[12] = v4 ? 0x08 : 0x86;
-	d[13] = v4 ? 0x00 : 0xdd;
-	memcpy(d + RTE_ETHER_HDR_LEN, pkt, len);
-	vx0_meta(ctl->node, m)->in_port = 0;
-	e->pkts_out++;
-	e->bytes_out += len;
-	o->exit_out++;
-	vx0_classify(ctl->lc, 0, &m, 1, VX0_CLS_LOCAL_ORIGIN);
-}
-
-/* A reply to a NAT port: back to the client's addresses, onto its circuit. */
-static void
-exit_return(struct vx0_ctl_onion *o, struct rte_mbuf *m)
-{
-	struct vx0_ctl *ctl = o->ctl;
-	const struct vx0_conf_onion *oc = &ctl->node->conf->onion;
-	struct vx0_pkt_meta *meta = vx0_meta(ctl->node, m);
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
-	size_t len = meta->ip_len;
-	bool v4 = meta->l3_type == VX0_L3_IPV4;
-	int pi = proto_idx(meta->l4_proto);
-	struct nat_map *nm;
-	struct exit_circ *e;
-	uint8_t *dp;
-	uint16_t port;
-
-	if (pi < 0 || !o->nat[0] || len > VX0_ONION_BWD_DATA_MAX ||
-	    m->data_len < meta->l2_len + len) {
-		o->exit_no_map++;
-		return;
-	}
-	dp = flow_dst_port(ip, meta->l4_proto);
-	port = (uint16_t)(dp[0] << 8 | dp[1]);
-	if (port < oc->nat_lo || port > oc->nat_hi) {
-		o->exit_no_map++;
-		return;
-	}
-	nm = &o->nat[pi][port - oc->nat_lo];
-	if (!nm->used || nm->k.family != (v4 ? 4 : 6)) {
-		o->exit_no_map++;
-		return;
-	}
-	nm->last_ms = ctl->now_ms;
-	memcpy(v4 ? ip + 16 : ip + 24, nm->k.addr, v4 ? 4 : 16);
-	dp[0] = (uint8_t)(nm->k.port >> 8);
-	dp[1] = (uint8_t)nm->k.port;
-	fix_checksums(ip, len);
-	if (vx0_onion_relay_send_back(o->relay, nm->k.link, nm->k.circ, ip, len, ctl->now_ms) < 0) {
-		o->exit_send_failed++;
-		return;
-	}
-	if ((e = exit_circ_get(o, nm->k.link, nm->k.circ, false)) != NULL) {
-		e->pkts_in++;
-		e->bytes_in += len;
-	}
-	o->exit_in++;
-	drain(o, NULL);
-}
-
-static int
-exit_setup(struct vx0_ctl_onion *o)
-{
-	const struct vx0_conf_onion *oc = &o->ctl->node->conf->onion;
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name, .key_len = sizeof(struct nat_key), .hash_func = rte_hash_crc,
-		.socket_id = (int)rte_socket_id(),
-	};
-
-	o->nat_n = (uint32_t)oc->nat_hi - oc->nat_lo + 1;
-	snprintf(name, sizeof(name), "vx0_nat");
-	hp.entries = RTE_MAX(o->nat_n * NAT_PROTOS, 64u);
-	o->nat_h = rte_hash_create(&hp);
-	snprintf(name, sizeof(name), "vx0_exitc");
-	hp.key_len = sizeof(uint64_t);
-	hp.entries = RTE_MAX(oc->max_circuits, 64u);
-	o->exit_h = rte_hash_create(&hp);
-	o->ec = rte_zmalloc("vx0_exitc", sizeof(*o->ec) * oc->max_circuits, 0);
-	for (int p = 0; p < NAT_PROTOS; p++)
-		o->nat[p] = rte_zmalloc("vx0_nat", sizeof(struct nat_map) * o->nat_n, 0);
-	if (o->nat_h == NULL || o->exit_h == NULL || o->ec == NULL || !o->nat[0] || !o->nat[1] ||
-	    !o->nat[2])
-		return -ENOMEM;
-	if (oc->rate_bytes) {
-		struct rte_meter_srtcm_params mp = {
-			.cir = oc->rate_bytes, .cbs = oc->burst_bytes, .ebs = 0,
-		};
-
-		if (rte_meter_srtcm_profile_config(&o->meter_prof, &mp) != 0)
-			return -EINVAL;
-		o->metered = true;
-	}
-	return 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -600,10 +262,7 @@ vx0_ctl_onion_poll(struct vx0_ctl *ctl)
 		return 0;
 	n = rte_ring_sc_dequeue_burst(o->od->punt_hi, (void **)pkts, HI_BURST, NULL);
 	for (unsigned int i = 0; i < n; i++) {
-		if (vx0_meta(ctl->node, pkts[i])->stage == VX0_ONION_PUNT_NAT)
-			exit_return(o, pkts[i]);
-		else
-			cell_in(o, pkts[i]);
+		cell_in(o, pkts[i]);
 		rte_pktmbuf_free(pkts[i]);
 	}
 	/* handshakes only once the other cells are served */
@@ -697,7 +356,6 @@ vx0_ctl_onion_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	rc.max_links = oc->max_links;
 	rc.exit = oc->exit;
 	policy_from_conf(oc, &rc.policy);
-	o->policy = rc.policy;
 	rc.hs_rate = oc->hs_rate;
 	rc.hs_burst = oc->hs_burst;
 	rc.hs_src_rate = oc->hs_src_rate;
@@ -737,7 +395,9 @@ vx0_ctl_onion_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 		}
 		od->nat_lo = oc->nat_lo;
 		od->nat_hi = oc->nat_hi;
-		if ((r = exit_setup(o)) < 0) {
+		policy_from_conf(oc, &od->policy);
+		if ((r = vx0_onion_exit_setup(od, &od->policy, node->n_onion, oc->rate_bytes,
+					      oc->burst_bytes, oc->nat_timeout_s, node->tsc_hz)) < 0) {
 			snprintf(err, errlen, "onion.exit: cannot create the NAT tables");
 			goto fail;
 		}
@@ -774,14 +434,10 @@ vx0_ctl_onion_stop(struct vx0_ctl *ctl)
 		rte_ring_free(od->punt_hi);
 		rte_ring_free(od->punt_lo);
 		vx0_onion_table_free(od->tab);
+		vx0_onion_exit_free(od);
 		rte_free(od);
 	}
 	vx0_onion_relay_free(o->relay);
-	rte_hash_free(o->nat_h);
-	rte_hash_free(o->exit_h);
-	rte_free(o->ec);
-	for (int p = 0; p < NAT_PROTOS; p++)
-		rte_free(o->nat[p]);
 	rte_free(o);
 	ctl->onion = NULL;
 }
@@ -826,7 +482,6 @@ circuit_json(struct vx0_ctl_onion *o, const struct vx0_onion_relay_circ_info *ci
 {
 	struct vx0_onion_addr a;
 	struct vx0_onion_dp_circ *c = vx0_onion_table_lookup(o->od->tab, ci->in_link, ci->in_circ, 0);
-	struct exit_circ *e = o->nat_h ? exit_circ_get(o, ci->in_link, ci->in_circ, false) : NULL;
 	char prev[64] = "", next[64] = "", ids[16];
 	json_t *j;
 
@@ -851,12 +506,13 @@ circuit_json(struct vx0_ctl_onion *o, const struct vx0_onion_relay_circ_info *ci
 		json_object_set_new(j, "terminal", json_integer((json_int_t)c->terminal));
 		json_object_set_new(j, "integrity_failed", json_integer((json_int_t)c->integrity_failed));
 		json_object_set_new(j, "replayed", json_integer((json_int_t)c->replayed));
+		if (o->od->exit && c->role == VX0_ONION_ROLE_END)
+			json_object_set_new(j, "exit", json_pack("{sI sI sI sI sI sI}", "packets_out",
+				(json_int_t)c->exit_pkts_out, "bytes_out", (json_int_t)c->exit_bytes_out,
+				"packets_in", (json_int_t)c->exit_pkts_in, "bytes_in",
+				(json_int_t)c->exit_bytes_in, "policed", (json_int_t)c->exit_policed,
+				"denied", (json_int_t)c->exit_denied));
 	}
-	if (e)
-		json_object_set_new(j, "exit", json_pack("{sI sI sI sI sI}", "packets_out",
-			(json_int_t)e->pkts_out, "bytes_out", (json_int_t)e->bytes_out,
-			"packets_in", (json_int_t)e->pkts_in, "bytes_in", (json_int_t)e->bytes_in,
-			"policed", (json_int_t)e->policed));
 	return j;
 }
 
@@ -927,6 +583,12 @@ vx0_ctl_onion_stats(struct vx0_ctl *ctl)
 	SET("dp_replayed", t.replayed);
 	SET("dp_no_next_hop", t.no_next_hop);
 	SET("dp_nat_return", t.nat_return);
+	SET("exit_out", t.exit_out);
+	SET("exit_in", t.exit_in);
+	SET("exit_denied", t.exit_denied);
+	SET("exit_policed", t.exit_policed);
+	SET("exit_nat_full", t.exit_nat_full);
+	SET("exit_no_mapping", t.exit_no_mapping);
 	SET("dp_punt_ring_full", t.punt_full);
 	/* slow path: the relay core */
 	SET("cells_in", s->cells_in);
@@ -951,12 +613,7 @@ vx0_ctl_onion_stats(struct vx0_ctl *ctl)
 	SET("installs", o->installs);
 	SET("removes", o->removes);
 	SET("install_failed", o->install_failed);
-	SET("exit_out", o->exit_out);
-	SET("exit_in", o->exit_in);
-	SET("exit_policed", o->exit_policed);
-	SET("exit_nat_full", o->exit_nat_full);
-	SET("exit_no_mapping", o->exit_no_map);
-	SET("exit_send_failed", o->exit_send_failed);
+	SET("unexpected_deliver", o->unexpected_deliver);
 #undef SET
 	return j;
 }

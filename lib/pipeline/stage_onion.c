@@ -235,10 +235,19 @@ forward_run(struct vx0_lcore_ctx *lc, struct vx0_onion_dp *od, struct onion_out 
 				vx0_drop(lc, m, VX0_DROP_ONION_INTEGRITY);
 			}
 		} else if (res[i] == VX0_ONION_PEEL_TERMINAL) {
+			int r = 1;
+
 			c->fwd_cells++;
 			c->terminal++;
 			s->terminal++;
-			punt(lc, od, m, VX0_ONION_PUNT_TERMINAL, c->in_link, false);
+			if (od->exit && __atomic_load_n(&c->role, __ATOMIC_ACQUIRE) == VX0_ONION_ROLE_END)
+				r = vx0_onion_exit_out(lc, od, c, m, w[i].cell);
+			if (r == 0) {
+				o->port[o->n] = 0;
+				o->pkts[o->n++] = m;
+			} else if (r > 0) {
+				punt(lc, od, m, VX0_ONION_PUNT_TERMINAL, c->in_link, false);
+			}
 		} else if (__atomic_load_n(&c->role, __ATOMIC_ACQUIRE) == VX0_ONION_ROLE_TRANSIT) {
 			c->fwd_cells++;
 			s->fwd++;
@@ -319,14 +328,17 @@ vx0_stage_onion_poll(struct vx0_lcore_ctx *lc)
 		uint32_t off = meta->l2_len + meta->l3_len + 8u;
 		struct vx0_onion_cell_hdr h;
 		struct vx0_onion_peer peer;
-		struct vx0_onion_dp_circ *c;
+		struct vx0_onion_dp_circ *c = NULL;
 		uint32_t link;
-		uint8_t *cell;
+		uint8_t *cell = NULL;
 
 		st->bytes += m->pkt_len;
 		if (meta->l4_proto != IPPROTO_UDP || meta->dport != od->port) {
+			/* exit return traffic: back into its circuit */
 			s->nat_return++;
-			punt(lc, od, m, VX0_ONION_PUNT_NAT, 0, false);
+			if (vx0_onion_exit_in(lc, od, m, &cell, &c) == 0)
+				send_on(lc, od, &o, m, cell, c->in_link, c->in_circ,
+					VX0_ONION_F_BACKWARD);
 			continue;
 		}
 		cell = rte_pktmbuf_mtod_offset(m, uint8_t *, off);

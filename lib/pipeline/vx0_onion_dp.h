@@ -32,6 +32,7 @@
 #include <rte_ring.h>
 
 #include "vx0_onion.h"
+#include "vx0_pipeline.h"
 
 struct vx0_node;
 struct vx0_lcore_ctx;
@@ -55,6 +56,12 @@ struct vx0_onion_dp_circ {
 	uint8_t kf[VX0_ONION_KEY_LEN];
 	struct vx0_onion_replay fwin;
 	uint64_t fwd_cells, terminal, integrity_failed, replayed;
+	/* exit (END circuits on an exit node): the forward worker's, which
+	 * also owns the NAT ports the replies come back to */
+	uint64_t exit_pkts_out, exit_bytes_out, exit_pkts_in, exit_bytes_in, exit_policed,
+		exit_denied;
+	struct rte_meter_srtcm meter;
+	uint8_t meter_ready;
 	/* backward side: its onion worker only */
 	uint8_t kb[VX0_ONION_KEY_LEN] __rte_cache_aligned;
 	uint64_t bseq;
@@ -129,7 +136,8 @@ vx0_onion_table_lookup(const struct vx0_onion_table *t, uint32_t link, uint32_t 
 /* Per-lcore onion counters (own cache lines; telemetry sums them). */
 struct vx0_onion_lcore_stats {
 	uint64_t cells, fwd, bwd, terminal, punted, punt_hs, malformed, unknown, padding,
-		integrity, replayed, no_next_hop, nat_return, punt_full;
+		integrity, replayed, no_next_hop, nat_return, exit_out, exit_in, exit_denied,
+		exit_policed, exit_nat_full, exit_no_mapping, punt_full;
 } __rte_cache_aligned;
 
 /* meta->stage of cells punted to the slow path */
@@ -138,7 +146,21 @@ enum vx0_onion_punt {
 	VX0_ONION_PUNT_TERMINAL,   /* peeled: body is this hop's plaintext */
 	VX0_ONION_PUNT_INTEGRITY,  /* forward layer failed: destroy (reason 6) */
 	VX0_ONION_PUNT_PROTOCOL,   /* not for us and no next hop: destroy (reason 1) */
-	VX0_ONION_PUNT_NAT,        /* exit: return traffic to a NAT port */
+};
+
+/* Exit source NAT: one mapping per (circuit, protocol, source address,
+ * source port / ICMP id), by NAT port. */
+#define VX0_ONION_NAT_PROTOS 3 /* TCP, UDP, ICMP echo */
+struct vx0_onion_nat_key {
+	uint32_t link, circ;
+	uint8_t family, proto;
+	uint16_t port;
+	uint8_t addr[16];
+};
+struct vx0_onion_nat {
+	struct vx0_onion_nat_key k;
+	uint64_t last_tsc;
+	uint8_t used;
 };
 
 /* The data plane's onion state (node->onion), created by the slow path. */
@@ -151,6 +173,16 @@ struct vx0_onion_dp {
 	uint8_t nat6[16];
 	bool has_nat6;
 	uint16_t nat_lo, nat_hi;
+	struct vx0_onion_exit_policy policy;
+	unsigned int n_workers;
+	uint32_t nat_n;
+	uint64_t nat_idle_tsc;
+	struct vx0_onion_nat *nat[VX0_ONION_NAT_PROTOS];  /* [port - nat_lo] */
+	struct rte_hash *nat_h[VX0_MAX_WORKERS];          /* each worker's flows */
+	uint32_t nat_cursor[VX0_MAX_WORKERS][VX0_ONION_NAT_PROTOS];
+	uint32_t nat_first[VX0_MAX_WORKERS];
+	struct rte_meter_srtcm_profile meter_prof;        /* per circuit, bytes */
+	bool metered;
 	/* to the slow path: handshakes queue behind everything else */
 	struct rte_ring *punt_hi, *punt_lo;
 	struct rte_meter_srtcm_profile unknown_prof;
@@ -174,5 +206,21 @@ unsigned int vx0_onion_dp_worker(const struct vx0_onion_dp *od, const struct vx0
 struct rte_mbuf;
 int vx0_onion_dp_encap(const struct vx0_onion_dp *od, struct rte_mbuf *m, uint8_t *cell,
 		       const struct vx0_onion_dp_link *link, const struct rte_ether_addr *dst_mac);
+
+/* stage_onion_exit.c: the exit on the onion lcores */
+int vx0_onion_exit_setup(struct vx0_onion_dp *od, const struct vx0_onion_exit_policy *policy,
+			 unsigned int n_workers, uint64_t rate_bytes, uint64_t burst_bytes,
+			 uint32_t idle_s, uint64_t tsc_hz);
+void vx0_onion_exit_free(struct vx0_onion_dp *od);
+/* A peeled terminal cell of END circuit c: 0 m is now an Ethernet frame
+ * (the NAT'ed packet) to classify on port 0; 1 not DATA (the slow path's);
+ * < 0 m was dropped (policy, meter, NAT full: counted). */
+int vx0_onion_exit_out(struct vx0_lcore_ctx *lc, struct vx0_onion_dp *od,
+		       struct vx0_onion_dp_circ *c, struct rte_mbuf *m, uint8_t *cell);
+/* A reply to a NAT port: 0 and *cell (in m) sealed under c's Kb, to send
+ * back on c's inbound link; < 0 dropped. */
+int vx0_onion_exit_in(struct vx0_lcore_ctx *lc, struct vx0_onion_dp *od, struct rte_mbuf *m,
+		      uint8_t **cell, struct vx0_onion_dp_circ **c);
+void vx0_onion_fix_checksums(uint8_t *ip, size_t len);
 
 #endif

@@ -68,6 +68,7 @@ enum vx0_drop {
 	VX0_DROP_ONION_MALFORMED, /* not a well-formed 1368-byte cell */
 	VX0_DROP_ONION_REPLAY,    /* forward seq seen before or left of the window */
 	VX0_DROP_ONION_INTEGRITY, /* forward layer failed to authenticate */
+	VX0_DROP_ONION_POLICY,    /* exit: policy, meter or NAT refused it */
 	VX0_DROP_MAX
 };
 
