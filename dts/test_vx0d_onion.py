@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from mgmt_lab import vx0ctl
 from vx0lab import BUILD, PY, Netns, Vx0d, mgmt_requests, wait_for
 
 CLIENT = os.path.join(BUILD, "test", "onion_client_lab")
@@ -175,6 +176,23 @@ def test_server_sees_exit_address_only(lab):
         lines.append(json.loads(line)["source"])
     assert "203.0.113.1" in lines, lines
     assert "198.51.100.1" not in lines, lines
+
+
+def test_telemetry_and_vx0ctl_show_circuits(lab):
+    m = lab["nodes"][1]
+    tel = m.telemetry("/vx0/onion")[0]
+    assert tel["enabled"] == "yes" and tel["dp_forwarded"] >= 20 and tel["extended"] >= 1, tel
+    circs = m.telemetry("/vx0/onion/circuits")[0]
+    assert circs, circs
+    row = next(iter(circs.values()))
+    assert len(row) == 10 and row[1] in ("open", "extending", "extended"), row
+    r = vx0ctl("show", "circuits", prefix=m.prefix)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[0] == "circuit" and row[0] in r.stdout, r.stdout
+    r = vx0ctl("show", "onion", prefix=m.prefix)
+    assert r.returncode == 0 and "dp_forwarded" in r.stdout, r.stdout + r.stderr
+    for d in lab["descs"]:
+        assert d["onion_key"] not in json.dumps(circs)
 
 
 def test_circuit_list_and_destroy(lab):

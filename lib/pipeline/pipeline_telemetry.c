@@ -603,7 +603,8 @@ vx0_telemetry_register(struct vx0_node *node)
 			"DHT node: id, identity, routing table, items, lookups, descriptor publishing") ||
 	    rte_telemetry_register_cmd("/vx0/sa", tel_sa,
 			"ESP SAs: s<i>: [spi, dir, alg, packets, bytes, replay drops, auth drops, other drops]") ||
-	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]"))
+	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]") ||
+	    vx0_onion_telemetry_register(node))
 		return -EINVAL;
 	return 0;
 }

@@ -81,6 +81,8 @@ int vx0_ctl_onion_cmd_list(json_t *args, json_t **result, char *err, size_t errl
 int vx0_ctl_onion_cmd_destroy(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 int vx0_ctl_onion_cmd_descriptor(json_t *args, json_t **result, char *err, size_t errlen,
 				 void *arg);
+/* onion_telemetry.c: /vx0/onion, /vx0/onion/circuits */
+int vx0_onion_telemetry_register(struct vx0_node *node);
 int vx0_ctl_onion_cmd_stats(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 
 /* ctl_metrics.c: the Prometheus exporter on the ctl loop (conf "metrics") */
