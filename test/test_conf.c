@@ -201,6 +201,8 @@ test_demo_config_file_is_valid(void)
 	CHECK_EQ(c.sas[0].key[0], 0x00);
 	CHECK_EQ(c.sas[1].key[35], 0x43);
 	CHECK_EQ(c.routes[0].dst.len, 0);
+	CHECK(c.onion.enabled && c.onion.exit && c.onion.default_blocked);
+	CHECK_EQ(c.onion.nat_hi, 65535);
 	vx0_conf_free(&c);
 	CHECK(vx0_conf_load_file("/nonexistent/vx0.json", &c, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "/nonexistent/vx0.json") != NULL);
