@@ -188,6 +188,11 @@ enum {
  * (authentication failed: tear the circuit down), -EALREADY (replayed or
  * too old seq: drop). On error the body is unchanged. */
 int vx0_onion_layer_peel(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *body);
+/* Same, for a body with VX0_ONION_HOP_HDR_LEN bytes of room after it (an
+ * mbuf's tailroom): the result is the body at body + VX0_ONION_HOP_HDR_LEN,
+ * its pad written into the room, so the plaintext is not moved. On error
+ * the body is unchanged (the room may be written). */
+int vx0_onion_layer_peel_shift(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *body);
 /* Same over a burst; res[i] gets each result. Returns the number of
  * cells that authenticated. */
 unsigned int vx0_onion_layer_peel_burst(const uint8_t kf[32], struct vx0_onion_replay *w,

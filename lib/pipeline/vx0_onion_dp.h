@@ -207,6 +207,13 @@ struct rte_mbuf;
 int vx0_onion_dp_encap(const struct vx0_onion_dp *od, struct rte_mbuf *m, uint8_t *cell,
 		       const struct vx0_onion_dp_link *link, const struct rte_ether_addr *dst_mac);
 
+/* stage_onion.c: the onion stage's work on a burst of cells (and exit
+ * replies) without the final FIB pass: what goes on is in out[] with the
+ * port to classify it on (VX0_CLS_LOCAL_ORIGIN); the rest was punted or
+ * dropped. Returns the number in out (at most n). */
+unsigned int vx0_onion_stage_burst(struct vx0_lcore_ctx *lc, struct rte_mbuf **pkts,
+				   unsigned int n, struct rte_mbuf **out, uint8_t *out_port);
+
 /* stage_onion_exit.c: the exit on the onion lcores */
 int vx0_onion_exit_setup(struct vx0_onion_dp *od, const struct vx0_onion_exit_policy *policy,
 			 unsigned int n_workers, uint64_t rate_bytes, uint64_t burst_bytes,
