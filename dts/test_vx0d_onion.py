@@ -87,6 +87,7 @@ def lab():
             {"name": "c", "device": f"net_af_packet0,iface={ifs['gc']}", "addresses": ["198.51.100.2/30"]},
             {"name": "m", "device": f"net_af_packet1,iface={ifs['gm']}", "addresses": ["198.51.100.5/30"]},
         ], "198.51.100.2")
+        cg["onion"]["padding_pps"] = 10   # cover cells on the guard's idle links
         cm = relay_conf(dirs[1], "middle", [
             {"name": "g", "device": f"net_af_packet0,iface={ifs['mg']}", "addresses": ["198.51.100.6/30"]},
             {"name": "x", "device": f"net_af_packet1,iface={ifs['mx']}", "addresses": ["198.51.100.9/30"]},
@@ -375,6 +376,19 @@ def test_exit_meter_limits_a_circuit(lab):
     assert r["wrong"] == 0, r
     assert 30 <= r["exact"] < 120, r
     assert policed >= 120 - r["exact"] - 5 and policed > 0, (policed, r)
+
+
+def test_padding_on_idle_links(lab):
+    """The guard pads its idle links (padding_pps 10): the middle receives
+    PADDING cells (1368 bytes, random body) and drops them, counted."""
+    g0, m0 = stats(lab, 0), stats(lab, 1)
+    time.sleep(1.5)
+    g, m = stats(lab, 0), stats(lab, 1)
+    assert g["padding_sent"] - g0["padding_sent"] >= 10, g
+    assert m["dp_padding"] - m0["dp_padding"] >= 5, m
+    assert stats(lab, 1)["dp_padding"] < m0["dp_padding"] + 60   # about the rate, not a flood
+    # the middle pads nothing
+    assert m["padding_sent"] == 0
 
 
 def test_zz_clean_shutdown(lab):

@@ -43,6 +43,11 @@ struct vx0_ctl_onion {
 	uint64_t tick_ms, bytes_ms;
 	uint64_t sent, send_failed, installs, removes, install_failed;
 	uint64_t unexpected_deliver;
+	/* cover: PADDING cells to idle links that carry circuits */
+	uint64_t *pad_seen;        /* [max_links + 1]: tx_cells at the last tick */
+	uint8_t *pad_used;         /* [max_links + 1]: scratch, links with circuits */
+	double pad_credit;
+	uint64_t pad_ms, padding_sent;
 };
 
 /* ---------------------------------------------------------------- */
@@ -120,6 +125,7 @@ send_cell(struct vx0_ctl_onion *o, uint32_t link_id, const uint8_t *cell)
 		return;
 	}
 	memcpy(p, cell, VX0_ONION_CELL_LEN);
+	__atomic_fetch_add(&t->link[link_id].tx_cells, 1, __ATOMIC_RELAXED);
 	if (vx0_onion_dp_encap(o->od, m, p, &t->link[link_id], &ctl->node->ports[0].mac) < 0) {
 		rte_pktmbuf_free(m);
 		o->send_failed++;
@@ -251,6 +257,51 @@ feed_bytes(struct vx0_ctl_onion *o)
 	}
 }
 
+/* Cover traffic: every link that carries circuits and sent nothing since
+ * the last tick gets PADDING cells at padding_pps — 1368-byte datagrams
+ * with a random body, like every cell (the command byte in the clear
+ * header tells them apart unless the link runs inside ESP). */
+static void
+pad_links(struct vx0_ctl_onion *o)
+{
+	struct vx0_onion_table *t = o->od->tab;
+	uint32_t pps = o->ctl->node->conf->onion.padding_pps;
+	uint8_t cell[VX0_ONION_CELL_LEN];
+	uint64_t now = o->ctl->now_ms;
+
+	if (pps == 0)
+		return;
+	o->pad_credit += (double)pps * (double)(now - o->pad_ms) / 1000.0;
+	o->pad_ms = now;
+	if (o->pad_credit > pps)
+		o->pad_credit = pps;
+	memset(o->pad_used, 0, t->max_links + 1);
+	for (uint32_t i = 0; i < t->max_circ; i++) {
+		const struct vx0_onion_dp_circ *c = &t->slot[i];
+
+		if (!c->used)
+			continue;
+		o->pad_used[c->in_link] = 1;
+		if (c->role == VX0_ONION_ROLE_TRANSIT)
+			o->pad_used[c->out_link] = 1;
+	}
+	for (; o->pad_credit >= 1.0; o->pad_credit -= 1.0)
+		for (uint32_t l = 1; l <= t->max_links; l++) {
+			uint64_t tx = __atomic_load_n(&t->link[l].tx_cells, __ATOMIC_RELAXED);
+
+			if (!o->pad_used[l] || !t->link[l].live || tx != o->pad_seen[l])
+				continue;
+			vx0_onion_cell_hdr_write(cell, VX0_ONION_CMD_PADDING, 0, 0);
+			randombytes_buf(cell + VX0_ONION_LINK_HDR_LEN, VX0_ONION_BODY_LEN);
+			send_cell(o, l, cell);
+			o->padding_sent++;
+			o->pad_seen[l] = tx + 1;
+		}
+	/* a link that sent cells since is not idle this time */
+	for (uint32_t l = 1; l <= t->max_links; l++)
+		o->pad_seen[l] = __atomic_load_n(&t->link[l].tx_cells, __ATOMIC_RELAXED);
+}
+
 unsigned int
 vx0_ctl_onion_poll(struct vx0_ctl *ctl)
 {
@@ -281,6 +332,7 @@ vx0_ctl_onion_poll(struct vx0_ctl *ctl)
 		}
 		vx0_onion_relay_tick(o->relay, ctl->now_ms);
 		drain(o, NULL);
+		pad_links(o);
 	}
 	vx0_onion_table_reclaim(o->od->tab);
 	return n + lo;
@@ -385,6 +437,16 @@ vx0_ctl_onion_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
 		rte_meter_srtcm_config(&od->unknown_meter[i], &od->unknown_prof);
 	od->port = oc->port;
+	if (oc->padding_pps) {
+		od->padding = true;
+		o->pad_seen = rte_zmalloc("vx0_onion_pad", sizeof(uint64_t) * (oc->max_links + 1), 0);
+		o->pad_used = rte_zmalloc("vx0_onion_padu", oc->max_links + 1, 0);
+		o->pad_ms = ctl->now_ms;
+		if (o->pad_seen == NULL || o->pad_used == NULL) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
 	if (oc->exit) {
 		od->exit = true;
 		if (oc->nat4.family)
@@ -438,6 +500,8 @@ vx0_ctl_onion_stop(struct vx0_ctl *ctl)
 		rte_free(od);
 	}
 	vx0_onion_relay_free(o->relay);
+	rte_free(o->pad_seen);
+	rte_free(o->pad_used);
 	rte_free(o);
 	ctl->onion = NULL;
 }
@@ -614,6 +678,7 @@ vx0_ctl_onion_stats(struct vx0_ctl *ctl)
 	SET("removes", o->removes);
 	SET("install_failed", o->install_failed);
 	SET("unexpected_deliver", o->unexpected_deliver);
+	SET("padding_sent", o->padding_sent);
 #undef SET
 	return j;
 }

@@ -195,6 +195,8 @@ send_on(struct vx0_lcore_ctx *lc, struct vx0_onion_dp *od, struct onion_out *o,
 	}
 	cell[2] = flags;
 	vx0_onion_cell_set_circ(cell, circ);
+	if (od->padding)
+		__atomic_fetch_add(&od->tab->link[link_id].tx_cells, 1, __ATOMIC_RELAXED);
 	if (vx0_onion_dp_encap(od, m, cell, l, &node->ports[in_port].mac) < 0) {
 		vx0_drop(lc, m, VX0_DROP_NO_MBUF);
 		return;

@@ -49,6 +49,7 @@ struct vx0_onion_dp_link {
 	struct vx0_onion_peer peer;
 	uint8_t src[16];     /* our address toward the peer (same family) */
 	uint32_t live;
+	uint64_t tx_cells;   /* cells sent to the peer (any lcore: atomic), for padding */
 };
 
 struct vx0_onion_dp_circ {
@@ -167,6 +168,7 @@ struct vx0_onion_nat {
 struct vx0_onion_dp {
 	struct vx0_onion_table *tab;
 	uint16_t port;               /* UDP port of cells, host order */
+	bool padding;                /* count cells per link (cover padding is on) */
 	/* exit NAT (classify sends return traffic here) */
 	bool exit;
 	uint32_t nat4;               /* network order, 0 = none */
