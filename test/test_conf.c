@@ -51,6 +51,8 @@ struct bad_case {
 };
 
 #define LC "\"lcores\": [{\"id\": 0, \"roles\": [\"ctl\", \"rx\", \"tx\"]}]"
+#define LCO "\"lcores\": [{\"id\": 0, \"roles\": [\"ctl\", \"rx\", \"tx\", \"onion\"]}]"
+#define OKEYS "\"identity_key_file\": \"/k/id\", \"onion_key_file\": \"/k/onion\""
 #define PORT "\"ports\": [{\"name\": \"p\", \"device\": \"net_null0\", \"addresses\": [\"198.51.100.1/24\"]}]"
 
 static const struct bad_case bad[] = {
@@ -90,6 +92,28 @@ static const struct bad_case bad[] = {
 	{ "{" LC ", " PORT ", \"ike\": {\"local\": \"198.51.100.1\", \"peers\": [{\"address\": \"198.51.100.2\","
 	  " \"local_ts\": [\"198.51.100.0/24\"], \"remote_ts\": [\"203.0.113.0/24\"]}]}}",
 	  "ike.peers[0]: give either \"psk_file\"" },
+	/* onion: every error names its field */
+	{ "{" LC ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\", \"identity_key_file\": \"/k/id\","
+	  " \"onion_key_file\": \"/k/onion\"}}", "onion: needs an lcore with the \"onion\" role" },
+	{ "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.9\", " OKEYS "}}",
+	  "onion.address: must be one of the node's port addresses" },
+	{ "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\"}}",
+	  "onion: needs \"identity_key_file\" and \"onion_key_file\"" },
+	{ "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\", \"port\": 0, " OKEYS "}}",
+	  "onion.port: 0 is out of range" },
+	{ "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\", " OKEYS ",\n"
+	  " \"handshake\": {\"burst\": 10, \"reserve\": 10}}}", "bad.json:2: onion.handshake.reserve: must be below" },
+	{ "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\", " OKEYS ", \"exit\": {}}}",
+	  "onion.exit: an exit needs \"nat\"" },
+	{ "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\", " OKEYS ", \"exit\": "
+	  "{\"nat\": {\"address\": \"198.51.100.1\", \"ports\": \"40000-41000\"}}}}",
+	  "onion.exit.nat.ports: must not overlap the kernel's ephemeral ports" },
+	{ "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\", " OKEYS ", \"exit\": "
+	  "{\"ports\": [\"sctp:9\"], \"nat\": {\"address\": \"198.51.100.1\", \"ports\": \"61000-61999\"}}}}",
+	  "onion.exit.ports[0]: must be" },
+	{ "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\", " OKEYS ", \"exit\": "
+	  "{\"nat\": {\"address\": \"203.0.113.1\", \"ports\": \"61000-61999\"}}}}",
+	  "onion.exit.nat.address: must be one of the node's port addresses" },
 };
 
 static void
@@ -107,6 +131,42 @@ test_bad_configs_name_line_and_field(void)
 			CHECK(0);
 		}
 	}
+}
+
+static void
+test_onion_section(void)
+{
+	static const char t[] = "{" LCO ", " PORT ", \"onion\": {\"address\": \"198.51.100.1\", "
+		"\"name\": \"guard1\", " OKEYS ", \"handshake\": {\"rate\": 20},\n"
+		"\"exit\": {\"ports\": [\"udp:5000-5100\", \"tcp:443\"], \"blocked\": [\"10.0.0.0/8\"],"
+		" \"rate_bytes\": 100000, \"burst_bytes\": 20000,"
+		" \"nat\": {\"address\": \"198.51.100.1\", \"ports\": \"61000-61999\"}}}}";
+	struct vx0_conf c;
+	char err[256];
+
+	CHECK_EQ(vx0_conf_load_string(t, sizeof(t) - 1, "onion.json", &c, err, sizeof(err)), 0);
+	CHECK(c.onion.enabled && c.onion.exit);
+	CHECK(strcmp(c.onion.name, "guard1") == 0);
+	CHECK_EQ(c.onion.port, 7150);
+	CHECK_EQ(c.onion.capacity, 1000);
+	CHECK_EQ(c.onion.hs_rate, 20);
+	CHECK_EQ(c.onion.hs_burst, 200);      /* defaults beside a given rate */
+	CHECK_EQ(c.onion.hs_src_rate, 5);
+	CHECK_EQ(c.onion.n_ports, 2);
+	CHECK_EQ(c.onion.ports[0].proto, 17);
+	CHECK_EQ(c.onion.ports[0].lo, 5000);
+	CHECK_EQ(c.onion.ports[0].hi, 5100);
+	CHECK(!c.onion.default_ports && !c.onion.default_blocked);
+	CHECK_EQ(c.onion.n_blocked, 1);
+	CHECK_EQ(c.onion.blocked[0].len, 8);
+	CHECK(c.onion.allow_icmp_echo);
+	CHECK_EQ(c.onion.rate_bytes, 100000);
+	CHECK_EQ(c.onion.nat_lo, 61000);
+	CHECK_EQ(c.onion.nat_hi, 61999);
+	CHECK_EQ(c.onion.nat4.family, AF_INET);
+	CHECK_EQ(c.onion.nat6.family, 0);
+	CHECK_EQ(c.onion.nat_timeout_s, 120);
+	vx0_conf_free(&c);
 }
 
 static void
@@ -141,6 +201,8 @@ test_demo_config_file_is_valid(void)
 	CHECK_EQ(c.sas[0].key[0], 0x00);
 	CHECK_EQ(c.sas[1].key[35], 0x43);
 	CHECK_EQ(c.routes[0].dst.len, 0);
+	CHECK(c.onion.enabled && c.onion.exit && c.onion.default_blocked);
+	CHECK_EQ(c.onion.nat_hi, 65535);
 	vx0_conf_free(&c);
 	CHECK(vx0_conf_load_file("/nonexistent/vx0.json", &c, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "/nonexistent/vx0.json") != NULL);
@@ -151,6 +213,7 @@ main(void)
 {
 	VX0_RUN(test_good_config);
 	VX0_RUN(test_bad_configs_name_line_and_field);
+	VX0_RUN(test_onion_section);
 	VX0_RUN(test_line_of_paths);
 	VX0_RUN(test_demo_config_file_is_valid);
 	return vx0_test_done();

@@ -285,6 +285,47 @@ test_layer_vectors(void)
 
 /* A bit flipped anywhere in the body before hop i fails hop i's check;
  * the body at hop i is the first place an alteration can be seen. */
+/* The data plane's form: the same bodies as the vectors above, with the
+ * plaintext left in place and the pad written into the room after it. */
+static void
+test_layer_peel_shift_vectors(void)
+{
+	struct vx0_onion_hop_keys k[3];
+	struct vx0_onion_client_hop h[3];
+	struct vx0_onion_replay w;
+	uint8_t msg[80], buf[VX0_ONION_BODY_LEN + 3 * VX0_ONION_HOP_HDR_LEN], *body = buf, save[sizeof(buf)];
+	static const char *const sha[3] = {
+		"1c8295c3c3b02bc62d1c9c6ccb320e8f6cb2d39e25e6c267c09c4c776e32d005",
+		"df907b3586936e8bf6c8b5510d71c004b994ad5577a308044e4fc8657cfe6998",
+		"84a5223ba8e4fed9049e90b129337cb462da2eca892c2db7da833059ca78f3f5" };
+	int n;
+
+	vec_hops(k, h);
+	n = vx0_onion_relay_msg_build(msg, sizeof(msg), VX0_ONION_RELAY_DATA, fwd_msg_text,
+				      strlen(fwd_msg_text));
+	CHECK_EQ(vx0_onion_client_seal(h, 2, msg, (size_t)n, buf), 0);
+	for (int i = 0; i < 3; i++) {
+		vx0_onion_replay_init(&w, k[i].fseq_base);
+		/* a flipped bit: refused, body unchanged */
+		memcpy(save, buf, sizeof(buf));
+		body[100] ^= 1;
+		CHECK_EQ(vx0_onion_layer_peel_shift(k[i].kf, &w, body), -EBADMSG);
+		body[100] ^= 1;
+		CHECK_MEM(body, save + (body - buf), VX0_ONION_BODY_LEN);
+		CHECK_EQ(vx0_onion_layer_peel_shift(k[i].kf, &w, body),
+			 i < 2 ? VX0_ONION_PEEL_FORWARD : VX0_ONION_PEEL_TERMINAL);
+		body += VX0_ONION_HOP_HDR_LEN;
+		CHECK(sha_eq(body, VX0_ONION_BODY_LEN, sha[i]));
+		/* the same cell again: a replay */
+		{
+			uint8_t again[sizeof(buf)];
+
+			memcpy(again, save + (body - VX0_ONION_HOP_HDR_LEN - buf), VX0_ONION_BODY_LEN);
+			CHECK_EQ(vx0_onion_layer_peel_shift(k[i].kf, &w, again), -EALREADY);
+		}
+	}
+}
+
 static void
 test_layer_tamper(void)
 {
@@ -436,6 +477,7 @@ main(void)
 	VX0_RUN(test_ntor_vector);
 	VX0_RUN(test_ntor_rejects);
 	VX0_RUN(test_layer_vectors);
+	VX0_RUN(test_layer_peel_shift_vectors);
 	VX0_RUN(test_layer_tamper);
 	VX0_RUN(test_layer_replay);
 	VX0_RUN(test_layer_targets);

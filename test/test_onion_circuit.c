@@ -761,6 +761,69 @@ test_circuit_rotation(void)
 	sim_teardown();
 }
 
+/* The hooks a data plane uses: its byte counts feed rotation, the
+ * operator or a failed check destroys, a listing shows no keys. */
+static void
+test_relay_dataplane_hooks(void)
+{
+	struct vx0_onion_relay_circ_info ci;
+	struct vx0_onion_addr a;
+	uint32_t in_link, in_circ;
+	unsigned int i, found = 0;
+	int rc;
+
+	sim_setup();
+	CHECK_EQ(build(0x77), 0);
+	in_link = S.n[1].entry[1].in_link;
+	in_circ = S.n[1].entry[1].in_circ;
+	/* the middle's circuit, as a listing shows it */
+	for (i = 0; (rc = vx0_onion_relay_circ_info(S.n[1].r, i, &ci)) >= 0; i++) {
+		if (rc == 0)
+			continue;
+		found++;
+		CHECK_EQ(ci.in_link, in_link);
+		CHECK_EQ(ci.in_circ, in_circ);
+		CHECK_EQ(ci.out_circ, S.n[2].entry[0].in_circ);
+		CHECK(strcmp(ci.state, "extended") == 0);
+		CHECK_EQ(vx0_onion_relay_link_addr(S.n[1].r, ci.in_link, &a), 0);
+		CHECK(vx0_onion_addr_equal(&a, &S.n[0].desc.addr));
+		CHECK_EQ(vx0_onion_relay_link_addr(S.n[1].r, ci.out_link, &a), 0);
+		CHECK(vx0_onion_addr_equal(&a, &S.n[2].desc.addr));
+	}
+	CHECK_EQ(found, 1);
+	CHECK_EQ(vx0_onion_relay_circ_info(S.n[1].r, 16, &ci), -ENOENT);
+	CHECK_EQ(vx0_onion_relay_link_addr(S.n[1].r, 0, &a), -ENOENT);
+	CHECK_EQ(vx0_onion_relay_link_addr(S.n[1].r, 15, &a), -ENOENT);
+	/* cells counted elsewhere push the circuit over the byte limit */
+	CHECK_EQ(vx0_onion_relay_add_bytes(S.n[1].r, in_link, in_circ + 1, 1), -ENOENT);
+	CHECK_EQ(vx0_onion_relay_add_bytes(S.n[1].r, in_link, in_circ,
+					   VX0_ONION_ROTATE_BYTES + (64ull << 20)), 0);
+	vx0_onion_relay_tick(S.n[1].r, S.now);
+	drain(&S.n[1]);
+	pump();
+	CHECK_EQ(vx0_onion_relay_stats(S.n[1].r)->expired, 1);
+	CHECK_EQ(S.close_reason, VX0_ONION_DESTROY_EXPIRED);
+	for (i = 0; i < NODES; i++)
+		CHECK_EQ(vx0_onion_relay_circuits(S.n[i].r), 0);
+	sim_teardown();
+
+	/* destroy by request: both ways, the data plane's entry removed */
+	sim_setup();
+	CHECK_EQ(build(0x78), 0);
+	in_link = S.n[1].entry[1].in_link;
+	in_circ = S.n[1].entry[1].in_circ;
+	CHECK_EQ(vx0_onion_relay_destroy(S.n[1].r, in_link, in_circ + 1, 3), -ENOENT);
+	CHECK_EQ(vx0_onion_relay_destroy(S.n[1].r, in_link, in_circ, VX0_ONION_DESTROY_INTEGRITY), 0);
+	drain(&S.n[1]);
+	pump();
+	CHECK_EQ(S.n[1].n_removed, 1);
+	CHECK_EQ(S.closed, 1);
+	CHECK_EQ(S.close_reason, VX0_ONION_DESTROY_INTEGRITY);
+	for (i = 0; i < NODES; i++)
+		CHECK_EQ(vx0_onion_relay_circuits(S.n[i].r), 0);
+	sim_teardown();
+}
+
 static int
 create_on(struct vx0_onion_relay *r, const struct vx0_onion_relay_config *cfg, const uint8_t *B,
 	  uint32_t link, uint32_t circ, uint64_t now)
@@ -1115,5 +1178,6 @@ main(void)
 	VX0_RUN(test_circuit_rotation);
 	VX0_RUN(test_handshake_ratelimit);
 	VX0_RUN(test_relay_link_table);
+	VX0_RUN(test_relay_dataplane_hooks);
 	return vx0_test_done();
 }

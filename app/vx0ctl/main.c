@@ -27,6 +27,8 @@ help(FILE *f)
 "  show fib [ADDRESS]       route counts, or the FIB lookup of ADDRESS\n"
 "  show neigh               the neighbour table\n"
 "  show sa                  ESP SAs and their counters (never keys)\n"
+"  show onion               onion relay counters\n"
+"  show circuits            onion circuits: hops, state, counters (never keys)\n"
 "  show bgp                 BGP speaker summary\n"
 "  show bgp neighbors       BGP sessions\n"
 "  show bgp route PREFIX    RIB paths of a prefix (exact) or an address (longest match)\n"

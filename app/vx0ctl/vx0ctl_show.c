@@ -219,6 +219,15 @@ fmt_bgp_neighbors(const char *cmd, json_t *v)
 }
 
 static int
+fmt_circuits(const char *cmd, json_t *v)
+{
+	static const char *const hdr[] = { "circuit", "state", "role", "prev", "next", "next_id",
+					   "cells_fwd", "cells_bwd", "bytes", "age_s" };
+
+	return rows(cmd, v, 10, hdr, NULL);
+}
+
+static int
 fmt_bgp_route(const char *cmd, json_t *v)
 {
 	static const char *const hdr[] = { "path", "next_hop", "as_path", "attributes" };
@@ -307,7 +316,7 @@ static int
 usage_show(void)
 {
 	fprintf(stderr, "vx0ctl: show what? stats drops punt ports port NAME lcores lcore N "
-		"fib [ADDRESS] neigh sa bgp [neighbors | route PREFIX]\n");
+		"fib [ADDRESS] neigh sa bgp [neighbors | route PREFIX] onion circuits\n");
 	return VX0CTL_USAGE;
 }
 
@@ -363,6 +372,10 @@ vx0ctl_show(struct vx0ctl *c, int argc, char **argv)
 		return simple(c, "/vx0/neigh", fmt_neigh);
 	if (strcmp(w, "sa") == 0 && argc == 1)
 		return simple(c, "/vx0/sa", fmt_sa);
+	if (strcmp(w, "onion") == 0 && argc == 1)
+		return simple(c, "/vx0/onion", vx0ctl_print_kv);
+	if (strcmp(w, "circuits") == 0 && argc == 1)
+		return simple(c, "/vx0/onion/circuits", fmt_circuits);
 	if (strcmp(w, "bgp") == 0) {
 		if (argc == 1)
 			return simple(c, "/vx0/bgp", vx0ctl_print_kv);

@@ -35,6 +35,7 @@ int vx0_conf_parse_dht(struct ctx *c, json_t *dht, struct vx0_conf *conf);
 /* conf_mgmt.c: "management" and "log" (x may be NULL: the defaults) */
 int vx0_conf_parse_mgmt(struct ctx *c, json_t *x, struct vx0_conf *conf);
 int vx0_conf_parse_log(struct ctx *c, json_t *x, struct vx0_conf *conf);
+int vx0_conf_parse_onion(struct ctx *c, json_t *onion, struct vx0_conf *conf);
 /* A BGP import/export policy at path; *out is malloc'd (vx0_conf_policy_free). */
 int vx0_conf_parse_bgp_policy(struct ctx *c, const char *path, json_t *p, void **out);
 void vx0_conf_policy_free(void *policy);

@@ -719,7 +719,7 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		"eal", "profile", "lcores", "ports", "routes", "neighbours",
 		"exception_path", "icmp_rate_pps", "mbufs", "ring_size", "fib",
 		"stop_after_idle_ms", "stats_json", "comment", "bgp", "crypto", "sas",
-		"ike", "dht", "management", "metrics", "log", NULL };
+		"ike", "dht", "management", "metrics", "log", "onion", NULL };
 	static const char *const ep_keys[] = { "tap", "rate_pps", "burst", NULL };
 	static const char *const fib_keys[] = { "max_routes4", "max_routes6", "max_next_hops", NULL };
 	json_t *x;
@@ -785,6 +785,8 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 	if ((x = json_object_get(root, "ike")) && (rc = vx0_conf_parse_ike(c, x, conf)) < 0)
 		return rc;
 	if ((x = json_object_get(root, "dht")) && (rc = vx0_conf_parse_dht(c, x, conf)) < 0)
+		return rc;
+	if ((x = json_object_get(root, "onion")) && (rc = vx0_conf_parse_onion(c, x, conf)) < 0)
 		return rc;
 	if ((rc = vx0_conf_parse_mgmt(c, json_object_get(root, "management"), conf)) < 0 ||
 	    (rc = vx0_conf_parse_log(c, json_object_get(root, "log"), conf)) < 0)

@@ -188,6 +188,38 @@ struct vx0_conf_log {
 	unsigned int n_libs;
 };
 
+#define VX0_CONF_ONION_POLICY_MAX 32
+
+/* The onion relay (doc/onion.md, README "onion"). */
+struct vx0_conf_onion {
+	bool enabled;
+	char name[64];            /* descriptor name */
+	struct vx0_conf_prefix addr; /* descriptor address: one of the node's */
+	uint16_t port;            /* UDP port of cells, default 7150 */
+	char identity_key_file[256], onion_key_file[256]; /* "": the dht section's */
+	uint32_t capacity;        /* descriptor capacity, default 1000 */
+	char family[64];
+	uint32_t max_circuits, max_links;
+	uint32_t hs_rate, hs_burst, hs_src_rate, hs_src_burst, hs_reserve;
+	uint32_t unknown_pps;     /* cells of unknown circuits punted per second and lcore */
+	uint32_t padding_pps;     /* cover cells per second per idle link, 0 = off */
+	bool exit;
+	/* exit policy: blocked destinations, allowed (proto, port range) */
+	struct vx0_conf_prefix blocked[VX0_CONF_ONION_POLICY_MAX];
+	unsigned int n_blocked;
+	bool default_blocked;     /* "blocked" absent: doc/onion.md section 9's list */
+	struct { uint8_t proto; uint16_t lo, hi; } ports[VX0_CONF_ONION_POLICY_MAX];
+	unsigned int n_ports;
+	bool default_ports;       /* "ports" absent: TCP 80, 443; UDP 53, 443 */
+	bool allow_icmp_echo;
+	uint64_t rate_bytes, burst_bytes; /* exit bandwidth per circuit (rte_meter), 0 = no limit */
+	/* source NAT of exit traffic: addresses of the node, a port range
+	 * outside the kernel's ephemeral ports */
+	struct vx0_conf_prefix nat4, nat6;
+	uint16_t nat_lo, nat_hi;
+	uint32_t nat_timeout_s;
+};
+
 struct vx0_conf {
 	char *eal_argv[VX0_CONF_MAX_EAL_ARGS];
 	int eal_argc;
@@ -224,6 +256,7 @@ struct vx0_conf {
 	struct vx0_conf_log log;
 	char path[256];           /* the file it was loaded from ("" = a string) */
 	char metrics_listen[64];  /* Prometheus exporter "ADDR:PORT", "" = off */
+	struct vx0_conf_onion onion;
 };
 
 /* Parse and validate; on error returns -EINVAL with a message in err. */

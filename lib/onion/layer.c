@@ -208,6 +208,25 @@ vx0_onion_layer_peel(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *
 	return (body[0] & 0x80) ? VX0_ONION_PEEL_TERMINAL : VX0_ONION_PEEL_FORWARD;
 }
 
+int
+vx0_onion_layer_peel_shift(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *body)
+{
+	uint64_t seq = get_be64(body);
+
+	if (seq == 0 || (seq >> 63))
+		return -EBADMSG;
+	if (!replay_ok(w, seq)) {
+		if (open_inplace(kf, seq, body + H, M, body + 8, 0, NULL, 0) != 0)
+			return -EBADMSG;
+		return -EALREADY;
+	}
+	/* the pad goes straight after the body: no shift of the plaintext */
+	if (open_inplace(kf, seq, body + H, M, body + 8, 1, body + L, H) != 0)
+		return -EBADMSG;
+	replay_update(w, seq);
+	return (body[H] & 0x80) ? VX0_ONION_PEEL_TERMINAL : VX0_ONION_PEEL_FORWARD;
+}
+
 unsigned int
 vx0_onion_layer_peel_burst(const uint8_t kf[32], struct vx0_onion_replay *w,
 			   uint8_t *const *bodies, unsigned int n, int *res)

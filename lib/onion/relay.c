@@ -687,3 +687,61 @@ vx0_onion_relay_tick(struct vx0_onion_relay *r, uint64_t now)
 		}
 	}
 }
+
+int
+vx0_onion_relay_destroy(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ, int reason)
+{
+	struct circ *c = find_in(r, in_link, in_circ);
+
+	if (c == NULL)
+		return -ENOENT;
+	if (QLEN - r->qlen < 3)
+		return -ENOBUFS;
+	destroy(r, c, reason, 1, 1);
+	return 0;
+}
+
+int
+vx0_onion_relay_add_bytes(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ,
+			  uint64_t bytes)
+{
+	struct circ *c = find_in(r, in_link, in_circ);
+
+	if (c == NULL)
+		return -ENOENT;
+	c->bytes += bytes;
+	return 0;
+}
+
+int
+vx0_onion_relay_circ_info(const struct vx0_onion_relay *r, unsigned int idx,
+			  struct vx0_onion_relay_circ_info *out)
+{
+	const struct circ *c;
+
+	if (idx >= r->cfg.max_circuits)
+		return -ENOENT;
+	c = &r->circs[idx];
+	if (c->state == C_FREE)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->in_link = c->in_link;
+	out->in_circ = c->in_circ;
+	if (c->state != C_OPEN) {
+		out->out_link = c->out_link;
+		out->out_circ = c->out_circ;
+	}
+	out->state = c->state == C_OPEN ? "open" : c->state == C_EXTENDING ? "extending" : "extended";
+	out->created_ms = c->created_ms;
+	out->bytes = c->bytes;
+	return 1;
+}
+
+int
+vx0_onion_relay_link_addr(const struct vx0_onion_relay *r, uint32_t link, struct vx0_onion_addr *out)
+{
+	if (link == 0 || link > r->cfg.max_links || !r->links[link - 1].used)
+		return -ENOENT;
+	*out = r->links[link - 1].addr;
+	return 0;
+}

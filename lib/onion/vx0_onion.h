@@ -188,6 +188,11 @@ enum {
  * (authentication failed: tear the circuit down), -EALREADY (replayed or
  * too old seq: drop). On error the body is unchanged. */
 int vx0_onion_layer_peel(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *body);
+/* Same, for a body with VX0_ONION_HOP_HDR_LEN bytes of room after it (an
+ * mbuf's tailroom): the result is the body at body + VX0_ONION_HOP_HDR_LEN,
+ * its pad written into the room, so the plaintext is not moved. On error
+ * the body is unchanged (the room may be written). */
+int vx0_onion_layer_peel_shift(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *body);
 /* Same over a burst; res[i] gets each result. Returns the number of
  * cells that authenticated. */
 unsigned int vx0_onion_layer_peel_burst(const uint8_t kf[32], struct vx0_onion_replay *w,
@@ -341,6 +346,28 @@ int vx0_onion_relay_terminal(struct vx0_onion_relay *r, uint32_t in_link, uint32
 /* Exit: send an IP packet back on the circuit (in_link, in_circ). */
 int vx0_onion_relay_send_back(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ,
 			      const uint8_t *pkt, size_t len, uint64_t now_ms);
+/* Tear down circuit (in_link, in_circ) in both directions with reason
+ * (operator request, or a data plane that saw an integrity failure or a
+ * protocol error). -ENOENT unknown, -ENOBUFS drain the actions first. */
+int vx0_onion_relay_destroy(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ,
+			    int reason);
+/* Cells a data plane moved for the circuit: counted toward the byte
+ * limit of rotation (doc/onion.md section 8). */
+int vx0_onion_relay_add_bytes(struct vx0_onion_relay *r, uint32_t in_link, uint32_t in_circ,
+			      uint64_t bytes);
+/* What a listing may show of a circuit (no keys). */
+struct vx0_onion_relay_circ_info {
+	uint32_t in_link, in_circ, out_link, out_circ;
+	const char *state;  /* "open", "extending", "extended" */
+	uint64_t created_ms, bytes;
+};
+/* The idx-th slot: 1 and *out filled when it holds a circuit, 0 when free,
+ * -ENOENT past the table. */
+int vx0_onion_relay_circ_info(const struct vx0_onion_relay *r, unsigned int idx,
+			      struct vx0_onion_relay_circ_info *out);
+/* The peer of a link id: 0, or -ENOENT. */
+int vx0_onion_relay_link_addr(const struct vx0_onion_relay *r, uint32_t link,
+			      struct vx0_onion_addr *out);
 /* Timers: extend timeouts and circuit expiry. */
 void vx0_onion_relay_tick(struct vx0_onion_relay *r, uint64_t now_ms);
 /* Next pending action; 0 when none left. Drain after every call above.

@@ -411,6 +411,14 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	    (rc = vx0_mgmt_register(ctl->mgmt, "dht.result", "{lookup}: a finished lookup",
 				    vx0_ctl_dht_cmd_result, node)) ||
 	    (rc = vx0_ctl_mgmt_register_ops(ctl)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "circuit.list", "onion circuits: hops, state, "
+				    "counters (never keys)", vx0_ctl_onion_cmd_list, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "circuit.destroy", "{link, id}: tear a circuit down "
+				    "both ways", vx0_ctl_onion_cmd_destroy, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "onion.descriptor", "this relay for a client's "
+				    "descriptor file", vx0_ctl_onion_cmd_descriptor, node)) ||
+	    (rc = vx0_mgmt_register(ctl->mgmt, "onion.stats", "onion relay counters",
+				    vx0_ctl_onion_cmd_stats, node)) ||
 	    (rc = vx0_mgmt_listen(ctl->mgmt, ctl->loop, path))) {
 		/* not fatal: the node forwards and telemetry answers without it
 		 * (e.g. EAL without a runtime directory) */

@@ -28,6 +28,10 @@ static const char *const drop_names[VX0_DROP_MAX - VX0_DROP_PARSE_MAX] = {
 	[VX0_DROP_ESP_TFC_DUMMY - VX0_DROP_PARSE_MAX] = "esp_tfc_dummy",
 	[VX0_DROP_ESP_MALFORMED - VX0_DROP_PARSE_MAX] = "esp_malformed",
 	[VX0_DROP_ADMIN_DOWN - VX0_DROP_PARSE_MAX] = "port_admin_down",
+	[VX0_DROP_ONION_MALFORMED - VX0_DROP_PARSE_MAX] = "onion_malformed",
+	[VX0_DROP_ONION_REPLAY - VX0_DROP_PARSE_MAX] = "onion_replay",
+	[VX0_DROP_ONION_INTEGRITY - VX0_DROP_PARSE_MAX] = "onion_integrity",
+	[VX0_DROP_ONION_POLICY - VX0_DROP_PARSE_MAX] = "onion_exit_refused",
 };
 
 const char *

@@ -633,7 +633,8 @@ vx0_telemetry_register(struct vx0_node *node)
 			"ESP SAs: s<i>: [spi, dir, alg, packets, bytes, replay drops, auth drops, other drops]") ||
 	    rte_telemetry_register_cmd("/vx0/capture", tel_capture,
 			"Packet capture: state, point, written, filtered, dropped; totals") ||
-	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]"))
+	    rte_telemetry_register_cmd("/vx0/neigh", tel_neigh, "Neighbour table: n<i>: [address, port, state, mac]") ||
+	    vx0_onion_telemetry_register(node))
 		return -EINVAL;
 	return 0;
 }

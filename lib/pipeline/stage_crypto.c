@@ -238,23 +238,3 @@ vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 	classify_runs(lc, outer, outer_port, n_outer, VX0_CLS_LOCAL_ORIGIN);
 	return n;
 }
-
-unsigned int
-vx0_stage_onion_poll(struct vx0_lcore_ctx *lc)
-{
-	struct vx0_node *node = lc->node;
-	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_ONION];
-	struct rte_mbuf *pkts[VX0_BURST];
-	unsigned int n;
-
-	n = rte_ring_sc_dequeue_burst(node->onion_ring[lc->onion_idx], (void **)pkts,
-				      VX0_BURST, NULL);
-	st->pkts += n;
-	/* stage:onion:in; the stage's output taps with VX0_CAP_OUT where it enqueues */
-	vx0_capture_tap(&node->cap, VX0_STAGE_ONION, VX0_CAP_IN, 0, pkts, n);
-	for (unsigned int i = 0; i < n; i++) {
-		st->bytes += pkts[i]->pkt_len;
-		vx0_drop(lc, pkts[i], VX0_DROP_ONION_NO_CIRCUIT);
-	}
-	return n;
-}

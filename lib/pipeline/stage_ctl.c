@@ -19,6 +19,7 @@
 #include "vx0_ctl.h"
 #include "vx0_evloop.h"
 #include "vx0_log.h"
+#include "vx0_onion_dp.h"
 
 #define CTL_BURST 64
 
@@ -82,6 +83,7 @@ vx0_ctl_destroy(struct vx0_node *node)
 	vx0_ctl_bgp_stop(ctl);
 	vx0_ctl_ike_stop(ctl);
 	vx0_ctl_dht_stop(ctl);
+	vx0_ctl_onion_stop(ctl);
 	vx0_ctl_metrics_stop(ctl);
 	vx0_ctl_mgmt_stop(ctl);
 	vx0_ctl_capture_destroy(ctl);
@@ -354,7 +356,8 @@ vx0_ctl_poll(struct vx0_node *node, uint64_t now_ms)
 
 	ctl->now_ms = now_ms;
 	pthread_mutex_lock(&ctl->lock);
-	work = poll_punt(ctl) + poll_taps(ctl) + poll_events(ctl) + vx0_ctl_capture_poll(ctl);
+	work = poll_punt(ctl) + poll_taps(ctl) + poll_events(ctl) + vx0_ctl_capture_poll(ctl) +
+	       vx0_ctl_onion_poll(ctl);
 	vx0_ctl_neigh_tick(ctl);
 	if (ctl->fib_dirty) {
 		vx0_fib_commit(node->fib);
@@ -491,6 +494,10 @@ vx0_ctl_drain(struct vx0_node *node)
 		free_ring(ctl, node->crypto_ring[i]);
 	for (unsigned int i = 0; i < node->n_onion; i++)
 		free_ring(ctl, node->onion_ring[i]);
+	if (node->onion) {
+		free_ring(ctl, node->onion->punt_hi);
+		free_ring(ctl, node->onion->punt_lo);
+	}
 }
 
 int
@@ -506,5 +513,7 @@ vx0_ctl_start_protocols(struct vx0_node *node, char *err, size_t errlen)
 		rc = vx0_ctl_ike_start(node->ctl, err, errlen);
 	if (rc == 0)
 		rc = vx0_ctl_dht_start(node->ctl, err, errlen);
+	if (rc == 0)
+		rc = vx0_ctl_onion_start(node->ctl, err, errlen);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <rte_ip.h>
 #include <rte_prefetch.h>
 
+#include "vx0_onion_dp.h"
 #include "vx0_pipeline.h"
 
 struct rx_out {
@@ -20,6 +21,8 @@ struct rx_out {
 	uint16_t n_tx[VX0_MAX_PORTS];
 	struct rte_mbuf *cr[VX0_MAX_WORKERS][VX0_BURST];
 	uint16_t n_cr[VX0_MAX_WORKERS];
+	struct rte_mbuf *on[VX0_BURST];  /* onion cells / exit return traffic */
+	uint16_t n_on;
 };
 
 void
@@ -94,6 +97,14 @@ to_local(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 	if (meta->l3_type == VX0_L3_IPV6 && is_nd(meta)) {
 		vx0_punt(lc, m, VX0_PUNT_ND);
 		return;
+	}
+	if (node->onion && node->n_onion) {
+		const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+
+		if (vx0_onion_dp_wants(node->onion, meta, l3)) {
+			o->on[o->n_on++] = m;
+			return;
+		}
 	}
 	vx0_punt(lc, m, VX0_PUNT_LOCAL);
 }
@@ -218,6 +229,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 
 	memset(o.n_tx, 0, sizeof(o.n_tx));
 	memset(o.n_cr, 0, sizeof(o.n_cr));
+	o.n_on = 0;
 	st->pkts += n;
 	st->bursts++;
 	/* The FIB is far bigger than the caches and the TLB: start every
@@ -329,6 +341,18 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		st->out += k;
 		for (unsigned int i = k; i < o.n_cr[w]; i++)
 			vx0_drop(lc, o.cr[w][i], VX0_DROP_RING_FULL);
+	}
+	for (unsigned int i = 0; i < o.n_on; i++) {
+		/* flow affinity: one circuit direction, one onion lcore */
+		struct rte_mbuf *m = o.on[i];
+		struct vx0_pkt_meta *meta = vx0_meta(node, m);
+		unsigned int w = vx0_onion_dp_worker(node->onion, meta,
+			rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len), node->n_onion);
+
+		if (rte_ring_mp_enqueue(node->onion_ring[w], m) != 0)
+			vx0_drop(lc, m, VX0_DROP_RING_FULL);
+		else
+			st->out++;
 	}
 	st->cycles += rte_rdtsc() - t0; /* the TX stage counts its own */
 	for (unsigned int p = 0; p < node->n_ports; p++) {

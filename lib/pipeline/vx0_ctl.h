@@ -24,6 +24,7 @@ struct vx0_mgmt;
 struct vx0_ctl_ops;
 struct vx0_bgp_io;
 struct vx0_ike;
+struct vx0_ctl_onion;
 
 /* What the slow path knows of a neighbour entry (indexed like lib/neigh's) */
 struct vx0_ctl_adj {
@@ -69,7 +70,25 @@ struct vx0_ctl {
 	struct vx0_metrics_server *metrics; /* NULL: no "metrics" configured */
 	struct vx0_mgmt *mgmt;              /* the management socket */
 	struct vx0_ctl_ops *ops;            /* its state-changing commands' state (ctl_ops.h) */
+	struct vx0_ctl_onion *onion;        /* NULL: no "onion" section */
 };
+
+/* ctl_onion.c: the onion relay's slow path */
+int vx0_ctl_onion_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+void vx0_ctl_onion_stop(struct vx0_ctl *ctl);
+unsigned int vx0_ctl_onion_poll(struct vx0_ctl *ctl);
+/* {"name", "addr", "port", "id", "onion_key", "capacity", "family", "exit"}; NULL: no relay */
+json_t *vx0_ctl_onion_descriptor(struct vx0_ctl *ctl);
+json_t *vx0_ctl_onion_circuits(struct vx0_ctl *ctl);  /* no keys */
+json_t *vx0_ctl_onion_stats(struct vx0_ctl *ctl);
+int vx0_ctl_onion_destroy(struct vx0_ctl *ctl, uint32_t link, uint32_t circ);
+int vx0_ctl_onion_cmd_list(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_onion_cmd_destroy(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_onion_cmd_descriptor(json_t *args, json_t **result, char *err, size_t errlen,
+				 void *arg);
+/* onion_telemetry.c: /vx0/onion, /vx0/onion/circuits */
+int vx0_onion_telemetry_register(struct vx0_node *node);
+int vx0_ctl_onion_cmd_stats(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 
 /* ctl_metrics.c: the Prometheus exporter on the ctl loop (conf "metrics") */
 int vx0_ctl_metrics_start(struct vx0_ctl *ctl, char *err, size_t errlen);

@@ -66,6 +66,10 @@ enum vx0_drop {
 	VX0_DROP_ESP_TFC_DUMMY,   /* next header 59: dummy by design */
 	VX0_DROP_ESP_MALFORMED,   /* other ESP errors (next header, inner, room, seq) */
 	VX0_DROP_ADMIN_DOWN,      /* in or out of a port set down (port.set) */
+	VX0_DROP_ONION_MALFORMED, /* not a well-formed 1368-byte cell */
+	VX0_DROP_ONION_REPLAY,    /* forward seq seen before or left of the window */
+	VX0_DROP_ONION_INTEGRITY, /* forward layer failed to authenticate */
+	VX0_DROP_ONION_POLICY,    /* exit: policy, meter or NAT refused it */
 	VX0_DROP_MAX
 };
 
@@ -160,6 +164,7 @@ struct vx0_lcore_ctx {
 };
 
 struct vx0_ctl; /* the slow path's state (stage_ctl.c) */
+struct vx0_onion_dp; /* onion circuits (vx0_onion_dp.h), NULL: no "onion" section */
 
 enum vx0_run_state {
 	VX0_RUNNING = 0,
@@ -190,6 +195,7 @@ struct vx0_node {
 	struct vx0_lcore_ctx *lc[RTE_MAX_LCORE];
 	unsigned int ctl_lcore;
 	struct vx0_ctl *ctl;
+	struct vx0_onion_dp *onion;
 	volatile int run_state;        /* enum vx0_run_state */
 	uint64_t tsc_hz;
 	uint64_t start_tsc, stop_tsc;
