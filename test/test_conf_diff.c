@@ -139,6 +139,37 @@ test_dynamic_changes(void)
 	vx0_conf_free(&c);
 }
 
+/* the onion relay is wired into the data plane at start: any change refused */
+static void
+test_onion_refused(void)
+{
+	static const char fmt[] =
+	"{\"lcores\": [{\"id\": 0, \"roles\": [\"ctl\", \"rx\", \"tx\", \"onion\"]}],\n"
+	" \"ports\": [{\"name\": \"p\", \"device\": \"net_null0\", \"addresses\": [\"198.51.100.1/24\"]}],\n"
+	" \"onion\": {\"address\": \"198.51.100.1\", \"port\": %u,\n"
+	"   \"identity_key_file\": \"/k/id\", \"onion_key_file\": \"/k/onion\"}}\n";
+	struct vx0_conf a, b;
+	struct vx0_conf_diff d;
+	char text[1024], err[256];
+	int n;
+
+	n = snprintf(text, sizeof(text), fmt, 7150u);
+	CHECK_EQ(vx0_conf_load_string(text, (size_t)n, "a.json", &a, err, sizeof(err)), 0);
+	n = snprintf(text, sizeof(text), fmt, 7150u);
+	CHECK_EQ(vx0_conf_load_string(text, (size_t)n, "b.json", &b, err, sizeof(err)), 0);
+	CHECK_EQ(vx0_conf_diff(&a, &b, &d, err, sizeof(err)), 0);
+	CHECK_EQ(vx0_conf_diff_count(&d), 0);
+	vx0_conf_diff_free(&d);
+	vx0_conf_free(&b);
+	n = snprintf(text, sizeof(text), fmt, 7151u);
+	CHECK_EQ(vx0_conf_load_string(text, (size_t)n, "b.json", &b, err, sizeof(err)), 0);
+	CHECK_EQ(vx0_conf_diff(&a, &b, &d, err, sizeof(err)), -EPERM);
+	CHECK(strstr(err, "onion") != NULL);
+	CHECK_EQ(vx0_conf_diff_count(&d), 0);
+	vx0_conf_free(&b);
+	vx0_conf_free(&a);
+}
+
 static void
 test_static_refused(void)
 {
@@ -236,6 +267,7 @@ main(void)
 	VX0_RUN(test_identical);
 	VX0_RUN(test_dynamic_changes);
 	VX0_RUN(test_static_refused);
+	VX0_RUN(test_onion_refused);
 	VX0_RUN(test_sections);
 	vx0_conf_free(&base);
 	return vx0_test_done();

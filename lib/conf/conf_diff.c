@@ -189,6 +189,9 @@ static_parts(const struct vx0_conf *o, const struct vx0_conf *n, char *err, size
 		return refuse(err, errlen, "ike.debug_keys_file");
 	if (memcmp(&o->dht, &n->dht, sizeof(o->dht)))
 		return refuse(err, errlen, "dht");
+	/* the relay's keys, port and NAT range are wired into the data plane at start */
+	if (memcmp(&o->onion, &n->onion, sizeof(o->onion)))
+		return refuse(err, errlen, "onion");
 	if (!str_eq(o->mgmt_socket, n->mgmt_socket))
 		return refuse(err, errlen, "management.socket");
 	if (o->mgmt.mode != n->mgmt.mode)
