@@ -110,7 +110,8 @@ def test_mgmt_log_level_and_help(lab):
                                          "bgp.peers", "bgp.neighbors", "bgp.peer.add",
                                          "bgp.peer.remove", "bgp.peer.reset", "ike.peers",
                                          "ike.initiate", "ike.terminate", "port.list",
-                                         "port.set"}
+                                         "port.set", "circuit.list", "circuit.destroy",
+                                         "onion.descriptor", "onion.stats"}
     r = ctl(lab, "--json", "mgmt", "stats")
     assert json.loads(r.stdout)["stages"]["rx"]["packets"] > 0
     r = ctl(lab, "mgmt", "version")
