@@ -333,6 +333,21 @@ def test_vx0ctl_capture(lab):
     assert out.startswith("capture at stage:rx:out: 2 packets written to " + path + " (pcapng)")
     assert "count reached" in out
     assert [r[0] for r in tshark(path, "udp.dstport")] == ["7400"] * 2
+    # Ctrl-C stops the capture and still prints its summary
+    p = subprocess.Popen([VX0CTL, "-f", lab["prefix"], "capture", "punt", "-d", "60", "-w",
+                          os.path.join(lab["tmp"], "int.pcap")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: status(lab)["active"], 10, what="vx0ctl to start the capture")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0 and out.startswith("capture at punt:") and "; stopped" in out, \
+        (out, err)
+    assert not status(lab)["active"]
     # --background, status, stop
     r = vx0ctl("capture", "punt", "-d", "30", "-w", os.path.join(lab["tmp"], "bg.pcap"),
                "--background", prefix=lab["prefix"])
