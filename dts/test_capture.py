@@ -177,6 +177,17 @@ def test_fifo_live_tshark(lab):
     assert st["written"] == 3 and st["fifo"] is True, st
 
 
+def test_fifo_without_reader_waits_within_its_time(lab):
+    fifo = os.path.join(lab["tmp"], "nobody.fifo")
+    os.mkfifo(fifo)
+    r = mgmt(lab, {"cmd": "capture.start", "point": "punt", "fifo": fifo, "seconds": 1})[0]
+    assert r["ok"] and r["result"]["state"] == "waiting for a reader", r
+    t0 = time.monotonic()
+    st = wait_idle(lab, timeout=5)
+    assert st["stop_reason"] == "time is up" and st["written"] == 0, st
+    assert 0.8 < time.monotonic() - t0 < 3
+
+
 def test_fifo_slow_reader_never_blocks_and_gone_reader_stops(lab):
     fifo = os.path.join(lab["tmp"], "slow.fifo")
     os.mkfifo(fifo)
@@ -299,7 +310,9 @@ def test_bad_requests_get_clear_errors(lab):
              {"cmd": "capture.start", "point": "punt", "file": ok, "count": 1})
     assert r[0]["ok"] and "running already" in r[1]["error"], r
     udp(lab, 1, 7300)
-    assert wait_idle(lab)["written"] == 1
+    st = wait_idle(lab)
+    # after the flood's drops, this capture counts only its own
+    assert st["written"] == 1 and st["dropped"] == 0, st
 
 
 def test_vx0ctl_capture(lab):
@@ -320,6 +333,21 @@ def test_vx0ctl_capture(lab):
     assert out.startswith("capture at stage:rx:out: 2 packets written to " + path + " (pcapng)")
     assert "count reached" in out
     assert [r[0] for r in tshark(path, "udp.dstport")] == ["7400"] * 2
+    # Ctrl-C stops the capture and still prints its summary
+    p = subprocess.Popen([VX0CTL, "-f", lab["prefix"], "capture", "punt", "-d", "60", "-w",
+                          os.path.join(lab["tmp"], "int.pcap")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: status(lab)["active"], 10, what="vx0ctl to start the capture")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0 and out.startswith("capture at punt:") and "; stopped" in out, \
+        (out, err)
+    assert not status(lab)["active"]
     # --background, status, stop
     r = vx0ctl("capture", "punt", "-d", "30", "-w", os.path.join(lab["tmp"], "bg.pcap"),
                "--background", prefix=lab["prefix"])

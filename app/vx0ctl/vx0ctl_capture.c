@@ -121,18 +121,15 @@ status(struct vx0ctl *c, json_t **st)
 	return rc;
 }
 
-/* Poll the status until the capture ends; Ctrl-C stops it. */
+/* Poll the status until the capture ends; Ctrl-C (caught from before the
+ * start request on) stops it. */
 static int
 wait_end(struct vx0ctl *c)
 {
-	struct sigaction sa = { .sa_handler = on_sigint };
 	struct timespec tick = { 0, 200 * 1000000 };
 	json_t *st = NULL;
 	int rc;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	for (;;) {
 		if (interrupted) {
 			json_t *r = NULL;
@@ -272,6 +269,13 @@ vx0ctl_capture(struct vx0ctl *c, int argc, char **argv)
 		json_object_set_new(args, "format", json_string(format));
 	if (filter[0])
 		json_object_set_new(args, "filter", json_string(filter));
+	if (!background) {
+		struct sigaction sa = { .sa_handler = on_sigint };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	rc = vx0ctl_mgmt_call(c, "capture.start", args, &res);
 	json_decref(args);
 	if (rc != VX0CTL_OK)

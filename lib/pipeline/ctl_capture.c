@@ -285,6 +285,9 @@ vx0_ctl_capture_start(struct vx0_ctl *ctl, const struct vx0_ctl_capture_req *req
 	c->req.filter = c->filter;
 	c->snaplen = req->snaplen == 0 || req->snaplen > max_snap ? max_snap : req->snaplen;
 	c->written = c->filtered = c->drop_writer = 0;
+	/* the taps' counters never reset: this capture counts from here */
+	c->drop_ring0 = __atomic_load_n(&node->cap.drop_ring, __ATOMIC_RELAXED);
+	c->drop_nombuf0 = __atomic_load_n(&node->cap.drop_nombuf, __ATOMIC_RELAXED);
 	c->reason[0] = 0;
 	c->dead = pcap_open_dead(DLT_EN10MB, (int)c->snaplen);
 	if (c->dead == NULL)
@@ -365,11 +368,9 @@ vx0_ctl_capture_stats(struct vx0_ctl *ctl, struct vx0_ctl_capture_stats *s)
 	s->written = c->written;
 	s->filtered = c->filtered;
 	s->drop_writer = c->drop_writer;
-	/* the taps' counters since this capture went live (they never reset) */
-	if (c->state == VX0_CAPTURE_RUNNING || c->captures) {
-		s->drop_ring = ring - c->drop_ring0;
-		s->drop_nombuf = nombuf - c->drop_nombuf0;
-	}
+	/* the taps' counters since this capture started (they never reset) */
+	s->drop_ring = ring - c->drop_ring0;
+	s->drop_nombuf = nombuf - c->drop_nombuf0;
 	s->captures = c->captures;
 	s->total_written = c->total_written + (c->state ? c->written : 0);
 	s->total_filtered = c->total_filtered + (c->state ? c->filtered : 0);
