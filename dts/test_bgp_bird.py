@@ -123,7 +123,10 @@ def test_bgp_bird_ipv4_transport_routes_both_ways(lab):
              what='our IPv6 route in BIRD')
     txt = lab.bird.route_text('203.0.113.192/26')
     assert 'BGP.as_path: 65001 65001' in txt  # export policy prepends once
-    assert lab.vx0.neighbor('bird4')['prefixes_advertised'] == 2
+    # the count settles once both sessions' best paths have (under load a
+    # route learned over the IPv6-transport session can be offered for a moment)
+    wait_for(lambda: lab.vx0.neighbor('bird4')['prefixes_advertised'] == 2, 10,
+             what='2 prefixes advertised to bird4')
     r = lab.vx0.ctl('route 203.0.113.200')
     assert r['prefix'] == '203.0.113.192/26' and r['paths'][0]['peer'] == 'local'
     r = lab.vx0.ctl('route 203.0.113.130')
