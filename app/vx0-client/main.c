@@ -153,7 +153,7 @@ parse_args(int argc, char **argv, struct vx0c_opts *o, int *verbose)
 		}
 		case O_DHT_WAIT:
 			if (seconds(optarg, 600, &ms) < 0)
-				return bad("--dht-wait %s: seconds, 0-600", optarg);
+				return bad("--dht-wait %s: seconds, above 0 and up to 600", optarg);
 			o->dht_wait_ms = (unsigned int)ms;
 			break;
 		case O_DHT_PORT: {
