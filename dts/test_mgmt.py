@@ -105,7 +105,8 @@ def test_mgmt_log_level_and_help(lab):
                                          "bgp.shutdown", "bgp.start", "capture.start",
                                          "capture.stop", "capture.status", "dht.table",
                                          "dht.items", "dht.lookups", "dht.put", "dht.get",
-                                         "dht.result", "ike.sas"}
+                                         "dht.result", "ike.sas", "circuit.list",
+                                         "circuit.destroy", "onion.descriptor", "onion.stats"}
     r = ctl(lab, "--json", "mgmt", "stats")
     assert json.loads(r.stdout)["stages"]["rx"]["packets"] > 0
     r = ctl(lab, "mgmt", "version")
