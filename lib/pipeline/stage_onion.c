@@ -90,7 +90,14 @@ vx0_onion_dp_worker(const struct vx0_onion_dp *od, const struct vx0_pkt_meta *me
 		/* exit return traffic: the worker that owns the NAT port */
 		return meta->dport % n_workers;
 	}
-	h = rte_hash_crc(src_addr(meta, l3), meta->l3_type == VX0_L3_IPV4 ? 4 : 16, circ);
+	{
+		/* the address sits at any alignment in the frame */
+		uint32_t a[4];
+		size_t n = meta->l3_type == VX0_L3_IPV4 ? 4 : 16;
+
+		memcpy(a, src_addr(meta, l3), n);
+		h = rte_hash_crc(a, (uint32_t)n, circ);
+	}
 	h = rte_hash_crc_2byte(meta->sport, h);
 	return h % n_workers;
 }
