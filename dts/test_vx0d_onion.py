@@ -354,15 +354,18 @@ print(n)
 
 
 def test_exit_policy_refuses(lab):
-    """A port the policy does not allow, a blocked prefix: refused at the
+    """A port the policy does not allow, a blocked prefix, the exit itself: refused at the
     exit, counted per circuit and in total, nothing leaves."""
     x0 = stats(lab, 2)
     r = client(lab, count=3, size=100, port=ECHO_PORT + 1)
     assert r["open"] and r["exact"] == 0 and r["received"] == 0, json.dumps([r, stats(lab, 0), stats(lab, 1)])
     r = client(lab, count=2, size=100, dst="10.1.2.3")
     assert r["open"] and r["exact"] == 0, r
+    # the exit node's own addresses are not reachable through it
+    r = client(lab, count=2, size=100, dst="203.0.113.1")
+    assert r["open"] and r["exact"] == 0, r
     x = stats(lab, 2)
-    assert x["exit_denied"] - x0["exit_denied"] == 5, x
+    assert x["exit_denied"] - x0["exit_denied"] == 7, x
     assert x["exit_out"] == x0["exit_out"], x
 
 

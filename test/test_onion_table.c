@@ -127,6 +127,123 @@ test_install_update_remove_reclaim(void)
 	vx0_onion_table_free(t);
 }
 
+/* ---- classify's choice, and the outer header the stage builds ---- */
+
+static struct vx0_pkt_meta *
+meta_of(const uint8_t *frame, size_t len, struct vx0_pkt_meta *m)
+{
+	return vx0_pkt_parse(frame, (uint32_t)len, m) == VX0_PKT_OK ? m : NULL;
+}
+
+/* Ethernet + IPv4 + UDP sport -> dport, n payload bytes */
+static size_t
+udp4_frame(uint8_t *f, const uint8_t dst[4], uint16_t sport, uint16_t dport, size_t n)
+{
+	uint8_t *ip = f + 14;
+	uint16_t c;
+
+	memset(f, 0, 14 + 28 + n);
+	f[0] = 0x02;
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((28 + n) >> 8);
+	ip[3] = (uint8_t)(28 + n);
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, (uint8_t[]){ 198, 51, 100, 1 }, 4);
+	memcpy(ip + 16, dst, 4);
+	c = vx0_pkt_ipv4_csum(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	ip[20] = (uint8_t)(sport >> 8);
+	ip[21] = (uint8_t)sport;
+	ip[22] = (uint8_t)(dport >> 8);
+	ip[23] = (uint8_t)dport;
+	ip[24] = (uint8_t)((8 + n) >> 8);
+	ip[25] = (uint8_t)(8 + n);
+	return 14 + 28 + n;
+}
+
+static void
+test_classify_choice_and_encap(void)
+{
+	static uint8_t f[2048];
+	static const uint8_t nat[4] = { 203, 0, 113, 1 }, other[4] = { 203, 0, 113, 7 };
+	struct vx0_onion_dp od;
+	struct vx0_pkt_meta m;
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("encap", 64, 0, 0,
+							 RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	struct vx0_onion_dp_link l4 = { .peer = { .family = 4, .port = 7151,
+						  .addr = { 198, 51, 100, 6 } },
+					.src = { 198, 51, 100, 5 } };
+	struct vx0_onion_dp_link l6 = { .peer = { .family = 6, .port = 7152,
+						  .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 6 } },
+					.src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 5 } };
+	struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 1 } };
+	uint8_t cell[VX0_ONION_CELL_LEN];
+	size_t n;
+
+	memset(&od, 0, sizeof(od));
+	od.port = 7150;
+	/* cells to the onion port: always; others only on an exit, to its NAT
+	 * address and port range */
+	n = udp4_frame(f, other, 4000, 7150, VX0_ONION_CELL_LEN);
+	CHECK(vx0_onion_dp_wants(&od, meta_of(f, n, &m), f + 14));
+	n = udp4_frame(f, nat, 53, 61005, 40);
+	CHECK(!vx0_onion_dp_wants(&od, meta_of(f, n, &m), f + 14));
+	od.exit = true;
+	memcpy(&od.nat4, nat, 4);
+	od.nat_lo = 61000;
+	od.nat_hi = 61999;
+	CHECK(vx0_onion_dp_wants(&od, meta_of(f, n, &m), f + 14));
+	CHECK_EQ(vx0_onion_dp_worker(&od, &m, f + 14, 4), 61005 % 4);
+	n = udp4_frame(f, nat, 53, 60999, 40);
+	CHECK(!vx0_onion_dp_wants(&od, meta_of(f, n, &m), f + 14));  /* below the range */
+	n = udp4_frame(f, other, 53, 61005, 40);
+	CHECK(!vx0_onion_dp_wants(&od, meta_of(f, n, &m), f + 14));  /* not the NAT address */
+	n = udp4_frame(f, nat, 53, 7150, 40);
+	CHECK(vx0_onion_dp_wants(&od, meta_of(f, n, &m), f + 14));   /* the onion port */
+	/* the same circuit from the same peer always meets the same worker */
+	n = udp4_frame(f, other, 4000, 7150, VX0_ONION_CELL_LEN);
+	f[14 + 28 + 4] = 0x12;
+	CHECK(meta_of(f, n, &m) != NULL);
+	CHECK_EQ(vx0_onion_dp_worker(&od, &m, f + 14, 4), vx0_onion_dp_worker(&od, &m, f + 14, 4));
+	CHECK(vx0_onion_dp_worker(&od, &m, f + 14, 4) < 4);
+	CHECK_EQ(vx0_onion_dp_worker(&od, &m, f + 14, 1), 0);
+
+	/* encap: a whole, valid IPv4 / IPv6 UDP packet toward the link */
+	CHECK(mp != NULL);
+	randombytes_buf(cell, sizeof(cell));
+	for (int v = 0; v < 2; v++) {
+		struct rte_mbuf *mb = rte_pktmbuf_alloc(mp);
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(mb, 100 + VX0_ONION_CELL_LEN + 24);
+		const uint8_t *d, *ip;
+
+		/* the cell somewhere inside, trailing bytes after it */
+		memcpy(p + 100, cell, sizeof(cell));
+		CHECK_EQ(vx0_onion_dp_encap(&od, mb, p + 100, v ? &l6 : &l4, &mac), 0);
+		d = rte_pktmbuf_mtod(mb, const uint8_t *);
+		CHECK_EQ(mb->data_len, 14 + (v ? 40 : 20) + 8 + VX0_ONION_CELL_LEN);
+		CHECK(meta_of(d, mb->data_len, &m) != NULL);
+		CHECK_EQ(m.l4_proto, 17);
+		CHECK_EQ(m.sport, 7150);
+		CHECK_EQ(m.dport, v ? 7152 : 7151);
+		CHECK_EQ(m.ttl, 64);
+		CHECK_MEM(d, mac.addr_bytes, 6);
+		ip = d + 14;
+		CHECK_MEM(v ? ip + 8 : ip + 12, v ? l6.src : l4.src, v ? 16 : 4);
+		CHECK_MEM(v ? ip + 24 : ip + 16, v ? l6.peer.addr : l4.peer.addr, v ? 16 : 4);
+		CHECK_MEM(ip + (v ? 48 : 28), cell, sizeof(cell));
+		if (v)  /* IPv6 needs the UDP checksum: it verifies */
+			CHECK_EQ(vx0_pkt_l4_csum_ipv6(ip + 8, ip + 24, 17, ip + 40,
+						      8 + VX0_ONION_CELL_LEN), 0);
+		else    /* IPv4: none (RFC 768) */
+			CHECK(ip[26] == 0 && ip[27] == 0);
+		rte_pktmbuf_free(mb);
+	}
+	rte_mempool_free(mp);
+}
+
 /* ---- concurrent: one reader lcore, the main lcore writes ---- */
 
 #define NCIRC 48
@@ -236,6 +353,7 @@ main(void)
 	qsv = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
 	rte_rcu_qsbr_init(qsv, RTE_MAX_LCORE);
 	VX0_RUN(test_install_update_remove_reclaim);
+	VX0_RUN(test_classify_choice_and_encap);
 	VX0_RUN(test_updates_under_concurrent_lookups);
 	rte_free(qsv);
 	rte_eal_cleanup();

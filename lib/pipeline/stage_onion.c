@@ -81,11 +81,23 @@ vx0_onion_dp_worker(const struct vx0_onion_dp *od, const struct vx0_pkt_meta *me
 		const uint8_t *cell = l3 + meta->l3_len + 8;
 
 		circ = (uint32_t)cell[4] << 24 | (uint32_t)cell[5] << 16 | (uint32_t)cell[6] << 8 | cell[7];
+	} else if (meta->l4_proto == IPPROTO_ICMP || meta->l4_proto == IPPROTO_ICMPV6) {
+		/* exit echo replies: the worker that owns the identifier */
+		const uint8_t *icmp = l3 + meta->l3_len;
+
+		return (unsigned int)(icmp[4] << 8 | icmp[5]) % n_workers;
 	} else {
-		/* exit return traffic: one worker per NAT port */
+		/* exit return traffic: the worker that owns the NAT port */
 		return meta->dport % n_workers;
 	}
-	h = rte_hash_crc(src_addr(meta, l3), meta->l3_type == VX0_L3_IPV4 ? 4 : 16, circ);
+	{
+		/* the address sits at any alignment in the frame */
+		uint32_t a[4];
+		size_t n = meta->l3_type == VX0_L3_IPV4 ? 4 : 16;
+
+		memcpy(a, src_addr(meta, l3), n);
+		h = rte_hash_crc(a, (uint32_t)n, circ);
+	}
 	h = rte_hash_crc_2byte(meta->sport, h);
 	return h % n_workers;
 }
@@ -335,7 +347,7 @@ vx0_onion_stage_burst(struct vx0_lcore_ctx *lc, struct rte_mbuf **pkts, unsigned
 		      struct rte_mbuf **out, uint8_t *out_port)
 {
 	struct vx0_node *node = lc->node;
-	struct vx0_onion_dp *od = node->onion;
+	struct vx0_onion_dp *od = __atomic_load_n(&node->onion, __ATOMIC_ACQUIRE);
 	struct vx0_onion_lcore_stats *s;
 	struct cell_work fw[VX0_BURST], bw[VX0_BURST];
 	unsigned int nf = 0, nb = 0;

@@ -121,6 +121,27 @@ nat_port(struct vx0_onion_dp *od, unsigned int w, const struct vx0_onion_nat_key
 	return -1;
 }
 
+/* The node's own addresses are not the exit's to reach: its kernel, its
+ * protocols and its NAT ports stay out of the clients' way. */
+static bool
+to_us(struct vx0_node *node, const uint8_t *ip, bool v4)
+{
+	const struct vx0_fib_nh *nh;
+	uint32_t id, d;
+	int rc;
+
+	if (v4) {
+		memcpy(&d, ip + 16, 4);
+		rc = vx0_fib_lookup4(node->fib, rte_be_to_cpu_32(d), &id);
+	} else {
+		rc = vx0_fib_lookup6(node->fib, ip + 24, &id);
+	}
+	if (rc != 0)
+		return false; /* no route: the FIB drops it */
+	nh = vx0_fib_nh(node->fib, id);
+	return __atomic_load_n(&nh->type, __ATOMIC_RELAXED) == VX0_NH_LOCAL;
+}
+
 int
 vx0_onion_exit_out(struct vx0_lcore_ctx *lc, struct vx0_onion_dp *od, struct vx0_onion_dp_circ *c,
 		   struct rte_mbuf *m, uint8_t *cell)
@@ -148,7 +169,7 @@ vx0_onion_exit_out(struct vx0_lcore_ctx *lc, struct vx0_onion_dp *od, struct vx0
 	}
 	v4 = (ip[0] >> 4) == 4;
 	pi = proto_idx(v4 ? ip[9] : ip[6]);
-	if (pi < 0 || (v4 ? od->nat4 == 0 : !od->has_nat6)) {
+	if (pi < 0 || (v4 ? od->nat4 == 0 : !od->has_nat6) || to_us(lc->node, ip, v4)) {
 		c->exit_denied++;
 		s->exit_denied++;
 		vx0_drop(lc, m, VX0_DROP_ONION_POLICY);

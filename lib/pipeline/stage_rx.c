@@ -98,7 +98,7 @@ to_local(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 		vx0_punt(lc, m, VX0_PUNT_ND);
 		return;
 	}
-	if (node->onion && node->n_onion) {
+	if (node->n_onion && __atomic_load_n(&node->onion, __ATOMIC_ACQUIRE)) {
 		const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
 
 		if (vx0_onion_dp_wants(node->onion, meta, l3)) {
