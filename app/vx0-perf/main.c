@@ -5,8 +5,8 @@
  * A node is built from a config (as vx0d does), a 1,000,000-route IPv4 and
  * 200,000-route IPv6 FIB is loaded through the vx0_fib API, and one lcore
  * with the rx and tx roles runs the real loop (vx0_lcore_main: port RX ->
- * vx0_stage_rx -> FIB -> L2 rewrite -> TX ring -> vx0_stage_tx_poll -> port
- * TX) on one mix at a time. Traffic: net_pcap replaying a generated capture
+ * vx0_stage_rx -> FIB -> L2 rewrite -> port TX, directly since the lcore
+ * owns the TX queue) on one mix at a time. Traffic: net_pcap replaying a generated capture
  * of valid UDP frames with infinite_rx=1 (the PMD copies each packet into a
  * fresh mbuf, as it does for testpmd or l3fwd given the same capture), TX
  * without tx_pcap (net_pcap drops what it is given). Each mix is measured in
