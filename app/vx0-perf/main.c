@@ -5,8 +5,8 @@
  * A node is built from a config (as vx0d does), a 1,000,000-route IPv4 and
  * 200,000-route IPv6 FIB is loaded through the vx0_fib API, and one lcore
  * with the rx and tx roles runs the real loop (vx0_lcore_main: port RX ->
- * vx0_stage_rx -> FIB -> L2 rewrite -> TX ring -> vx0_stage_tx_poll -> port
- * TX) on one mix at a time. Traffic: net_pcap replaying a generated capture
+ * vx0_stage_rx -> FIB -> L2 rewrite -> port TX, directly since the lcore
+ * owns the TX queue) on one mix at a time. Traffic: net_pcap replaying a generated capture
  * of valid UDP frames with infinite_rx=1 (the PMD copies each packet into a
  * fresh mbuf, as it does for testpmd or l3fwd given the same capture), TX
  * without tx_pcap (net_pcap drops what it is given). Each mix is measured in
@@ -589,7 +589,7 @@ stable_subset(const struct perf_routes4 *all, struct perf_routes4 *st)
 
 struct phase {
 	const char *name;
-	double secs, mpps;
+	double secs, mpps, cpu_mpps;
 	uint64_t route_ops, no_route;
 };
 
@@ -598,6 +598,8 @@ phase_end(struct phase *ph, const struct snap *a, const struct snap *b, uint64_t
 {
 	ph->secs = (double)(b->tsc - a->tsc) / (double)hz;
 	ph->mpps = (double)(b->rx_pkts - a->rx_pkts) / ph->secs / 1e6;
+	ph->cpu_mpps = b->cpu_ns > a->cpu_ns ? (double)(b->rx_pkts - a->rx_pkts) * 1e3 /
+						(double)(b->cpu_ns - a->cpu_ns) : 0;
 	ph->no_route = b->drops[VX0_DROP_NO_ROUTE] - a->drops[VX0_DROP_NO_ROUTE];
 }
 
@@ -697,15 +699,16 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 	       (r4->n + STABLE_EVERY - 1) / STABLE_EVERY, STABLE_EVERY,
 	       r4->n - (r4->n + STABLE_EVERY - 1) / STABLE_EVERY, o->batch,
 	       vx0_fib_count(node->fib, AF_INET));
-	printf("%-12s %8s %9s %12s %12s %10s\n", "phase", "secs", "Mpps", "route ops",
-	       "ops/s", "no-route");
+	printf("%-12s %8s %9s %9s %12s %12s %10s\n", "phase", "secs", "Mpps", "cpu Mpps",
+	       "route ops", "ops/s", "no-route");
 	for (unsigned int p = 0; p < 4; p++) {
-		printf("%-12s %8.2f %9.3f %12llu %12.0f %10llu\n", ph[p].name, ph[p].secs,
-		       ph[p].mpps, (unsigned long long)ph[p].route_ops,
+		printf("%-12s %8.2f %9.3f %9.3f %12llu %12.0f %10llu\n", ph[p].name, ph[p].secs,
+		       ph[p].mpps, ph[p].cpu_mpps, (unsigned long long)ph[p].route_ops,
 		       ph[p].secs > 0 ? (double)ph[p].route_ops / ph[p].secs : 0,
 		       (unsigned long long)ph[p].no_route);
-		printf("RESULT churn_phase=%s secs=%.3f mpps=%.3f route_ops=%llu no_route=%llu\n",
-		       ph[p].name, ph[p].secs, ph[p].mpps, (unsigned long long)ph[p].route_ops,
+		printf("RESULT churn_phase=%s secs=%.3f mpps=%.3f cpu_mpps=%.3f route_ops=%llu"
+		       " no_route=%llu\n", ph[p].name, ph[p].secs, ph[p].mpps, ph[p].cpu_mpps,
+		       (unsigned long long)ph[p].route_ops,
 		       (unsigned long long)ph[p].no_route);
 	}
 	printf("RESULT churn no_route=%llu other_drops=%llu\n",

@@ -190,14 +190,8 @@ vx0_fib_lookup4_bulk(const struct vx0_fib *fib, const uint32_t *ips,
 		nh[i] = vx0_fib4_entry_at(t24, t8, ips[i]) & (VX0_FIB4_VALID | VX0_FIB4_NH_MASK);
 }
 
-/* Start the first-level load for ip (the table is far bigger than caches). */
-static inline void
-vx0_fib4_prefetch(const struct vx0_fib *fib, uint32_t ip_host)
-{
-	rte_prefetch0(&fib->v4.tbl24[ip_host >> 8]);
-}
-
-/* Once the first level is (likely) cached: start the second-level load. */
+/* Load the first-level entry for ip and start the second-level load, if
+ * any (done for a whole burst before its lookups, so the misses overlap). */
 static inline void
 vx0_fib4_prefetch2(const struct vx0_fib *fib, uint32_t ip_host)
 {

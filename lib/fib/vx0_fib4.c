@@ -200,7 +200,7 @@ void
 vx0_fib4_fini(struct vx0_fib4 *t)
 {
 	if (t->dq != NULL)
-		rte_rcu_qsbr_dq_delete(t->dq); /* waits for the readers */
+		rte_rcu_qsbr_dq_delete(t->dq); /* the readers are gone by now */
 	if (t->tbl24 != NULL)
 		table_free(&t->map24, t->tbl24);
 	if (t->tbl8 != NULL)
