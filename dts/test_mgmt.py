@@ -111,7 +111,8 @@ def test_mgmt_log_level_and_help(lab):
                                          "bgp.peer.remove", "bgp.peer.reset", "ike.peers",
                                          "ike.initiate", "ike.terminate", "port.list",
                                          "port.set", "circuit.list", "circuit.destroy",
-                                         "onion.descriptor", "onion.stats"}
+                                         "onion.descriptor", "onion.stats", "sa.list",
+                                         "sa.add", "sa.del"}
     r = ctl(lab, "--json", "mgmt", "stats")
     assert json.loads(r.stdout)["stages"]["rx"]["packets"] > 0
     r = ctl(lab, "mgmt", "version")

@@ -219,6 +219,66 @@ sendp(Ether(src=xmac, dst=dmac)/outer, iface='{lab["yw"]}', verbose=False)
     assert out["ttl"] == 63  # decapsulated, then forwarded once by X
 
 
+def test_zz_a_sas_replaced_over_the_management_socket(lab):
+    """sa.add / route.add "sa" / sa.del: a new SA pair (0x1002 X→Y,
+    0x2002 Y→X) is added on both nodes, the tunnel routes move onto it,
+    traffic follows byte-exact, and the old SAs go once no route leads
+    into them (refused before). Runs after the others: it replaces the config's SAs."""
+    from vx0lab import mgmt_requests
+    k3, k4 = os.urandom(36), os.urandom(36)
+    mx = os.path.join(os.path.dirname(lab["X"].sock), "vx0_mgmt.sock")
+    my = os.path.join(os.path.dirname(lab["Y"].sock), "vx0_mgmt.sock")
+
+    def req(path, **r):
+        return mgmt_requests(path, r)[0]
+
+    for path, out_spi, out_key, in_spi, in_key, local, remote in (
+            (mx, 0x1002, k3, 0x2002, k4, "203.0.113.1", "203.0.113.2"),
+            (my, 0x2002, k4, 0x1002, k3, "203.0.113.2", "203.0.113.1")):
+        for spi, d, key in ((out_spi, "out", out_key), (in_spi, "in", in_key)):
+            r = req(path, cmd="sa.add", **sa(spi, d, "chacha20poly1305", key, local, remote))
+            assert r["ok"], r
+        # the same SPI twice, a bad key, an unknown field: errors naming the field
+        r = req(path, cmd="sa.add", **sa(out_spi, "out", "chacha20poly1305", out_key, local,
+                                         remote))
+        assert not r["ok"] and '"spi": an SA with SPI' in r["error"], r
+        bad = sa(0x3003, "out", "chacha20poly1305", out_key, local, remote)
+        bad["key"] = "00" * 5
+        r = req(path, cmd="sa.add", **bad)
+        assert not r["ok"] and r["error"].startswith("sas[0].key"), r
+        r = req(path, cmd="sa.add", colour="red", **sa(0x3004, "in", "chacha20poly1305",
+                                                       out_key, local, remote))
+        assert not r["ok"] and "colour" in r["error"], r
+    # the old outbound SA carries the routes: refused
+    r = req(mx, cmd="sa.del", spi="0x1001", direction="out")
+    assert not r["ok"] and "routes lead into SA" in r["error"], r
+    for path, far4, far6, spi in ((mx, "198.51.100.128/25", "2001:db8:c::/64", "0x1002"),
+                                  (my, "198.51.100.0/25", "2001:db8:a::/64", "0x2002")):
+        for p in (far4, far6):
+            r = req(path, cmd="route.add", prefix=p, sa=spi)
+            assert r["ok"], r
+    r = req(mx, cmd="route.add", prefix="198.51.100.128/25", sa="0x9999")
+    assert not r["ok"] and "no outbound SA" in r["error"], r
+    for old_spi, path in ((("0x1001", "out"), mx), (("0x2001", "in"), mx),
+                          (("0x2001", "out"), my), (("0x1001", "in"), my)):
+        r = req(path, cmd="sa.del", spi=old_spi[0], direction=old_spi[1])
+        assert r["ok"], r
+    r = req(mx, cmd="sa.del", spi="0x1001", direction="out")
+    assert not r["ok"] and "no out SA" in r["error"], r
+    # traffic on the new pair, both ways, byte-exact
+    test_udp_byte_exact_through_tunnel(lab, "A", "B", "198.51.100.130")
+    test_udp_byte_exact_through_tunnel(lab, "B", "A", "198.51.100.2")
+    for path, out_spi, in_spi in ((mx, "0x00001002", "0x00002002"),
+                                  (my, "0x00002002", "0x00001002")):
+        r = req(path, cmd="sa.list")
+        assert r["ok"], r
+        byspi = {(s["spi"], s["direction"]): s for s in r["result"]}
+        assert set(byspi) == {(out_spi, "out"), (in_spi, "in")}
+        assert byspi[(out_spi, "out")]["packets"] >= 1 and byspi[(out_spi, "out")]["routed"]
+        assert byspi[(in_spi, "in")]["packets"] >= 1
+        assert all(s["owner"] == "static" and "key" not in s for s in r["result"])
+
+
 def test_zz_both_nodes_exit_clean(lab):
     for n in (lab["X"], lab["Y"]):
         rc, stats = n.stop()

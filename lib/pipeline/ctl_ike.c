@@ -582,3 +582,15 @@ vx0_ctl_ike_kick(struct vx0_ctl *ctl)
 	if (ctl->ike)
 		vx0_ike_glue_kick(ctl->ike->glue);
 }
+
+/* Whether SAD index sa belongs to a CHILD_SA (sa.del must not take it) */
+bool
+vx0_ctl_ike_owns_sa(struct vx0_ctl *ctl, int sa)
+{
+	const struct vx0_ctl_ike *k = ctl->ike;
+
+	for (unsigned int i = 0; k && i < IKE_MAX_CHILDREN; i++)
+		if (k->child[i].used && (k->child[i].sa_in == sa || k->child[i].sa_out == sa))
+			return true;
+	return false;
+}

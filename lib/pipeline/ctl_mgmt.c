@@ -104,17 +104,24 @@ cmd_route_add(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 	struct vx0_node *node = arg;
 	struct vx0_fib *fib = node->fib;
 	json_t *via = json_object_get(args, "via"), *drop = json_object_get(args, "drop");
+	json_t *sa = json_object_get(args, "sa");
 	uint8_t a[16], gw[16];
 	uint8_t len;
 	int fam, rc, nh;
 	uint32_t cover;
+	unsigned long spi = 0;
+	char *end;
 
 	if ((rc = get_prefix(args, &fam, a, &len, err, errlen)) < 0)
 		return rc;
-	if ((via == NULL) == (drop == NULL) || (drop && !json_is_true(drop)) ||
+	if ((via != NULL) + (drop != NULL) + (sa != NULL) != 1 || (drop && !json_is_true(drop)) ||
 	    (via && (!json_is_string(via) ||
-		     inet_pton(fam, json_string_value(via), gw) != 1))) {
-		snprintf(err, errlen, "give \"via\": an address of the prefix's family, or \"drop\": true");
+		     inet_pton(fam, json_string_value(via), gw) != 1)) ||
+	    (sa && (!json_is_string(sa) ||
+		    (errno = 0, spi = strtoul(json_string_value(sa), &end, 0), *end || errno) ||
+		    spi > UINT32_MAX))) {
+		snprintf(err, errlen, "give one of \"via\": an address of the prefix's family, "
+			 "\"sa\": an outbound SA's SPI like \"0x1001\", or \"drop\": true");
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&node->ctl->lock);
@@ -122,6 +129,22 @@ cmd_route_add(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 		goto out;
 	if (drop) {
 		nh = VX0_FIB_NH_DROP_ID;
+	} else if (sa) {
+		/* into an outbound SA, then routed again toward its peer */
+		int idx = node->sad ? vx0_sad_find(node->sad, (uint32_t)spi, VX0_ESP_DIR_OUT)
+				    : -ENOENT;
+
+		if (idx < 0) {
+			snprintf(err, errlen, "\"sa\": no outbound SA with SPI 0x%lx (sa.list)", spi);
+			rc = -ENOENT;
+			goto out;
+		}
+		nh = vx0_fib_nh_get_tunnel(fib, (uint32_t)idx);
+		if (nh < 0) {
+			snprintf(err, errlen, "no next hop: %s", strerror(-nh));
+			rc = nh;
+			goto out;
+		}
 	} else {
 		const struct vx0_fib_nh *c;
 
@@ -373,7 +396,7 @@ vx0_ctl_mgmt_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	if ((rc = vx0_mgmt_register(ctl->mgmt, "version", "vx0d's version", cmd_version, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "stats", "the statistics summary (as at exit)",
 				    cmd_stats, node)) ||
-	    (rc = vx0_mgmt_register(ctl->mgmt, "route.add", "{prefix, via | drop: true}: "
+	    (rc = vx0_mgmt_register(ctl->mgmt, "route.add", "{prefix, via | sa | drop: true}: "
 				    "add or replace a static route", cmd_route_add, node)) ||
 	    (rc = vx0_mgmt_register(ctl->mgmt, "route.del", "{prefix}: delete a static route",
 				    cmd_route_del, node)) ||

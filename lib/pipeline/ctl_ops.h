@@ -44,6 +44,10 @@ int vx0_ctl_cmd_ike_terminate(json_t *args, json_t **result, char *err, size_t e
 /* ctl_port.c */
 int vx0_ctl_cmd_port_list(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 int vx0_ctl_cmd_port_set(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+/* ctl_mgmt_sa.c */
+int vx0_ctl_cmd_sa_list(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_cmd_sa_add(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
+int vx0_ctl_cmd_sa_del(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 /* ctl_log.c */
 int vx0_ctl_cmd_log_level(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 int vx0_ctl_cmd_log_format(json_t *args, json_t **result, char *err, size_t errlen, void *arg);

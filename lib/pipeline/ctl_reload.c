@@ -518,12 +518,18 @@ vx0_ctl_mgmt_register_ops(struct vx0_ctl *ctl)
 		  vx0_ctl_cmd_ike_initiate },
 		{ "ike.terminate", "{peer}: delete the peer's IKE SA and CHILD_SAs",
 		  vx0_ctl_cmd_ike_terminate },
+		{ "sa.list", "ESP SAs: SPI, direction, owner, counters (never keys)",
+		  vx0_ctl_cmd_sa_list },
+		{ "sa.add", "{spi, direction, alg, key, local, remote, ...}: an SA as in the "
+		  "config's sas", vx0_ctl_cmd_sa_add },
+		{ "sa.del", "{spi, direction}: delete a static SA (no route may lead into it)",
+		  vx0_ctl_cmd_sa_del },
 		{ "port.list", "ports: admin state, link, counters", vx0_ctl_cmd_port_list },
 		{ "port.set", "{port, up: bool}: take a port down (no RX, no TX) or up",
 		  vx0_ctl_cmd_port_set },
 	};
 	static const char *const none[] = { NULL }, *const prefix[] = { "prefix", NULL },
-		*const route_add[] = { "prefix", "via", "drop", NULL },
+		*const route_add[] = { "prefix", "via", "drop", "sa", NULL },
 		*const neigh_add[] = { "port", "address", "mac", NULL },
 		*const neigh_del[] = { "port", "address", NULL },
 		*const peer_msg[] = { "peer", "message", NULL };

@@ -224,6 +224,30 @@ fail:
 	return nh;
 }
 
+/* A manually keyed SA (config "sas" or the sa.add command) into the SAD:
+ * its index or -errno. */
+int
+vx0_node_sa_add(struct vx0_node *node, const struct vx0_conf_sa *cs)
+{
+	struct vx0_esp_sa_conf sc = {
+		.spi = cs->spi, .dir = cs->outbound ? VX0_ESP_DIR_OUT : VX0_ESP_DIR_IN,
+		.alg = (enum vx0_crypto_alg)cs->alg, .key = cs->key, .salt = cs->key + 32,
+		.engine = node->engine, .family = cs->family == AF_INET ? 4 : 6,
+		.esn = cs->esn, .replay_window = cs->replay_window,
+		.soft = { cs->soft_bytes, cs->soft_packets, cs->soft_seconds },
+		.hard = { cs->hard_bytes, cs->hard_packets, cs->hard_seconds },
+		.now = rte_rdtsc() / node->tsc_hz,
+		.udp_sport = cs->udp_sport, .udp_dport = cs->udp_dport,
+	};
+
+	if (node->sad == NULL)
+		return -ENOTSUP;
+	/* outbound: we are the source; inbound: the peer is */
+	memcpy(sc.src, cs->outbound ? cs->local : cs->remote, 16);
+	memcpy(sc.dst, cs->outbound ? cs->remote : cs->local, 16);
+	return vx0_sad_add(node->sad, &sc);
+}
+
 int
 vx0_node_crypto_setup(struct vx0_node *node, const struct vx0_crypto_registry *reg,
 		      char *err, size_t errlen)
@@ -250,22 +274,7 @@ vx0_node_crypto_setup(struct vx0_node *node, const struct vx0_crypto_registry *r
 	if (node->sad == NULL)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < c->n_sas; i++) {
-		const struct vx0_conf_sa *cs = &c->sas[i];
-		struct vx0_esp_sa_conf sc = {
-			.spi = cs->spi, .dir = cs->outbound ? VX0_ESP_DIR_OUT : VX0_ESP_DIR_IN,
-			.alg = (enum vx0_crypto_alg)cs->alg, .key = cs->key, .salt = cs->key + 32,
-			.engine = node->engine, .family = cs->family == AF_INET ? 4 : 6,
-			.esn = cs->esn, .replay_window = cs->replay_window,
-			.soft = { cs->soft_bytes, cs->soft_packets, cs->soft_seconds },
-			.hard = { cs->hard_bytes, cs->hard_packets, cs->hard_seconds },
-			.now = rte_rdtsc() / node->tsc_hz,
-			.udp_sport = cs->udp_sport, .udp_dport = cs->udp_dport,
-		};
-
-		/* outbound: we are the source; inbound: the peer is */
-		memcpy(sc.src, cs->outbound ? cs->local : cs->remote, 16);
-		memcpy(sc.dst, cs->outbound ? cs->remote : cs->local, 16);
-		rc = vx0_sad_add(node->sad, &sc);
+		rc = vx0_node_sa_add(node, &c->sas[i]);
 		if (rc < 0) {
 			snprintf(err, errlen, "sas[%u]: %s", i, strerror(-rc));
 			return rc;

@@ -162,6 +162,7 @@ void vx0_ctl_ike_stop(struct vx0_ctl *ctl);
 /* SA index sa reached its soft lifetime: 0 if IKE owns it and rekeys, -ENOENT if not. */
 int vx0_ctl_ike_sa_soft_expired(struct vx0_ctl *ctl, uint32_t sa);
 struct vx0_ike *vx0_ctl_ike_core(struct vx0_ctl *ctl); /* NULL: no IKE */
+bool vx0_ctl_ike_owns_sa(struct vx0_ctl *ctl, int sa);
 void vx0_ctl_ike_kick(struct vx0_ctl *ctl);
 void vx0_ctl_ike_counts(struct vx0_ctl *ctl, uint64_t *up, uint64_t *down, uint64_t *rekeys,
 			uint64_t *errors, unsigned int *active);

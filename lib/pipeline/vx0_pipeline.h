@@ -219,6 +219,10 @@ int vx0_node_create(struct vx0_node *node, struct vx0_conf *conf, char *err,
 struct vx0_crypto_registry;
 int vx0_node_crypto_setup(struct vx0_node *node, const struct vx0_crypto_registry *reg,
 			  char *err, size_t errlen);
+/* One manually keyed SA into the SAD (config or sa.add): index or -errno;
+ * -ENOTSUP without a crypto lcore. Slow path, under ctl->lock once running. */
+struct vx0_conf_sa;
+int vx0_node_sa_add(struct vx0_node *node, const struct vx0_conf_sa *cs);
 /* Install the config's addresses, connected, static routes and neighbours. */
 int vx0_node_install_routes(struct vx0_node *node, char *err, size_t errlen);
 int vx0_node_start_ports(struct vx0_node *node, char *err, size_t errlen);
