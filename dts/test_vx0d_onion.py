@@ -96,6 +96,7 @@ def lab():
             {"name": "m", "device": f"net_af_packet0,iface={ifs['xm']}", "addresses": ["198.51.100.10/30"]},
             {"name": "s", "device": f"net_af_packet1,iface={ifs['xs']}", "addresses": ["203.0.113.1/30"]},
         ], "198.51.100.10", exit_=True)
+        cx["metrics"] = {"listen": "203.0.113.1:9100"}   # scraped from the server side
         for ns, conf, tag in ((nsg, cg, "og"), (nsm, cm, "om"), (nsx, cx, "ox")):
             nodes.append(Vx0d(net, ns, conf, tag))
         socks = [os.path.join(d, "mgmt.sock") for d in dirs]
@@ -392,6 +393,33 @@ def test_padding_on_idle_links(lab):
     assert stats(lab, 1)["dp_padding"] < m0["dp_padding"] + 60   # about the rate, not a flood
     # the middle pads nothing
     assert m["padding_sent"] == 0
+
+
+def test_prometheus_onion_metrics(lab):
+    """The exit's /metrics carries the relay's counters (conventional names,
+    the same numbers as onion.stats) beside the rest of the node's."""
+    r = client(lab, count=3)
+    assert r["received"] == 3, r
+    st = stats(lab, 2)
+    code = ("import urllib.request;"
+            "print(urllib.request.urlopen('http://203.0.113.1:9100/metrics', timeout=5)"
+            ".read().decode())")
+    out = lab["net"].run(lab["ns"]["S"], PY, "-c", code).stdout
+    samples = {}
+    for line in out.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            samples[k] = float(v)
+    assert "# TYPE vx0_onion_cells_total counter" in out
+    assert "# TYPE vx0_onion_circuits gauge" in out
+    # the exit: its forward cells are all for itself (terminal)
+    assert samples['vx0_onion_cells_total{path="terminal"}'] >= st["dp_terminal"] > 0
+    assert samples['vx0_onion_cells_total{path="forward"}'] == st["dp_forwarded"] == 0
+    assert samples['vx0_onion_exit_packets_total{dir="out"}'] >= st["exit_out"] >= 3
+    assert samples['vx0_onion_exit_packets_total{dir="in"}'] >= st["exit_in"] >= 3
+    assert samples['vx0_onion_handshakes_total{result="created"}'] == st["created"] >= 1
+    assert samples['vx0_onion_exit_refused_total{reason="policy"}'] == st["exit_denied"]
+    assert 'vx0_build_info{version=' in out
 
 
 def test_zz_clean_shutdown(lab):

@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 
 #include "vx0_bgp.h"
+#include "vx0_dht.h"
 #include "vx0_ctl.h"
 #include "vx0_esp.h"
 #include "vx0_log.h"
@@ -236,6 +237,121 @@ render_sa(struct vx0_metrics_writer *w, struct vx0_node *node)
 	}
 }
 
+static void
+render_ike(struct vx0_metrics_writer *w, struct vx0_ctl *ctl)
+{
+	uint64_t up, down, rekeys, errors;
+	unsigned int active;
+
+	if (ctl->ike == NULL)
+		return;
+	vx0_ctl_ike_counts(ctl, &up, &down, &rekeys, &errors, &active);
+	vx0_metrics_family(w, "vx0_ike_child_sas", "gauge", "CHILD_SAs installed now.");
+	vx0_metrics_sample_u64(w, "vx0_ike_child_sas", active, NULL);
+	vx0_metrics_family(w, "vx0_ike_child_sas_established_total", "counter",
+			   "CHILD_SAs established (rekeys included).");
+	vx0_metrics_sample_u64(w, "vx0_ike_child_sas_established_total", up, NULL);
+	vx0_metrics_family(w, "vx0_ike_child_sas_deleted_total", "counter",
+			   "CHILD_SAs deleted, expired or lost with their peer.");
+	vx0_metrics_sample_u64(w, "vx0_ike_child_sas_deleted_total", down, NULL);
+	vx0_metrics_family(w, "vx0_ike_rekeys_total", "counter", "CHILD_SA rekeys.");
+	vx0_metrics_sample_u64(w, "vx0_ike_rekeys_total", rekeys, NULL);
+	vx0_metrics_family(w, "vx0_ike_install_errors_total", "counter",
+			   "CHILD_SAs that could not be installed in the SAD or FIB.");
+	vx0_metrics_sample_u64(w, "vx0_ike_install_errors_total", errors, NULL);
+}
+
+static void
+render_dht(struct vx0_metrics_writer *w, struct vx0_ctl *ctl)
+{
+	struct vx0_dht_stats st;
+	struct vx0_dht *dht;
+	uint64_t published;
+
+	if ((dht = vx0_ctl_dht_node(ctl, &published)) == NULL)
+		return;
+	vx0_dht_get_stats(dht, &st);
+	vx0_metrics_family(w, "vx0_dht_table_nodes", "gauge", "Nodes in the DHT routing table.");
+	vx0_metrics_sample_u64(w, "vx0_dht_table_nodes", st.table_nodes, "state", "all", NULL);
+	vx0_metrics_sample_u64(w, "vx0_dht_table_nodes", st.table_good, "state", "good", NULL);
+	vx0_metrics_family(w, "vx0_dht_items", "gauge", "BEP 44 items stored.");
+	vx0_metrics_sample_u64(w, "vx0_dht_items", st.items, NULL);
+	vx0_metrics_family(w, "vx0_dht_lookups_active", "gauge", "Lookups in flight.");
+	vx0_metrics_sample_u64(w, "vx0_dht_lookups_active", st.lookups_active, NULL);
+	vx0_metrics_family(w, "vx0_dht_packets_total", "counter", "KRPC datagrams.");
+	vx0_metrics_sample_u64(w, "vx0_dht_packets_total", st.rx_packets, "dir", "rx", NULL);
+	vx0_metrics_sample_u64(w, "vx0_dht_packets_total", st.tx_packets, "dir", "tx", NULL);
+	vx0_metrics_family(w, "vx0_dht_rx_dropped_total", "counter",
+			   "KRPC datagrams dropped (malformed, rate limited).");
+	vx0_metrics_sample_u64(w, "vx0_dht_rx_dropped_total", st.rx_dropped, NULL);
+	vx0_metrics_family(w, "vx0_dht_timeouts_total", "counter", "Queries that timed out.");
+	vx0_metrics_sample_u64(w, "vx0_dht_timeouts_total", st.timeouts, NULL);
+	vx0_metrics_family(w, "vx0_dht_descriptors_published_total", "counter",
+			   "Signed descriptors this node published.");
+	vx0_metrics_sample_u64(w, "vx0_dht_descriptors_published_total", published, NULL);
+}
+
+/* From the onion relay's counters (ctl_onion.c), by their JSON names */
+static void
+render_onion(struct vx0_metrics_writer *w, struct vx0_ctl *ctl)
+{
+	static const struct {
+		const char *family, *type, *help, *label, *value, *key;
+	} f[] = {
+		{ "vx0_onion_circuits", "gauge", "Circuits through this relay.", NULL, NULL, "circuits" },
+		{ "vx0_onion_cells_total", "counter", "Cells the onion lcores handled, by path.",
+		  "path", "forward", "dp_forwarded" },
+		{ NULL, NULL, NULL, "path", "backward", "dp_backward" },
+		{ NULL, NULL, NULL, "path", "terminal", "dp_terminal" },
+		{ NULL, NULL, NULL, "path", "padding", "dp_padding" },
+		{ NULL, NULL, NULL, "path", "slow_path", "dp_punted" },
+		{ "vx0_onion_cell_drops_total", "counter", "Cells the onion lcores dropped.",
+		  "reason", "malformed", "dp_malformed" },
+		{ NULL, NULL, NULL, "reason", "unknown_circuit", "dp_unknown_circuit" },
+		{ NULL, NULL, NULL, "reason", "integrity", "dp_integrity_failed" },
+		{ NULL, NULL, NULL, "reason", "replayed", "dp_replayed" },
+		{ NULL, NULL, NULL, "reason", "no_next_hop", "dp_no_next_hop" },
+		{ NULL, NULL, NULL, "reason", "punt_ring_full", "dp_punt_ring_full" },
+		{ "vx0_onion_handshakes_total", "counter", "CREATE and EXTEND handshakes, by result.",
+		  "result", "created", "created" },
+		{ NULL, NULL, NULL, "result", "extended", "extended" },
+		{ NULL, NULL, NULL, "result", "failed", "handshake_failed" },
+		{ NULL, NULL, NULL, "result", "extend_failed", "extend_failed" },
+		{ NULL, NULL, NULL, "result", "rate_limited", "rate_limited" },
+		{ NULL, NULL, NULL, "result", "replayed", "replayed_handshake" },
+		{ "vx0_onion_circuits_destroyed_total", "counter", "Circuits torn down.", NULL, NULL,
+		  "destroyed" },
+		{ "vx0_onion_exit_packets_total", "counter", "IP packets through the exit.",
+		  "dir", "out", "exit_out" },
+		{ NULL, NULL, NULL, "dir", "in", "exit_in" },
+		{ "vx0_onion_exit_refused_total", "counter", "Exit packets refused, by reason.",
+		  "reason", "policy", "exit_denied" },
+		{ NULL, NULL, NULL, "reason", "meter", "exit_policed" },
+		{ NULL, NULL, NULL, "reason", "nat_full", "exit_nat_full" },
+		{ NULL, NULL, NULL, "reason", "no_mapping", "exit_no_mapping" },
+		{ "vx0_onion_padding_sent_total", "counter", "Cover cells sent to idle links.", NULL,
+		  NULL, "padding_sent" },
+	};
+	const char *family = NULL;
+	json_t *j;
+
+	if (ctl->onion == NULL || (j = vx0_ctl_onion_stats(ctl)) == NULL)
+		return;
+	for (unsigned int i = 0; i < RTE_DIM(f); i++) {
+		uint64_t v = (uint64_t)json_integer_value(json_object_get(j, f[i].key));
+
+		if (f[i].family) {
+			family = f[i].family;
+			vx0_metrics_family(w, family, f[i].type, f[i].help);
+		}
+		if (f[i].label)
+			vx0_metrics_sample_u64(w, family, v, f[i].label, f[i].value, NULL);
+		else
+			vx0_metrics_sample_u64(w, family, v, NULL);
+	}
+	json_decref(j);
+}
+
 /* Capture counters since the node started (each capture adds to them) */
 static void
 render_capture(struct vx0_metrics_writer *w, struct vx0_ctl *ctl)
@@ -291,6 +407,9 @@ render(struct vx0_metrics_writer *w, void *arg)
 			       "family", "ipv6", NULL);
 	render_bgp(w, ctl);
 	render_sa(w, node);
+	render_ike(w, ctl);
+	render_dht(w, ctl);
+	render_onion(w, ctl);
 	render_capture(w, ctl);
 	pthread_mutex_unlock(&ctl->lock);
 	vx0_metrics_server_get_stats(ctl->metrics, &ms);
