@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from vx0lab import PY, Netns, Vx0d, mgmt_requests, wait_for
+from vx0lab import PY, Netns, Vx0d, mgmt_requests, scrape, wait_for
 
 LT_SCRIPT = r"""
 import json, sys, time, warnings
@@ -82,6 +82,7 @@ def lab(tmp_path_factory):
                     "onion_key_file": os.path.join(d, "onion.key"), "tier": 1,
                     "exit_policy": "reject *:*"},
             "management": {"socket": os.path.join(d, "mgmt.sock")},
+            "metrics": {"listen": "198.51.100.1:9100"},
         }
         node = Vx0d(net, nsn, conf, "h")
         yield {"net": net, "node": node, "A": nsa, "dir": d, "mgmt": os.path.join(d, "mgmt.sock")}
@@ -184,6 +185,19 @@ def _put_get(lab, sw):
     sw.stdin.flush()
     got = json.loads(sw.stdout.readline())
     assert got["item"] == "vx0 says hello", got
+
+
+def test_prometheus_dht_metrics(lab):
+    """/metrics: the DHT's table, items and traffic as /vx0/dht counts them
+    (after the swarm test: a routing table and a published descriptor)."""
+    out, samples = scrape(lab["net"], lab["A"], "http://198.51.100.1:9100/metrics")
+    t = lab["node"].telemetry("/vx0/dht")[0]
+    assert "# TYPE vx0_dht_packets_total counter" in out
+    assert samples['vx0_dht_table_nodes{state="all"}'] >= 3
+    assert abs(samples['vx0_dht_table_nodes{state="all"}'] - t["table_nodes"]) <= 2
+    assert samples['vx0_dht_packets_total{dir="rx"}'] > 0
+    assert samples['vx0_dht_packets_total{dir="tx"}'] > 0
+    assert samples["vx0_dht_descriptors_published_total"] >= 1
 
 
 def test_state_saved_at_exit_and_keys_private(lab):

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from vx0lab import PY, Netns, Vx0d, mgmt_requests, wait_for
+from vx0lab import PY, Netns, Vx0d, mgmt_requests, scrape, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROBE = os.path.join(HERE, "udp_probe.py")
@@ -60,6 +60,7 @@ def lab(tmp_path_factory):
         cx = conf("198.51.100.1/25", "2001:db8:a::1/64", "203.0.113.1", "203.0.113.2",
                   ["198.51.100.0/25", "2001:db8:a::/64"], ["198.51.100.128/25", "2001:db8:c::/64"],
                   xa, xw, True, "x.vx0", "y.vx0")
+        cx["metrics"] = {"listen": "198.51.100.1:9100"}   # scraped from host A
         cy = conf("198.51.100.129/25", "2001:db8:c::1/64", "203.0.113.2", "203.0.113.1",
                   ["198.51.100.128/25", "2001:db8:c::/64"], ["198.51.100.0/25", "2001:db8:a::/64"],
                   ya, yw, False, "y.vx0", "x.vx0")
@@ -183,6 +184,18 @@ def test_management_lists_child_sas_and_debug_keys_file(lab):
     with open(lab["keys"]) as f:
         text = f.read()
     assert "esp_sa:" in text and "ikev2_decryption_table:" in text
+
+
+def test_prometheus_ike_metrics(lab):
+    """X's /metrics: the CHILD_SA gauge and counters match /vx0/ike (after
+    the rekey test: at least one rekey)."""
+    out, samples = scrape(lab["net"], lab["A"], "http://198.51.100.1:9100/metrics")
+    t = lab["X"].telemetry("/vx0/ike")[0]
+    assert "# TYPE vx0_ike_child_sas gauge" in out
+    assert samples["vx0_ike_child_sas"] == t["child_sas_active"] >= 1
+    assert samples["vx0_ike_child_sas_established_total"] == t["child_sas_up"] >= 2
+    assert samples["vx0_ike_rekeys_total"] == t["child_sa_rekeys"] >= 1
+    assert samples["vx0_ike_install_errors_total"] == t["install_errors"] == 0
 
 
 def test_zy_killed_peer_detected_and_sas_removed(lab):

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from mgmt_lab import vx0ctl
-from vx0lab import BUILD, PY, Netns, Vx0d, mgmt_requests, wait_for
+from vx0lab import BUILD, PY, Netns, Vx0d, mgmt_requests, scrape, wait_for
 
 CLIENT = os.path.join(BUILD, "test", "onion_client_lab")
 ECHO_PORT = 5000
@@ -401,15 +401,7 @@ def test_prometheus_onion_metrics(lab):
     r = client(lab, count=3)
     assert r["received"] == 3, r
     st = stats(lab, 2)
-    code = ("import urllib.request;"
-            "print(urllib.request.urlopen('http://203.0.113.1:9100/metrics', timeout=5)"
-            ".read().decode())")
-    out = lab["net"].run(lab["ns"]["S"], PY, "-c", code).stdout
-    samples = {}
-    for line in out.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            samples[k] = float(v)
+    out, samples = scrape(lab["net"], lab["ns"]["S"], "http://203.0.113.1:9100/metrics")
     assert "# TYPE vx0_onion_cells_total counter" in out
     assert "# TYPE vx0_onion_circuits gauge" in out
     # the exit: its forward cells are all for itself (terminal)

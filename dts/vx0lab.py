@@ -104,6 +104,19 @@ def mgmt_requests(path, *reqs, raw=None, timeout=5):
     return [json.loads(l) for l in out.splitlines() if l.strip()]
 
 
+def scrape(netns, ns, url):
+    """GET a Prometheus exposition from inside namespace ns: (text, {sample: value})."""
+    code = ("import urllib.request,sys;"
+            "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())")
+    out = netns.run(ns, PY, "-c", code, url).stdout
+    samples = {}
+    for line in out.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            samples[k] = float(v)
+    return out, samples
+
+
 class Vx0d:
     """vx0d running in a namespace with a generated config."""
 
