@@ -219,8 +219,12 @@ def relay_conf(d, name, ports, addr):
 
 
 class Lab:
-    def __init__(self):
-        self.net = Netns("oe")
+    """dht: every relay also runs vx0d's DHT node (bound beside its onion
+    address, bootstrapped through the guard's) and publishes its descriptor."""
+
+    def __init__(self, dht=False, tag="oe"):
+        self.dht, self.tag = dht, tag
+        self.net = Netns(tag)
         self.nodes, self.procs, self.dirs = {}, [], []
         self.dir = tempfile.mkdtemp(prefix="vx0-onion-e2e-")
         self.peers = os.path.join(self.dir, "peers.txt")
@@ -272,9 +276,25 @@ class Lab:
                                "nat": {"address": NAT4, "address6": NAT6,
                                        "ports": "61000-61999"}}
         confs["exit"] = cx
+        if self.dht:
+            for k, c in confs.items():
+                d = os.path.dirname(c["management"]["socket"])
+                c["dht"] = {"bind": HUB[k] + ":6881", "k": 8, "tier": 1,
+                            "identity_key_file": os.path.join(d, "id.key"),
+                            "onion_key_file": os.path.join(d, "onion.key")}
+                if k != "guard":
+                    c["dht"]["bootstrap"] = [HUB["guard"] + ":6881"]
+                    # DHT replies to the client cross the guard
+                    c["routes"] = [{"prefix": "198.51.100.0/30", "via": HUB["guard"]}]
+            cx["dht"]["exit_policy"] = f"accept *:{TCP_PORT}"
         where = {"guard": "G", "middle1": "M", "middle2": "N", "exit": "X"}
         for k in ("guard", "middle1", "middle2", "exit"):
-            self.nodes[k] = Vx0d(n, ns[where[k]], confs[k], "oe" + k[0] + k[-1])
+            self.nodes[k] = Vx0d(n, ns[where[k]], confs[k], self.tag + k[0] + k[-1])
+        if self.dht:
+            # the DHT nodes answer from the nodes' kernels (exception path),
+            # which learn connected routes only: the way back to the client
+            for k in ("M", "N", "X"):
+                n.run(ns[k], "ip", "route", "add", "198.51.100.0/30", "via", HUB["guard"])
         self.socks = {k: confs[k]["management"]["socket"] for k in confs}
         self.desc = {k: mgmt_requests(s, {"cmd": "onion.descriptor"})[0]["result"]
                      for k, s in self.socks.items()}
@@ -293,9 +313,10 @@ class Lab:
         self.procs.append(srv)
         assert srv.stdout.readline().strip() == "ready"
 
-    def client(self, *extra):
+    def client(self, *extra, source=None):
         self.events = os.path.join(self.dir, "events.jsonl")
-        args = ["ip", "netns", "exec", self.ns["C"], CLIENT, "--descriptors", self.relays,
+        args = ["ip", "netns", "exec", self.ns["C"], CLIENT] + \
+            (source or ["--descriptors", self.relays]) + [
                 "--tun", "vx0e", "--addr", INNER4 + "/32", "--addr", INNER6 + "/128",
                 "--route", "203.0.113.0/30", "--route", "2001:db8:5::/64",
                 "--state-dir", self.state, "--no-distinct-subnets", "--liveness", "2",
