@@ -279,9 +279,11 @@ class Lab:
         if self.dht:
             for k, c in confs.items():
                 d = os.path.dirname(c["management"]["socket"])
+                # key files of its own: the descriptor must still carry the
+                # onion section's keys (the relay the client meets)
                 c["dht"] = {"bind": HUB[k] + ":6881", "k": 8, "tier": 1,
-                            "identity_key_file": os.path.join(d, "id.key"),
-                            "onion_key_file": os.path.join(d, "onion.key")}
+                            "identity_key_file": os.path.join(d, "dht-id.key"),
+                            "onion_key_file": os.path.join(d, "dht-onion.key")}
                 if k != "guard":
                     c["dht"]["bootstrap"] = [HUB["guard"] + ":6881"]
                     # DHT replies to the client cross the guard

@@ -56,12 +56,8 @@ static void
 on_timer(struct vx0_evloop *loop, struct vx0_timer *t, void *arg)
 {
 	struct vx0_ctl_dht *h = arg;
-	struct vx0_dht_stats st;
 
-	/* not into an empty table: the put would reach nobody and the next
-	 * attempt is an hour away (the first node of a network starts alone) */
-	vx0_dht_get_stats(vx0_dht_sock_dht(h->sock), &st);
-	if (h->publishing && st.table_nodes > 0 &&
+	if (h->publishing &&
 	    vx0_desc_publisher_tick(&h->pub, vx0_dht_sock_dht(h->sock), vx0_dht_sock_now(h->sock),
 				    (int64_t)time(NULL)) > 0) {
 		h->published++;
