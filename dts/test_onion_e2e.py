@@ -397,6 +397,15 @@ def test_e2e_descriptors_and_path(lab):
         assert d["name"] == k and d["exit"] is (k == "exit") and d["port"] == 7150
 
 
+def test_e2e_guard_answers_on_its_other_port_address(lab):
+    """The guard's kernel answers for its hub address from the client's
+    side: it resolves the client with ARP from that address, and vx0d
+    hands the reply (target: another port's address) to it (the DHT lab's
+    client asks the guard's DHT node there)."""
+    r = lab.in_client("ping", "-c", "2", "-W", "2", "-i", "0.3", HUB["guard"])
+    assert r.returncode == 0 and " 0% packet loss" in r.stdout, r.stdout
+
+
 def test_e2e_tcp_udp_ping_v4_v6(lab):
     t = lab.helper("tcp", SERVER4, 1 << 20, timeout=60)
     print("tcp 1 MiB echo over IPv4:", t)
