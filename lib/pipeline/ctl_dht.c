@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include <rte_malloc.h>
 #include <sodium.h>
@@ -65,6 +66,15 @@ on_timer(struct vx0_evloop *loop, struct vx0_timer *t, void *arg)
 	vx0_timer_arm(loop, t, 1000);
 }
 
+static void
+onion_endpoint(const struct vx0_conf_onion *o, struct vx0_dht_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = o->addr.family == AF_INET ? 4 : 6;
+	a->port = o->port;
+	memcpy(a->ip, o->addr.addr, a->family == 4 ? 4 : 16);
+}
+
 int
 vx0_ctl_dht_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 {
@@ -98,9 +108,17 @@ vx0_ctl_dht_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 		return -EADDRNOTAVAIL;
 	}
 	if (c->identity_key_file[0]) {
-		rc = vx0_dht_seed_load_or_create(c->identity_key_file, &h->id_seed);
+		/* the relay's own keys when its onion section names them: the
+		 * descriptor must describe the relay clients will meet */
+		const struct vx0_conf_onion *oc = &ctl->node->conf->onion;
+		bool own_id = oc->enabled && oc->identity_key_file[0];
+		bool own_ok = oc->enabled && oc->onion_key_file[0];
+
+		rc = vx0_dht_seed_load_or_create(own_id ? oc->identity_key_file :
+						 c->identity_key_file, &h->id_seed);
 		if (rc == 0)
-			rc = vx0_dht_seed_load_or_create(c->onion_key_file, &h->onion_sk);
+			rc = vx0_dht_seed_load_or_create(own_ok ? oc->onion_key_file :
+							 c->onion_key_file, &h->onion_sk);
 		if (rc < 0) {
 			snprintf(err, errlen, "dht: key files: %s", strerror(-rc));
 			return rc;
@@ -112,6 +130,10 @@ vx0_ctl_dht_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 		crypto_scalarmult_base(h->pub.desc.onion, h->onion_sk);
 		h->pub.desc.addrs[0] = sc.bind;
 		h->pub.desc.naddrs = 1;
+		/* `a` is where clients dial the relay (doc/descriptor.md): with an
+		 * onion section that is the onion address and cell port, not ours */
+		if (ctl->node->conf->onion.enabled)
+			onion_endpoint(&ctl->node->conf->onion, &h->pub.desc.addrs[0]);
 		h->pub.desc.tier = (uint8_t)c->tier;
 		snprintf(h->pub.desc.exit_policy, sizeof(h->pub.desc.exit_policy), "%s",
 			 c->exit_policy[0] ? c->exit_policy : "reject *:*");

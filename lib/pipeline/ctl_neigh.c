@@ -25,6 +25,17 @@ port_has_ip4(const struct vx0_port *p, const uint8_t *a)
 	return false;
 }
 
+/* Any port's: the kernel behind the TAPs asks (ARP) from the source
+ * address of the packet that waits, which may be another port's. */
+static bool
+node_has_ip4(const struct vx0_node *node, const uint8_t *a)
+{
+	for (unsigned int p = 0; p < node->n_ports; p++)
+		if (port_has_ip4(&node->ports[p], a))
+			return true;
+	return false;
+}
+
 static bool
 port_has_ip6(const struct vx0_port *p, const uint8_t *a)
 {
@@ -334,7 +345,8 @@ vx0_ctl_neigh_arp(struct vx0_ctl *ctl, struct rte_mbuf *m)
 		apply_dirty(ctl);
 		return;
 	}
-	if (!port_has_ip4(p, a.tpa)) {
+	if (!port_has_ip4(p, a.tpa) &&
+	    !(a.op == VX0_ARP_OP_REPLY && node_has_ip4(node, a.tpa))) {
 		vx0_drop(ctl->lc, m, VX0_DROP_ARP_NOT_FOR_US);
 		return;
 	}
