@@ -284,7 +284,7 @@ def test_bad_requests_answered_daemon_serves(lab):
     # the older commands name unknown arguments too
     rep = req(lab, "route.add", prefix="203.0.113.9/32", drop=True, metric=5)
     assert rep["ok"] is False
-    assert rep["error"] == "unknown argument \"metric\" (route.add takes: prefix, via, drop)"
+    assert rep["error"] == "unknown argument \"metric\" (route.add takes: prefix, via, drop, sa)"
     assert lab["node"].telemetry("/vx0/fib,203.0.113.9")[0]["result"] != "drop"
     assert reps[8] == {"id": 5, "ok": True, "result": {"version": "0.1.0"}}
     assert ping_ok(lab)
