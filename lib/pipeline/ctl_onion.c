@@ -257,10 +257,28 @@ feed_bytes(struct vx0_ctl_onion *o)
 	}
 }
 
+/* A circuit id no circuit uses on link l in either direction, so the cover
+ * cell below can never reach a circuit's keys at the next hop. (An id in a
+ * handshake not yet installed could still match, at odds of about 2^-32
+ * per cell; that hop would then tear that one circuit down as modified.) */
+static uint32_t
+unused_circ(const struct vx0_onion_table *t, uint32_t l)
+{
+	for (;;) {
+		uint32_t id = randombytes_random();
+
+		if (id != 0 && vx0_onion_table_lookup(t, l, id, 0) == NULL &&
+		    vx0_onion_table_lookup(t, l, id, 1) == NULL)
+			return id;
+	}
+}
+
 /* Cover traffic: every link that carries circuits and sent nothing since
- * the last tick gets PADDING cells at padding_pps — 1368-byte datagrams
- * with a random body, like every cell (the command byte in the clear
- * header tells them apart unless the link runs inside ESP). */
+ * the last tick gets cover cells at padding_pps. They are RELAY cells with
+ * a random direction bit, a circuit id unused on the link and a random
+ * body: on the wire exactly what a data cell is (a PADDING command would
+ * show in the clear header). The next hop drops them as cells of an unknown
+ * circuit (dp_unknown_circuit). */
 static void
 pad_links(struct vx0_ctl_onion *o)
 {
@@ -291,7 +309,9 @@ pad_links(struct vx0_ctl_onion *o)
 
 			if (!o->pad_used[l] || !t->link[l].live || tx != o->pad_seen[l])
 				continue;
-			vx0_onion_cell_hdr_write(cell, VX0_ONION_CMD_PADDING, 0, 0);
+			vx0_onion_cell_hdr_write(cell, VX0_ONION_CMD_RELAY,
+						 randombytes_uniform(2) ? VX0_ONION_F_BACKWARD : 0,
+						 unused_circ(t, l));
 			randombytes_buf(cell + VX0_ONION_LINK_HDR_LEN, VX0_ONION_BODY_LEN);
 			send_cell(o, l, cell);
 			o->padding_sent++;
