@@ -23,6 +23,7 @@
 
 #include "vx0_client.h"
 #include "vx0_log.h"
+#include "vx0_onion_udp.h"
 
 #define NSLOTS        3     /* current, building, draining */
 #define TICK_MS       100
@@ -94,50 +95,6 @@ now_ms(const struct vx0c *c)
 	return vx0_evloop_now_ms(c->loop);
 }
 
-static socklen_t
-to_sockaddr(const struct vx0_onion_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == 4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(a->port);
-		memcpy(&s4->sin_addr, a->addr, 4);
-		return sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(a->port);
-		memcpy(&s6->sin6_addr, a->addr, 16);
-		return sizeof(*s6);
-	}
-}
-
-static int
-from_sockaddr(const struct sockaddr_storage *ss, struct vx0_onion_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-
-		a->family = 4;
-		a->port = ntohs(s4->sin_port);
-		memcpy(a->addr, &s4->sin_addr, 4);
-		return 0;
-	}
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-
-		a->family = 6;
-		a->port = ntohs(s6->sin6_port);
-		memcpy(a->addr, &s6->sin6_addr, 16);
-		return 0;
-	}
-	return -EAFNOSUPPORT;
-}
-
 static void udp_rx(struct vx0_evloop *loop, int fd, uint32_t events, void *arg);
 
 /* The socket toward a guard of this family, opened on first use. */
@@ -145,20 +102,16 @@ static int
 sock_for(struct vx0c *c, int family)
 {
 	int *fd = family == 4 ? &c->fd4 : &c->fd6;
-	struct sockaddr_storage ss;
 	struct vx0_onion_addr any;
-	socklen_t sl;
 
 	if (*fd >= 0)
 		return *fd;
 	memset(&any, 0, sizeof(any));
 	any.family = (uint8_t)family;
-	sl = to_sockaddr(&any, &ss);
-	*fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	*fd = vx0_onion_udp_socket(&any);
 	if (*fd < 0)
-		return -errno;
-	if (bind(*fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    vx0_evloop_add_fd(c->loop, *fd, EPOLLIN, udp_rx, c) < 0) {
+		return *fd;
+	if (vx0_evloop_add_fd(c->loop, *fd, EPOLLIN, udp_rx, c) < 0) {
 		close(*fd);
 		*fd = -1;
 		return -EIO;
@@ -171,7 +124,7 @@ send_cell(struct vx0c *c, struct slot *s, const uint8_t *cell)
 {
 	const struct vx0_onion_addr *g = &s->c->path[0].addr;
 	struct sockaddr_storage ss;
-	socklen_t sl = to_sockaddr(g, &ss);
+	socklen_t sl = vx0_onion_udp_sockaddr(g, &ss);
 	int fd = sock_for(c, g->family);
 
 	if (fd < 0)
@@ -455,7 +408,7 @@ udp_rx(struct vx0_evloop *loop, int fd, uint32_t events, void *arg)
 		if (n < 0)
 			break;
 		c->cells_rx++;
-		if (from_sockaddr(&ss, &a) < 0 || vx0_onion_cell_hdr(buf, (size_t)n, &h) < 0 ||
+		if (vx0_onion_udp_addr(&ss, &a) < 0 || vx0_onion_cell_hdr(buf, (size_t)n, &h) < 0 ||
 		    (s = slot_of(c, &a, h.circ_id)) == NULL) {
 			c->cells_dropped++;
 			continue;

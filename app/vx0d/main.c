@@ -209,15 +209,8 @@ main(int argc, char **argv)
 		rc = vx0_node_install_routes(&node, err, sizeof(err));
 	if (rc == 0)
 		rc = vx0_node_start_ports(&node, err, sizeof(err));
-	if (rc < 0) {
-		fprintf(stderr, "vx0d: %s\n", err[0] ? err : strerror(-rc));
-		vx0_node_stop_ports(&node);
-		vx0_node_destroy(&node);
-		vx0_conf_free(&conf);
-		rte_eal_cleanup();
-		return 1;
-	}
-	rc = vx0_ctl_start_protocols(&node, err, sizeof(err));
+	if (rc == 0)
+		rc = vx0_ctl_start_protocols(&node, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "vx0d: %s\n", err[0] ? err : strerror(-rc));
 		vx0_node_stop_ports(&node);

@@ -607,7 +607,8 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 	if (conf->sas == NULL)
 		return -ENOMEM;
 	json_array_foreach(a, i, v) {
-		struct vx0_conf_sa *sa = &conf->sas[i];
+		/* counted before its key is parsed: vx0_conf_free wipes it on any error */
+		struct vx0_conf_sa *sa = &conf->sas[conf->n_sas++];
 		struct vx0_conf_prefix l, r;
 		const char *t;
 		char *end;
@@ -698,7 +699,6 @@ parse_sas(struct ctx *c, json_t *a, struct vx0_conf *conf)
 				*f[k] = y ? (uint64_t)json_integer_value(y) : 0;
 			}
 		}
-		conf->n_sas++;
 	}
 	return 0;
 }

@@ -20,8 +20,8 @@
 #define TICK_MS 500
 #define MAX_LINKS 256
 
-static socklen_t
-to_sockaddr(const struct vx0_onion_addr *a, struct sockaddr_storage *ss)
+socklen_t
+vx0_onion_udp_sockaddr(const struct vx0_onion_addr *a, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (a->family == 4) {
@@ -41,8 +41,8 @@ to_sockaddr(const struct vx0_onion_addr *a, struct sockaddr_storage *ss)
 	}
 }
 
-static int
-from_sockaddr(const struct sockaddr_storage *ss, struct vx0_onion_addr *a)
+int
+vx0_onion_udp_addr(const struct sockaddr_storage *ss, struct vx0_onion_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (ss->ss_family == AF_INET) {
@@ -64,11 +64,11 @@ from_sockaddr(const struct sockaddr_storage *ss, struct vx0_onion_addr *a)
 	return -EAFNOSUPPORT;
 }
 
-static int
-udp_socket(const struct vx0_onion_addr *bind_to)
+int
+vx0_onion_udp_socket(const struct vx0_onion_addr *bind_to)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = to_sockaddr(bind_to, &ss);
+	socklen_t sl = vx0_onion_udp_sockaddr(bind_to, &ss);
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -111,7 +111,7 @@ relay_drain(struct vx0_onion_udp_relay *u)
 		case VX0_ONION_ACT_SEND:
 			if (a->link == 0 || a->link > MAX_LINKS)
 				break;
-			sl = to_sockaddr(&u->links[a->link], &ss);
+			sl = vx0_onion_udp_sockaddr(&u->links[a->link], &ss);
 			if (sendto(u->fd, a->cell, a->len, 0, (struct sockaddr *)&ss, sl) < 0)
 				vx0_log(VX0_LOG_DEBUG, "onion", "sendto: %s", strerror(errno));
 			break;
@@ -143,7 +143,7 @@ relay_rx(struct vx0_evloop *loop, int fd, uint32_t events, void *arg)
 
 		if (n < 0)
 			break;
-		if (from_sockaddr(&ss, &a) < 0)
+		if (vx0_onion_udp_addr(&ss, &a) < 0)
 			continue;
 		link = vx0_onion_relay_link(u->r, &a);
 		relay_drain(u);
@@ -185,7 +185,7 @@ vx0_onion_udp_relay_new(struct vx0_evloop *loop, const struct vx0_onion_relay_co
 	sodium_memzero(&c, sizeof(c));
 	if (u->r == NULL)
 		goto fail;
-	u->fd = udp_socket(bind_to);
+	u->fd = vx0_onion_udp_socket(bind_to);
 	if (u->fd < 0 || vx0_evloop_add_fd(loop, u->fd, EPOLLIN, relay_rx, u) < 0)
 		goto fail;
 	vx0_timer_init(&u->tick, relay_tick, u);
@@ -247,7 +247,7 @@ client_event(struct vx0_onion_udp_client *c)
 
 	if (ev->has_cell) {
 		struct sockaddr_storage ss;
-		socklen_t sl = to_sockaddr(&c->guard, &ss);
+		socklen_t sl = vx0_onion_udp_sockaddr(&c->guard, &ss);
 
 		if (sendto(c->fd, ev->cell, VX0_ONION_CELL_LEN, 0, (struct sockaddr *)&ss, sl) < 0)
 			vx0_log(VX0_LOG_DEBUG, "onion", "sendto: %s", strerror(errno));
@@ -276,7 +276,7 @@ client_rx(struct vx0_evloop *loop, int fd, uint32_t events, void *arg)
 		if (n < 0)
 			break;
 		/* only the guard speaks to us */
-		if (from_sockaddr(&ss, &a) < 0 || !vx0_onion_addr_equal(&a, &c->guard))
+		if (vx0_onion_udp_addr(&ss, &a) < 0 || !vx0_onion_addr_equal(&a, &c->guard))
 			continue;
 		vx0_onion_circ_input(c->circ, buf, (size_t)n, vx0_evloop_now_ms(loop), &c->ev);
 		client_event(c);
@@ -316,7 +316,7 @@ vx0_onion_udp_client_new(struct vx0_evloop *loop, const struct vx0_onion_relay_d
 		goto fail;
 	memset(&any, 0, sizeof(any));
 	any.family = path[0].addr.family; /* wildcard address, ephemeral port */
-	c->fd = udp_socket(&any);
+	c->fd = vx0_onion_udp_socket(&any);
 	if (c->fd < 0 || vx0_evloop_add_fd(loop, c->fd, EPOLLIN, client_rx, c) < 0)
 		goto fail;
 	do

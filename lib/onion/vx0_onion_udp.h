@@ -12,6 +12,15 @@
 #include "vx0_evloop.h"
 #include "vx0_onion.h"
 
+#include <sys/socket.h>
+
+/* A link endpoint as a socket address (its length) and back (-EAFNOSUPPORT
+ * for another family). */
+socklen_t vx0_onion_udp_sockaddr(const struct vx0_onion_addr *a, struct sockaddr_storage *ss);
+int vx0_onion_udp_addr(const struct sockaddr_storage *ss, struct vx0_onion_addr *a);
+/* A non-blocking UDP socket bound to bind_to (port 0: any): fd or -errno. */
+int vx0_onion_udp_socket(const struct vx0_onion_addr *bind_to);
+
 /* exit packets (relay) / data from the exit (client) */
 typedef void (*vx0_onion_udp_data_cb)(void *arg, uint32_t link, uint32_t circ,
 				      const uint8_t *pkt, size_t len);

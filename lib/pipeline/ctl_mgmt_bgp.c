@@ -134,7 +134,7 @@ vx0_ctl_cmd_bgp_peer_add(json_t *args, json_t **result, char *err, size_t errlen
 	const struct vx0_conf_bgp *g = &node->conf->bgp;
 	struct vx0_conf *c = NULL;
 	json_t *doc = NULL;
-	char *text = NULL, rid[INET_ADDRSTRLEN], cerr[256];
+	char rid[INET_ADDRSTRLEN];
 	uint32_t r = htonl(g->router_id);
 	int rc, id;
 
@@ -149,26 +149,8 @@ vx0_ctl_cmd_bgp_peer_add(json_t *args, json_t **result, char *err, size_t errlen
 			"lcores", "id", 0, "roles", "ctl", "rx", "tx",
 			"ports", "name", "p", "device", "net_null0",
 			"bgp", "as", (json_int_t)g->local_as, "router_id", rid, "peers", args);
-	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	json_decref(doc);
-	if (text == NULL || (c = calloc(1, sizeof(*c))) == NULL) {
-		free(text);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	rc = vx0_conf_load_string(text, strlen(text), "request", c, cerr, sizeof(cerr));
-	sodium_memzero(text, strlen(text)); /* may hold an MD5 key */
-	free(text);
-	if (rc < 0) {
-		free(c);
-		/* "request:1: bgp.peers[0].as: ..." names the field: keep from there */
-		{
-			const char *f = strstr(cerr, "bgp.peers[0]");
-
-			snprintf(err, errlen, "%s", f ? f : cerr);
-		}
+	if ((rc = vx0_ctl_parse_request(doc, "bgp.peers[0]", &c, err, errlen)) < 0)
 		return rc;
-	}
 	pthread_mutex_lock(&ctl->lock);
 	id = vx0_ctl_ops_bgp_add(ctl, &c->bgp.peers[0]);
 	if (id >= 0)

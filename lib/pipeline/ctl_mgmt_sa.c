@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "ctl_ops.h"
 #include "vx0_conf.h"
 #include "vx0_crypto.h"
@@ -31,17 +29,18 @@ no_sad(const struct vx0_node *node, char *err, size_t errlen)
 	return -ENOTSUP;
 }
 
-/* routes lead into SAD index sa through a tunnel next hop */
-static bool
-sa_in_use(const struct vx0_fib *fib, uint32_t sa)
+/* Which SAD indices routes lead into (through a tunnel next hop): one
+ * pass over the next-hop array sets used[sa] (sad->max entries). */
+static void
+sas_in_use(const struct vx0_fib *fib, const struct vx0_sad *sad, bool *used)
 {
+	memset(used, 0, sad->max * sizeof(*used));
 	for (uint32_t i = 1; i < fib->max_nh; i++) {
 		const struct vx0_fib_nh *nh = vx0_fib_nh(fib, i);
 
-		if (nh->type == VX0_NH_TUNNEL && nh->refcnt > 0 && nh->sa_id == sa)
-			return true;
+		if (nh->type == VX0_NH_TUNNEL && nh->refcnt > 0 && nh->sa_id < sad->max)
+			used[nh->sa_id] = true;
 	}
-	return false;
 }
 
 int
@@ -49,14 +48,20 @@ vx0_ctl_cmd_sa_list(json_t *args, json_t **result, char *err, size_t errlen, voi
 {
 	static const char *const none[] = { NULL };
 	struct vx0_node *node = arg;
+	bool *routed = NULL;
 	json_t *a;
 	int rc;
 
 	if ((rc = vx0_ctl_args_only(args, none, err, errlen)) < 0)
 		return rc;
-	if ((a = json_array()) == NULL)
+	if ((a = json_array()) == NULL ||
+	    (node->sad && (routed = calloc(node->sad->max, sizeof(*routed))) == NULL)) {
+		json_decref(a);
 		return -ENOMEM;
+	}
 	pthread_mutex_lock(&node->ctl->lock);
+	if (node->sad)
+		sas_in_use(node->fib, node->sad, routed);
 	for (uint32_t i = 0; node->sad && i < node->sad->max; i++) {
 		const struct vx0_esp_sa *sa = vx0_sad_get(node->sad, i);
 		char spi[16];
@@ -73,9 +78,10 @@ vx0_ctl_cmd_sa_list(json_t *args, json_t **result, char *err, size_t errlen, voi
 			"bytes", (json_int_t)sa->stats.bytes,
 			"replay_drops", (json_int_t)sa->stats.drops[VX0_ESP_DROP_REPLAY],
 			"auth_drops", (json_int_t)sa->stats.drops[VX0_ESP_DROP_AUTH],
-			"routed", sa->dir == VX0_ESP_DIR_OUT && sa_in_use(node->fib, i)));
+			"routed", sa->dir == VX0_ESP_DIR_OUT && routed[i]));
 	}
 	pthread_mutex_unlock(&node->ctl->lock);
+	free(routed);
 	*result = a;
 	return 0;
 }
@@ -87,7 +93,6 @@ vx0_ctl_cmd_sa_add(json_t *args, json_t **result, char *err, size_t errlen, void
 	struct vx0_node *node = arg;
 	struct vx0_conf *c;
 	json_t *doc;
-	char *text, cerr[256];
 	int rc, idx;
 
 	if ((rc = no_sad(node, err, errlen)) < 0)
@@ -97,22 +102,8 @@ vx0_ctl_cmd_sa_add(json_t *args, json_t **result, char *err, size_t errlen, void
 	doc = json_pack("{s[{si s[ssss]}] s[{ss ss}] s[O]}",
 			"lcores", "id", 0, "roles", "ctl", "rx", "tx", "crypto",
 			"ports", "name", "p", "device", "net_null0", "sas", args);
-	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	json_decref(doc);
-	if (text == NULL || (c = calloc(1, sizeof(*c))) == NULL) {
-		free(text);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	rc = vx0_conf_load_string(text, strlen(text), "request", c, cerr, sizeof(cerr));
-	sodium_memzero(text, strlen(text)); /* holds the key */
-	free(text);
-	if (rc < 0) {
-		const char *f = strstr(cerr, "sas[0]");
-
-		snprintf(err, errlen, "%s", f ? f : cerr);
-		goto out;
-	}
+	if ((rc = vx0_ctl_parse_request(doc, "sas[0]", &c, err, errlen)) < 0)
+		return rc;
 	pthread_mutex_lock(&node->ctl->lock);
 	if (vx0_sad_find(node->sad, c->sas[0].spi, c->sas[0].outbound ? VX0_ESP_DIR_OUT :
 			 VX0_ESP_DIR_IN) >= 0)
@@ -134,9 +125,7 @@ vx0_ctl_cmd_sa_add(json_t *args, json_t **result, char *err, size_t errlen, void
 	*result = json_pack("{sI}", "index", (json_int_t)idx);
 	rc = 0;
 out:
-	if (c->sas)
-		sodium_memzero(c->sas, sizeof(*c->sas));
-	vx0_conf_free(c);
+	vx0_conf_free(c); /* wipes the key */
 	free(c);
 	return rc;
 }
@@ -150,6 +139,7 @@ vx0_ctl_cmd_sa_del(json_t *args, json_t **result, char *err, size_t errlen, void
 	const char *s = json_string_value(json_object_get(args, "spi"));
 	const char *d = json_string_value(json_object_get(args, "direction"));
 	enum vx0_esp_dir dir;
+	bool *routed;
 	unsigned long spi;
 	char *end;
 	int rc, idx;
@@ -167,7 +157,10 @@ vx0_ctl_cmd_sa_del(json_t *args, json_t **result, char *err, size_t errlen, void
 		return -EINVAL;
 	}
 	dir = strcmp(d, "in") == 0 ? VX0_ESP_DIR_IN : VX0_ESP_DIR_OUT;
+	if ((routed = calloc(node->sad->max, sizeof(*routed))) == NULL)
+		return -ENOMEM;
 	pthread_mutex_lock(&node->ctl->lock);
+	sas_in_use(node->fib, node->sad, routed);
 	idx = vx0_sad_find(node->sad, (uint32_t)spi, dir);
 	if (idx < 0) {
 		snprintf(err, errlen, "no %s SA with SPI 0x%lx", d, spi);
@@ -175,7 +168,7 @@ vx0_ctl_cmd_sa_del(json_t *args, json_t **result, char *err, size_t errlen, void
 	} else if (vx0_ctl_ike_owns_sa(node->ctl, idx)) {
 		snprintf(err, errlen, "SA 0x%lx belongs to an IKE CHILD_SA: use ike.terminate", spi);
 		rc = -EBUSY;
-	} else if (dir == VX0_ESP_DIR_OUT && sa_in_use(node->fib, (uint32_t)idx)) {
+	} else if (routed[idx]) {
 		snprintf(err, errlen, "routes lead into SA 0x%lx: delete or move them first "
 			 "(route.del, route.add with another \"sa\")", spi);
 		rc = -EBUSY;
@@ -185,6 +178,7 @@ vx0_ctl_cmd_sa_del(json_t *args, json_t **result, char *err, size_t errlen, void
 			snprintf(err, errlen, "the SAD: %s", strerror(-rc));
 	}
 	pthread_mutex_unlock(&node->ctl->lock);
+	free(routed);
 	if (rc < 0)
 		return rc;
 	vx0_log(VX0_LOG_NOTICE, "mgmt", "SA 0x%08lx %s deleted (management socket)", spi, d);

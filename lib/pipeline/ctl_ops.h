@@ -52,6 +52,10 @@ int vx0_ctl_cmd_sa_del(json_t *args, json_t **result, char *err, size_t errlen, 
 int vx0_ctl_cmd_log_level(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 int vx0_ctl_cmd_log_format(json_t *args, json_t **result, char *err, size_t errlen, void *arg);
 
+/* ctl_reload.c: doc (a whole minimal config, taken over) through lib/conf;
+ * *out is calloc'd (vx0_conf_free + free). On error, err from `field` on. */
+int vx0_ctl_parse_request(json_t *doc, const char *field, struct vx0_conf **out, char *err,
+			  size_t errlen);
 /* Only these keys in args: 0, or -EINVAL naming the first other one. */
 int vx0_ctl_args_only(json_t *args, const char *const *keys, char *err, size_t errlen);
 

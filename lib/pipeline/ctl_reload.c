@@ -18,6 +18,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include <sodium.h>
+
 #include "ctl_ops.h"
 #include "vx0_bgp_io.h"
 #include "vx0_conf_diff.h"
@@ -486,6 +488,39 @@ vx0_ctl_cmd_mgmt_stats(json_t *args, json_t **result, char *err, size_t errlen, 
 			    "reloads", (json_int_t)(node->ctl->ops ? node->ctl->ops->reloads : 0),
 			    "reload_errors",
 			    (json_int_t)(node->ctl->ops ? node->ctl->ops->reload_errors : 0));
+	return 0;
+}
+
+/* A request parsed as a config section: doc is a whole minimal config
+ * (taken over), parsed by lib/conf so a request and a file fail alike. The
+ * text handed to the parser may hold keys: wiped. On error err starts at
+ * `field` ("sas[0].key: ...") when the message names it. */
+int
+vx0_ctl_parse_request(json_t *doc, const char *field, struct vx0_conf **out, char *err,
+		      size_t errlen)
+{
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	char cerr[256];
+	struct vx0_conf *c;
+	int rc;
+
+	json_decref(doc);
+	if (text == NULL || (c = calloc(1, sizeof(*c))) == NULL) {
+		free(text);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = vx0_conf_load_string(text, strlen(text), "request", c, cerr, sizeof(cerr));
+	sodium_memzero(text, strlen(text));
+	free(text);
+	if (rc < 0) {
+		const char *f = strstr(cerr, field);
+
+		snprintf(err, errlen, "%s", f ? f : cerr);
+		free(c);
+		return rc;
+	}
+	*out = c;
 	return 0;
 }
 
