@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 
-from vx0lab import BUILD, PY, Netns, Vx0d, wait_for
+from vx0lab import BUILD, PY, Netns, Vx0d, metric, parse_exposition, wait_for  # noqa: F401
 
 VX0CTL = os.path.join(BUILD, "app", "vx0ctl", "vx0ctl")
 METRICS_PORT = 9100
@@ -108,29 +108,6 @@ def scrape(lab):
     r = http(lab, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
     assert r["status"] == 200, r
     return r, parse_exposition(r["body"])
-
-
-def parse_exposition(text):
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name_labels, _, value = line.rpartition(" ")
-        labels = {}
-        if "{" in name_labels:
-            name, _, rest = name_labels.partition("{")
-            for part in rest.rstrip("}").split('",'):
-                if part:
-                    k, _, v = part.partition('="')
-                    labels[k] = v.rstrip('"')
-        else:
-            name = name_labels
-        out[(name, frozenset(labels.items()))] = float(value)
-    return out
-
-
-def metric(samples, name, **labels):
-    return samples[(name, frozenset(labels.items()))]
 
 
 def send_udp(lab, n, dst="203.0.113.2", src_ns="A"):

@@ -8,11 +8,10 @@ through its exception path, counts what it drops, and shuts down clean.
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
-from vx0lab import PY, Netns, Vx0d, mgmt_requests, sh, wait_for
+from vx0lab import PY, Netns, Vx0d, mgmt_requests, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROBE = os.path.join(HERE, "udp_probe.py")

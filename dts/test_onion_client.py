@@ -28,7 +28,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vx0lab import BUILD, Netns, sh, wait_for  # noqa: E402
+from vx0lab import BUILD, EventProc, Netns, sh, wait_for  # noqa: E402
 
 CLIENT = os.path.join(BUILD, 'app', 'vx0-client', 'vx0-client')
 RELAY = os.path.join(BUILD, 'test', 'onion_relay_lab')
@@ -300,7 +300,7 @@ class Lab:
                 '--route', '203.0.113.64/30', '--route', '2001:db8:5::/64',
                 '--events', ev, '--duration', '300'] + list(extra)
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        return Client(p, ev)
+        return EventProc(p, ev)
 
     def in_client(self, *args, timeout=60):
         r = self.net.run(self.ns['client'], *args, check=False, timeout=timeout)
@@ -337,35 +337,6 @@ class Lab:
                 p.wait(5)
         self.net.close()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class Client:
-    def __init__(self, proc, events):
-        self.proc, self.path = proc, events
-
-    def events(self):
-        if not os.path.exists(self.path):
-            return []
-        with open(self.path) as f:
-            return [json.loads(line) for line in f if line.strip()]
-
-    def wait_event(self, pred, timeout, what):
-        def cond():
-            if self.proc.poll() is not None:
-                raise AssertionError(f'vx0-client exited {self.proc.returncode}: '
-                                     f'{self.proc.stderr.read()}')
-            return [e for e in self.events() if pred(e)]
-        return wait_for(cond, timeout, what=what)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
 
 
 @pytest.fixture(scope='module')
@@ -569,8 +540,8 @@ def test_onion_client_dht_descriptors(lab):
             UNDERLAY['guard'] + ':6881', '--dht-tiers', '1', '--dht-wait', '3',
             '--tun', 'vx0c', '--addr', '203.0.113.10/32', '--route', '203.0.113.64/30',
             '--state-dir', state, '--no-distinct-subnets', '--events', ev, '--duration', '120']
-    c = Client(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True), ev)
+    c = EventProc(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True), ev)
     try:
         d = c.wait_event(lambda e: e['event'] == 'directory' and e['relays'] > 0, 30,
                          'directory from the DHT')[0]

@@ -29,7 +29,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vx0lab import BUILD, PY, Netns, Vx0d, mgmt_requests, wait_for  # noqa: E402
+from vx0lab import BUILD, PY, EventProc, Netns, Vx0d, mgmt_requests, stop_proc  # noqa: E402
 
 CLIENT = os.path.join(BUILD, "app", "vx0-client", "vx0-client")
 ME = os.path.abspath(__file__)
@@ -330,18 +330,10 @@ class Lab:
         return p
 
     def ev(self):
-        if not os.path.exists(self.events):
-            return []
-        with open(self.events) as f:
-            return [json.loads(line) for line in f if line.strip()]
+        return EventProc(self.cl, self.events).events()
 
     def wait_event(self, pred, timeout, what):
-        def cond():
-            if self.cl.poll() is not None:
-                raise AssertionError(f"vx0-client exited {self.cl.returncode}: "
-                                     f"{self.cl.stderr.read()}")
-            return [e for e in self.ev() if pred(e)]
-        return wait_for(cond, timeout, what=what)
+        return EventProc(self.cl, self.events).wait_event(pred, timeout, what)
 
     def in_client(self, *args, timeout=60):
         return self.net.run(self.ns["C"], *args, check=False, timeout=timeout)
@@ -356,13 +348,7 @@ class Lab:
 
     def close(self):
         for p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(5)
+            stop_proc(p)
         for node in self.nodes.values():
             node.stop()
         self.net.close()

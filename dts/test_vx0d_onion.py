@@ -10,7 +10,6 @@ echo server behind the exit; the exit NATs them to its own address.
 """
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,7 +17,7 @@ import time
 import pytest
 
 from mgmt_lab import vx0ctl
-from vx0lab import BUILD, PY, Netns, Vx0d, mgmt_requests, scrape, wait_for
+from vx0lab import BUILD, PY, Netns, Vx0d, metric, mgmt_requests, scrape_ns, wait_for
 
 CLIENT = os.path.join(BUILD, "test", "onion_client_lab")
 ECHO_PORT = 5000
@@ -405,16 +404,16 @@ def test_prometheus_onion_metrics(lab):
     r = client(lab, count=3)
     assert r["received"] == 3, r
     st = stats(lab, 2)
-    out, samples = scrape(lab["net"], lab["ns"]["S"], "http://203.0.113.1:9100/metrics")
+    out, samples = scrape_ns(lab["net"], lab["ns"]["S"], "http://203.0.113.1:9100/metrics")
     assert "# TYPE vx0_onion_cells_total counter" in out
     assert "# TYPE vx0_onion_circuits gauge" in out
     # the exit: its forward cells are all for itself (terminal)
-    assert samples['vx0_onion_cells_total{path="terminal"}'] >= st["dp_terminal"] > 0
-    assert samples['vx0_onion_cells_total{path="forward"}'] == st["dp_forwarded"] == 0
-    assert samples['vx0_onion_exit_packets_total{dir="out"}'] >= st["exit_out"] >= 3
-    assert samples['vx0_onion_exit_packets_total{dir="in"}'] >= st["exit_in"] >= 3
-    assert samples['vx0_onion_handshakes_total{result="created"}'] == st["created"] >= 1
-    assert samples['vx0_onion_exit_refused_total{reason="policy"}'] == st["exit_denied"]
+    assert metric(samples, "vx0_onion_cells_total", path="terminal") >= st["dp_terminal"] > 0
+    assert metric(samples, "vx0_onion_cells_total", path="forward") == st["dp_forwarded"] == 0
+    assert metric(samples, "vx0_onion_exit_packets_total", dir="out") >= st["exit_out"] >= 3
+    assert metric(samples, "vx0_onion_exit_packets_total", dir="in") >= st["exit_in"] >= 3
+    assert metric(samples, "vx0_onion_handshakes_total", result="created") == st["created"] >= 1
+    assert metric(samples, "vx0_onion_exit_refused_total", reason="policy") == st["exit_denied"]
     assert 'vx0_build_info{version=' in out
 
 

@@ -104,17 +104,73 @@ def mgmt_requests(path, *reqs, raw=None, timeout=5):
     return [json.loads(l) for l in out.splitlines() if l.strip()]
 
 
-def scrape(netns, ns, url):
-    """GET a Prometheus exposition from inside namespace ns: (text, {sample: value})."""
+def scrape_ns(netns, ns, url):
+    """GET a Prometheus exposition from inside namespace ns: (text, samples
+    as parse_exposition gives them)."""
     code = ("import urllib.request,sys;"
             "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())")
     out = netns.run(ns, PY, "-c", code, url).stdout
-    samples = {}
-    for line in out.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            samples[k] = float(v)
-    return out, samples
+    return out, parse_exposition(out)
+
+
+def parse_exposition(text):
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, _, value = line.rpartition(" ")
+        labels = {}
+        if "{" in name_labels:
+            name, _, rest = name_labels.partition("{")
+            for part in rest.rstrip("}").split('",'):
+                if part:
+                    k, _, v = part.partition('="')
+                    labels[k] = v.rstrip('"')
+        else:
+            name = name_labels
+        out[(name, frozenset(labels.items()))] = float(value)
+    return out
+
+
+def metric(samples, name, **labels):
+    return samples[(name, frozenset(labels.items()))]
+
+
+def stop_proc(proc, timeout=10):
+    """SIGTERM a process we started, then SIGKILL if it does not go; its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    return proc.returncode
+
+
+class EventProc:
+    """A process (e.g. vx0-client --events FILE) that writes JSON lines to a
+    file; its stderr must be a pipe (read when it dies early)."""
+
+    def __init__(self, proc, path, name="vx0-client"):
+        self.proc, self.path, self.name = proc, path, name
+
+    def events(self):
+        if not os.path.exists(self.path):
+            return []
+        with open(self.path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def wait_event(self, pred, timeout, what):
+        def cond():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited {self.proc.returncode}: "
+                                     f"{self.proc.stderr.read()}")
+            return [e for e in self.events() if pred(e)]
+        return wait_for(cond, timeout, what=what)
+
+    def stop(self):
+        return stop_proc(self.proc)
 
 
 class Vx0d:
@@ -167,14 +223,8 @@ class Vx0d:
 
     def stop(self, timeout=20):
         """SIGTERM; returns (exit code, final stats)."""
-        if self.proc.poll() is None:
-            # ip netns exec execs vx0d: this PID is vx0d itself
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        # ip netns exec execs vx0d: this PID is vx0d itself
+        stop_proc(self.proc, timeout)
         stats = None
         if os.path.exists(self.stats_path):
             with open(self.stats_path) as f:
