@@ -225,6 +225,10 @@ def test_bad_packets_counted_never_crash(lab):
               " Ether(src=mac, dst=dst)/IP(src='198.51.100.2', dst='203.0.113.2', ihl=15)/UDP(),"
               " Ether(src=mac, dst=dst)/IPv6(src='2001:db8:a::2', dst='2001:db8:b::2', hlim=1)/UDP(),"
               " Ether(src=mac, dst=dst)/IPv6(src='2001:db8:a::2', dst='2001:db8:ffff::1', nh=0)/Raw(b'\\x11\\xff'),"
+              # a bad UDP length: dropped when the packet is ours; a transit
+              # one is forwarded (a router does not look into the transport
+              # header of what it only forwards)
+              " Ether(src=mac, dst=dst)/IP(src='198.51.100.2', dst='198.51.100.1')/UDP(len=400)/Raw(b'x'),"
               " Ether(src=mac, dst=dst)/IP(src='198.51.100.2', dst='203.0.113.2')/UDP(len=400)/Raw(b'x'),"
               "]")
     _send_raw(lab, frames)
@@ -237,6 +241,7 @@ def test_bad_packets_counted_never_crash(lab):
     wait_for(lambda: all(delta().get(k, 0) >= v for k, v in want.items()), 10,
              what=f"drop counters {want}")
     d = delta()
+    assert d["udp_len"] == 1, d  # the local one only
     assert d.get("ip_len", 0) + d.get("ip_hdrlen", 0) + d.get("ip_trunc", 0) >= 2, d
     assert d.get("ipv6_ext", 0) >= 1, d
     s1 = node.telemetry("/vx0/stats")[0]

@@ -59,11 +59,31 @@ vx0_tx_enqueue(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pk
 		vx0_drop(lc, pkts[i], VX0_DROP_RING_FULL);
 }
 
+/* The transport header, left by the fast parse for packets we only
+ * forward, is needed for what is ours and for ICMP errors. false: m was
+ * dropped with the reason the full parse gives. */
+static inline bool
+need_l4(struct vx0_lcore_ctx *lc, struct rte_mbuf *m, struct vx0_pkt_meta *meta)
+{
+	int r;
+
+	if (likely(meta->l4_len != VX0_PKT_L4_PENDING))
+		return true;
+	r = vx0_pkt_parse_l4(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, meta);
+	if (unlikely(r != VX0_PKT_OK)) {
+		vx0_drop(lc, m, (unsigned int)r);
+		return false;
+	}
+	return true;
+}
+
 /* Ask the slow path for an ICMP error about m (m itself is then consumed). */
 static inline void
 icmp_error(struct vx0_lcore_ctx *lc, struct rte_mbuf *m, struct vx0_pkt_meta *meta,
 	   uint8_t type, uint8_t code, uint32_t arg, unsigned int reason)
 {
+	if (!need_l4(lc, m, meta))
+		return;
 	lc->stats.drops[reason]++;
 	meta->aux = (uint16_t)(type << 8 | code);
 	meta->next_hop = arg;
@@ -82,6 +102,8 @@ to_local(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 {
 	struct vx0_node *node = lc->node;
 
+	if (!need_l4(lc, m, meta))
+		return;
 	if (meta->l4_proto == IPPROTO_ESP || (meta->flags & VX0_PKT_F_ESP_UDP)) {
 		unsigned int w;
 
@@ -256,7 +278,10 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			vx0_drop(lc, m, VX0_DROP_MULTISEG);
 			continue;
 		}
-		r = vx0_pkt_parse(d, m->data_len, meta);
+		/* the common frame inline, anything else (and every drop
+		 * reason) through the full parse */
+		r = likely(vx0_pkt_parse_l3(d, m->data_len, meta)) ? VX0_PKT_OK :
+			vx0_pkt_parse(d, m->data_len, meta);
 		if (unlikely(r != VX0_PKT_OK)) {
 			vx0_drop(lc, m, (unsigned int)r);
 			continue;

@@ -85,6 +85,99 @@ const char *vx0_pkt_drop_name(unsigned int reason);
  * left alone). Returns VX0_PKT_OK (0) or a drop reason (> 0). */
 int vx0_pkt_parse(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m);
 
+/* l4_len while the transport header is not parsed yet (vx0_pkt_parse_l3) */
+#define VX0_PKT_L4_PENDING 0xff
+
+/*
+ * The transit fast path: vx0_pkt_parse's checks up to and including L3,
+ * for the common frame only (untagged; IPv4 without options or IPv6
+ * without extension headers; unicast; not a fragment). A router doesn't
+ * look into the transport header of what it forwards, so that is left for
+ * vx0_pkt_parse_l4 (l4_len is VX0_PKT_L4_PENDING), run when the packet
+ * turns out to be for us or needs an ICMP error. Returns true with m's
+ * parser fields set as vx0_pkt_parse sets them (transport fields aside);
+ * false for any other frame or any problem, m's parser fields undefined:
+ * the caller then runs vx0_pkt_parse, which names the drop reason.
+ */
+static inline bool
+vx0_pkt_parse_l3(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
+{
+	const uint8_t *ip = frame + 14;
+	uint64_t a, b;
+	uint32_t w[5];
+	uint16_t et, tot;
+
+	if (__builtin_expect(len < 14 + 20, 0))
+		return false;
+	memcpy(&et, frame + 12, 2);
+	memset(m, 0, offsetof(struct vx0_pkt_meta, in_port));
+	m->flags = frame[0] & 1 ? VX0_PKT_F_L2_MCAST : 0;
+	m->l2_len = 14;
+	m->l4_len = VX0_PKT_L4_PENDING;
+	if (et == __builtin_bswap16(0x0800)) {
+		uint64_t s;
+		uint16_t fo;
+
+		memcpy(&tot, ip + 2, 2);
+		tot = __builtin_bswap16(tot);
+		memcpy(&fo, ip + 6, 2);
+		/* version 4, no options; no MF, no offset (DF is fine) */
+		if (ip[0] != 0x45 || tot < 20 || tot > len - 14 ||
+		    (fo & __builtin_bswap16(0x3fff)) != 0)
+			return false;
+		/* RFC 1812 5.3.7 martians and multicast/broadcast: slow path */
+		if (ip[12] == 0 || ip[12] == 127 || ip[12] >= 224 ||
+		    ip[16] == 0 || ip[16] == 127 || ip[16] >= 224)
+			return false;
+		/* RFC 1071 sum of native-order words: commutes with the swap */
+		memcpy(w, ip, sizeof(w));
+		s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+		s = (s & 0xffffffffu) + (s >> 32);
+		s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xffff) + (s >> 16);
+		if (s != 0xffff)
+			return false;
+		m->l3_type = VX0_L3_IPV4;
+		m->l3_len = 20;
+		m->ip_len = tot;
+		m->ttl = ip[8];
+		m->l4_proto = ip[9];
+		return true;
+	}
+	if (et == __builtin_bswap16(0x86dd)) {
+		uint8_t nh = ip[6];
+
+		memcpy(&tot, ip + 4, 2);
+		tot = __builtin_bswap16(tot);
+		if (len < 14 + 40 || (ip[0] >> 4) != 6 || 40u + tot > len - 14)
+			return false;
+		/* the final header straight after the fixed one (no extension
+		 * header to walk): TCP, UDP, ESP, ICMPv6, no next header */
+		if (nh != 6 && nh != 17 && nh != 50 && nh != 58 && nh != 59)
+			return false;
+		/* multicast either side, and anything in ::/64 (::, ::1, the
+		 * unspecified source's ICMPv6-only rule): slow path */
+		memcpy(&a, ip + 8, 8);
+		memcpy(&b, ip + 24, 8);
+		if (ip[8] == 0xff || ip[24] == 0xff || a == 0 || b == 0)
+			return false;
+		m->l3_type = VX0_L3_IPV6;
+		m->l3_len = 40;
+		m->ip_len = (uint16_t)(40u + tot);
+		m->ttl = ip[7];
+		m->l4_proto = nh;
+		return true;
+	}
+	return false;
+}
+
+/* Completes what vx0_pkt_parse_l3 left: the transport header of the frame
+ * (len bytes) m describes. Returns VX0_PKT_OK or the drop reason
+ * vx0_pkt_parse gives the same frame; VX0_PKT_OK at once if nothing is
+ * pending. */
+int vx0_pkt_parse_l4(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m);
+
 /* Inserts a VLAN tag (tpid 0x8100, or 0x88a8 for an outer S-tag) after
  * the MAC addresses of a frame of len bytes in a buffer of cap. Push the
  * C-tag first, then the S-tag. Returns the new length, -EINVAL, -ENOSPC. */

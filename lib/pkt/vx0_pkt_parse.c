@@ -351,3 +351,18 @@ vx0_pkt_parse(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
 		return VX0_DROP_ETHERTYPE;
 	}
 }
+
+int
+vx0_pkt_parse_l4(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
+{
+	const uint8_t *ip = frame + m->l2_len;
+
+	if (m->l4_len != VX0_PKT_L4_PENDING)
+		return VX0_PKT_OK;
+	m->l4_len = 0;
+	/* vx0_pkt_parse_l3 checked l2_len + ip_len <= len and took no fragment */
+	if ((uint32_t)m->l2_len + m->ip_len > len || m->l3_len > m->ip_len)
+		return VX0_DROP_IP_LEN;
+	return parse_l4(ip + m->l3_len, (uint32_t)(m->ip_len - m->l3_len),
+			m->l3_type == VX0_L3_IPV6, 0, m);
+}

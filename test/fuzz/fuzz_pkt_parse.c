@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vx0_pkt.h"
+#include "../pkt_fast_agree.h"
 
 static const uint8_t our4[4] = { 198, 51, 100, 254 };
 static const uint8_t our6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0xfe };
@@ -59,6 +60,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 65535 + 64)
 		return 0;
+	/* the transit fast path says what the full parse says */
+	if (pkt_fast_agrees(data, (uint32_t)size) < 0)
+		abort();
 	rc = vx0_pkt_parse(data, (uint32_t)size, &m);
 	if (rc < 0 || rc >= VX0_DROP_PARSE_MAX)
 		abort();
