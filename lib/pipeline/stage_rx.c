@@ -17,6 +17,7 @@
 #include "vx0_pipeline.h"
 
 #define RX_PREFETCH 4 /* packets ahead */
+_Static_assert(VX0_BURST <= 64, "the fast path keeps a 64-bit mask per burst");
 
 struct rx_out {
 	struct rte_mbuf *tx[VX0_MAX_PORTS][VX0_BURST];
@@ -225,6 +226,61 @@ forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 	o->tx[nh->port][o->n_tx[nh->port]++] = m;
 }
 
+/*
+ * The transit fast path's second half, for a frame vx0_pkt_fast_l3 took
+ * (so no metadata was written): the common case only — a forwarding next
+ * hop with its MAC known, a hop left, within the port's MTU — straight to
+ * the output list. false: nothing was changed, and the caller fills the
+ * metadata and takes the general path, which handles every other case.
+ */
+static __rte_always_inline bool
+fast_forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m, bool hit,
+	     uint32_t nh_id, bool v6)
+{
+	struct vx0_node *node = lc->node;
+	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *l3 = eth + RTE_ETHER_HDR_LEN;
+	const struct vx0_fib_nh *nh;
+	const struct vx0_port *out;
+	uint32_t ip_len;
+	uint64_t l2;
+	uint16_t v;
+
+	if (unlikely(!hit))
+		return false;
+	nh = vx0_fib_nh(node->fib, nh_id);
+	if (unlikely(__atomic_load_n(&nh->type, __ATOMIC_RELAXED) != VX0_NH_FWD))
+		return false;
+	l2 = vx0_fib_nh_l2(nh);
+	out = &node->ports[nh->port];
+	memcpy(&v, l3 + (v6 ? 4 : 2), 2);
+	ip_len = rte_be_to_cpu_16(v) + (v6 ? 40u : 0u);
+	if (unlikely(!(l2 & VX0_NH_L2_VALID) || l3[v6 ? 7 : 8] <= 1 || ip_len > out->mtu))
+		return false;
+	if (v6)
+		vx0_pkt_ipv6_dec_hlim(l3);
+	else
+		vx0_pkt_ipv4_dec_ttl(l3);
+	/* the MAC is l2's low 48 bits in wire order; its top two bytes land
+	 * where the source MAC then goes */
+	memcpy(eth, &l2, sizeof(l2));
+	rte_ether_addr_copy(&out->mac, (struct rte_ether_addr *)(eth + RTE_ETHER_ADDR_LEN));
+	o->tx[nh->port][o->n_tx[nh->port]++] = m;
+	return true;
+}
+
+/* A fast-path frame leaving it: the metadata the general path needs. */
+static inline struct vx0_pkt_meta *
+fast_meta(const struct vx0_node *node, struct rte_mbuf *m, uint16_t port_idx)
+{
+	struct vx0_pkt_meta *meta = vx0_meta(node, m);
+
+	/* takes the frame: vx0_pkt_fast_l3 did */
+	vx0_pkt_parse_l3(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, meta);
+	meta->in_port = (uint8_t)port_idx;
+	return meta;
+}
+
 void
 vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts,
 	     uint16_t n)
@@ -247,6 +303,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	uint8_t v6_dst[VX0_BURST][RTE_LPM6_IPV6_ADDR_SIZE];
 	int32_t v6_nh[VX0_BURST];
 	unsigned int n4 = 0, n6 = 0;
+	uint64_t fast4 = 0, fast6 = 0; /* which of v4[] / v6[] took the fast path */
 	struct rx_out o;
 	uint64_t t0 = rte_rdtsc(), bytes = 0;
 	bool cap_on;
@@ -277,6 +334,28 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		if (unlikely(m->nb_segs != 1)) {
 			vx0_drop(lc, m, VX0_DROP_MULTISEG);
 			continue;
+		}
+		/* transit fast path: a common frame to our MAC from the wire
+		 * goes to the lookup without metadata */
+		if (likely(flags == 0) &&
+		    likely(rte_is_same_ether_addr((const struct rte_ether_addr *)d, &port->mac))) {
+			unsigned int t = vx0_pkt_fast_l3(d, m->data_len);
+
+			if (likely(t == VX0_L3_IPV4)) {
+				uint32_t a;
+
+				memcpy(&a, d + RTE_ETHER_HDR_LEN + 16, 4);
+				fast4 |= 1ull << n4;
+				v4_dst[n4] = rte_be_to_cpu_32(a);
+				v4[n4++] = m;
+				continue;
+			}
+			if (t == VX0_L3_IPV6) {
+				memcpy(v6_dst[n6], d + RTE_ETHER_HDR_LEN + 24, RTE_LPM6_IPV6_ADDR_SIZE);
+				fast6 |= 1ull << n6;
+				v6[n6++] = m;
+				continue;
+			}
 		}
 		/* the common frame inline, anything else (and every drop
 		 * reason) through the full parse */
@@ -335,8 +414,16 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			vx0_fib4_prefetch2(fib, v4_dst[i]);
 		vx0_fib_lookup4_bulk(fib, v4_dst, v4_nh, n4);
 		for (unsigned int i = 0; i < n4; i++) {
-			struct vx0_pkt_meta *meta = vx0_meta(node, v4[i]);
+			struct vx0_pkt_meta *meta;
 
+			if (fast4 >> i & 1) {
+				if (likely(fast_forward(lc, &o, v4[i], v4_nh[i] & VX0_FIB4_VALID,
+							v4_nh[i] & VX0_FIB4_NH_MASK, false)))
+					continue;
+				meta = fast_meta(node, v4[i], port_idx);
+			} else {
+				meta = vx0_meta(node, v4[i]);
+			}
 			if (unlikely(!(v4_nh[i] & VX0_FIB4_VALID)))
 				icmp_error(lc, v4[i], meta, 3, 0, 0, VX0_DROP_NO_ROUTE);
 			else
@@ -350,8 +437,16 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 
 		rte_lpm6_lookup_bulk_func(l6, v6_dst, v6_nh, n6);
 		for (unsigned int i = 0; i < n6; i++) {
-			struct vx0_pkt_meta *meta = vx0_meta(node, v6[i]);
+			struct vx0_pkt_meta *meta;
 
+			if (fast6 >> i & 1) {
+				if (likely(fast_forward(lc, &o, v6[i], v6_nh[i] >= 0,
+							(uint32_t)v6_nh[i], true)))
+					continue;
+				meta = fast_meta(node, v6[i], port_idx);
+			} else {
+				meta = vx0_meta(node, v6[i]);
+			}
 			if (unlikely(v6_nh[i] < 0))
 				icmp_error(lc, v6[i], meta, 1, 0, 0, VX0_DROP_NO_ROUTE);
 			else

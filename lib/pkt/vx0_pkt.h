@@ -90,31 +90,27 @@ int vx0_pkt_parse(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m);
 
 /*
  * The transit fast path: vx0_pkt_parse's checks up to and including L3,
- * for the common frame only (untagged; IPv4 without options or IPv6
- * without extension headers; unicast; not a fragment). A router doesn't
- * look into the transport header of what it forwards, so that is left for
- * vx0_pkt_parse_l4 (l4_len is VX0_PKT_L4_PENDING), run when the packet
- * turns out to be for us or needs an ICMP error. Returns true with m's
- * parser fields set as vx0_pkt_parse sets them (transport fields aside);
- * false for any other frame or any problem, m's parser fields undefined:
- * the caller then runs vx0_pkt_parse, which names the drop reason.
+ * for the common frame only: untagged; IPv4 without options or IPv6
+ * without extension headers; unicast; not a fragment. vx0_pkt_fast_l3
+ * says whether a frame is one (its L3 type) without writing anything, so
+ * the pipeline can forward it without metadata; vx0_pkt_parse_l3 also
+ * fills the metadata. A router doesn't look into the transport header of
+ * what it forwards, so that is left for vx0_pkt_parse_l4 (l4_len is
+ * VX0_PKT_L4_PENDING), run when the packet turns out to be for us or
+ * needs an ICMP error. Any other frame or any problem: VX0_L3_NONE /
+ * false, and the caller runs vx0_pkt_parse, which names the drop reason.
  */
-static inline bool
-vx0_pkt_parse_l3(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
+static inline unsigned int
+vx0_pkt_fast_l3(const uint8_t *frame, uint32_t len)
 {
 	const uint8_t *ip = frame + 14;
-	uint64_t a, b;
-	uint32_t w[5];
 	uint16_t et, tot;
 
 	if (__builtin_expect(len < 14 + 20, 0))
-		return false;
+		return VX0_L3_NONE;
 	memcpy(&et, frame + 12, 2);
-	memset(m, 0, offsetof(struct vx0_pkt_meta, in_port));
-	m->flags = frame[0] & 1 ? VX0_PKT_F_L2_MCAST : 0;
-	m->l2_len = 14;
-	m->l4_len = VX0_PKT_L4_PENDING;
-	if (et == __builtin_bswap16(0x0800)) {
+	if (__builtin_expect(et == __builtin_bswap16(0x0800), 1)) {
+		uint32_t w[5];
 		uint64_t s;
 		uint16_t fo;
 
@@ -124,52 +120,73 @@ vx0_pkt_parse_l3(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
 		/* version 4, no options; no MF, no offset (DF is fine) */
 		if (ip[0] != 0x45 || tot < 20 || tot > len - 14 ||
 		    (fo & __builtin_bswap16(0x3fff)) != 0)
-			return false;
-		/* RFC 1812 5.3.7 martians and multicast/broadcast: slow path */
-		if (ip[12] == 0 || ip[12] == 127 || ip[12] >= 224 ||
-		    ip[16] == 0 || ip[16] == 127 || ip[16] >= 224)
-			return false;
-		/* RFC 1071 sum of native-order words: commutes with the swap */
+			return VX0_L3_NONE;
+		/* RFC 1812 5.3.7 martians (0/8, 127/8, 224/3 sources) and
+		 * multicast/broadcast destinations: x - 1 >= 223 is 0 or >= 224 */
+		if ((uint8_t)(ip[12] - 1) >= 223 || ip[12] == 127 ||
+		    (uint8_t)(ip[16] - 1) >= 223 || ip[16] == 127)
+			return VX0_L3_NONE;
+		/* RFC 1071: the ones' complement sum of the header's 16-bit
+		 * words is 0xffff. That sum is the plain sum mod 0xffff (with
+		 * 0xffff for 0), and as 2^16 = 1 mod 0xffff a sum of 32-bit
+		 * words, in either byte order, has the same residue. */
 		memcpy(w, ip, sizeof(w));
 		s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-		s = (s & 0xffffffffu) + (s >> 32);
-		s = (s & 0xffff) + (s >> 16);
-		s = (s & 0xffff) + (s >> 16);
-		s = (s & 0xffff) + (s >> 16);
-		if (s != 0xffff)
-			return false;
-		m->l3_type = VX0_L3_IPV4;
-		m->l3_len = 20;
-		m->ip_len = tot;
-		m->ttl = ip[8];
-		m->l4_proto = ip[9];
-		return true;
+		return s != 0 && s % 0xffff == 0 ? VX0_L3_IPV4 : VX0_L3_NONE;
 	}
 	if (et == __builtin_bswap16(0x86dd)) {
 		uint8_t nh = ip[6];
+		uint64_t a, b;
 
-		memcpy(&tot, ip + 4, 2);
+		memcpy(&tot, ip + 4, 2); /* the payload length */
 		tot = __builtin_bswap16(tot);
 		if (len < 14 + 40 || (ip[0] >> 4) != 6 || 40u + tot > len - 14)
-			return false;
+			return VX0_L3_NONE;
 		/* the final header straight after the fixed one (no extension
 		 * header to walk): TCP, UDP, ESP, ICMPv6, no next header */
 		if (nh != 6 && nh != 17 && nh != 50 && nh != 58 && nh != 59)
-			return false;
+			return VX0_L3_NONE;
 		/* multicast either side, and anything in ::/64 (::, ::1, the
 		 * unspecified source's ICMPv6-only rule): slow path */
 		memcpy(&a, ip + 8, 8);
 		memcpy(&b, ip + 24, 8);
 		if (ip[8] == 0xff || ip[24] == 0xff || a == 0 || b == 0)
-			return false;
-		m->l3_type = VX0_L3_IPV6;
-		m->l3_len = 40;
-		m->ip_len = (uint16_t)(40u + tot);
-		m->ttl = ip[7];
-		m->l4_proto = nh;
-		return true;
+			return VX0_L3_NONE;
+		return VX0_L3_IPV6;
 	}
-	return false;
+	return VX0_L3_NONE;
+}
+
+/* vx0_pkt_fast_l3, and m's parser fields set as vx0_pkt_parse sets them
+ * (the transport ones aside) when it takes the frame. */
+static inline bool
+vx0_pkt_parse_l3(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
+{
+	const uint8_t *ip = frame + 14;
+	unsigned int t = vx0_pkt_fast_l3(frame, len);
+	uint16_t v;
+
+	if (t == VX0_L3_NONE)
+		return false;
+	memset(m, 0, offsetof(struct vx0_pkt_meta, in_port));
+	m->flags = frame[0] & 1 ? VX0_PKT_F_L2_MCAST : 0;
+	m->l2_len = 14;
+	m->l4_len = VX0_PKT_L4_PENDING;
+	m->l3_type = (uint8_t)t;
+	if (t == VX0_L3_IPV4) {
+		memcpy(&v, ip + 2, 2);
+		m->l3_len = 20;
+		m->ip_len = __builtin_bswap16(v);
+		m->ttl = ip[8];
+		m->l4_proto = ip[9];
+	} else {
+		memcpy(&v, ip + 4, 2);
+		m->l3_len = 40;
+		m->ip_len = (uint16_t)(40u + __builtin_bswap16(v));
+		m->ttl = ip[7];
+		m->l4_proto = ip[6];
+	}
+	return true;
 }
 
 /* Completes what vx0_pkt_parse_l3 left: the transport header of the frame
