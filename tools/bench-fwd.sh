@@ -15,19 +15,26 @@
 # it is kept. Not part of CI; about 5 minutes (l3fwd loads 1M IPv4 routes
 # into rte_lpm in ~50 s: rte_lpm scans a prefix length's rules per add).
 #
-# usage: tools/bench-fwd.sh [-s SECONDS] [-c MAIN,FWD] [-p PACKETS]
+# Then ROUNDS more alternations of l3fwd (16 routes) and vx0-perf, each
+# family in turn, 4 s each: this VM's speed differs by up to 20 % from one
+# process to the next, so the medians of the per-round ratios are the
+# figures to quote.
+#
+# usage: tools/bench-fwd.sh [-s SECONDS] [-c MAIN,FWD] [-p PACKETS] [-r ROUNDS]
 set -eu
 cd "$(dirname "$0")/.."
 
 SECS=10          # measured seconds per run (after a warm-up)
 CORES=0,1        # EAL main lcore, forwarding lcore (pinned to CPUs 0 and 1)
 PKTS=4096        # packets per capture (l3fwd's pool is 8192 mbufs)
-while getopts s:c:p: opt; do
+ROUNDS=5         # alternations at the end
+while getopts s:c:p:r: opt; do
 	case $opt in
 	s) SECS=$OPTARG ;;
 	c) CORES=$OPTARG ;;
 	p) PKTS=$OPTARG ;;
-	*) echo "usage: $0 [-s SECONDS] [-c MAIN,FWD] [-p PACKETS]" >&2; exit 2 ;;
+	r) ROUNDS=$OPTARG ;;
+	*) echo "usage: $0 [-s SECONDS] [-c MAIN,FWD] [-p PACKETS] [-r ROUNDS]" >&2; exit 2 ;;
 	esac
 done
 FWD=${CORES#*,}
@@ -245,3 +252,34 @@ for label, a, b in (("vx0 / l3fwd-16-routes v4", vx_v4, l3_v4), ("vx0 / l3fwd-16
 EOF
 echo
 grep -E '^(mix|v4|v6) ' "$TMP/vx0.log" | sed 's/^/vx0-perf: /' || true
+
+# alternations: l3fwd with its 16 routes, then vx0-perf, per family
+[ "$ROUNDS" -gt 0 ] || exit 0
+echo
+echo "alternations (4 s each; l3fwd 16 routes, then vx0-perf with the 1M/200k-route FIB):"
+SECS=4
+R4="" R6=""
+for r in $(seq 1 "$ROUNDS"); do
+	line="round $r:"
+	for mix in v4 v6; do
+		APPARGS="-p 0x1 -P --lookup=lpm --parse-ptype --config=(0,0,$FWD)"
+		run_app alt_l3 "$mix" "$L3FWD" $EAL1
+		"$PERF" --dir "$TMP/cap" --packets "$PKTS" --mixes "$mix" --seconds 4 --warmup "$WARM" \
+			--windows 4 -- --no-huge -m 2048 --no-pci -l "$CORES" --main-lcore "${CORES%,*}" \
+			--log-level=pmd.net.pcap:warning --file-prefix "vx0b_$$_alt" >"$TMP/alt.log" 2>&1 || true
+		l=$(w alt_l3)
+		v=$(sed -n "s/^RESULT mix=$mix mpps=\([0-9.]*\).*/\1/p" "$TMP/alt.log")
+		q=$(/usr/bin/python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "${v:-nan}" "${l:-nan}" 2>/dev/null || echo nan)
+		line="$line  $mix l3fwd ${l:-nan} vx0 ${v:-nan} -> $q"
+		if [ "$mix" = v4 ]; then R4="$R4 $q"; else R6="$R6 $q"; fi
+	done
+	echo "$line"
+done
+/usr/bin/python3 - "$R4" "$R6" <<'EOF'
+import statistics, sys
+for fam, xs in (("v4", sys.argv[1]), ("v6", sys.argv[2])):
+    v = [float(x) for x in xs.split() if x != "nan"]
+    if v:
+        print("vx0 / l3fwd-16-routes %s: median %.2f over %d rounds (min %.2f, max %.2f)"
+              % (fam, statistics.median(v), len(v), min(v), max(v)))
+EOF
