@@ -96,7 +96,7 @@ test_routes_and_next_hops_v4(void)
 }
 
 static void
-test_routes_v6_commit(void)
+test_routes_v6(void)
 {
 	struct vx0_fib *fib = make_fib("t6");
 	uint8_t p[16], ip[16], len;
@@ -108,21 +108,173 @@ test_routes_v6_commit(void)
 	inet_pton(AF_INET6, "2001:db8:b::42", ip);
 	id = vx0_fib_nh_get(fib, VX0_NH_GLEAN, 2, AF_INET6, NULL);
 	CHECK(id > 0);
-	CHECK_EQ(vx0_fib_route_add(fib, AF_INET6, p, len, (uint32_t)id), 0);
-	/* not visible to readers before commit */
 	CHECK(vx0_fib_lookup6(fib, ip, &nh) < 0);
-	CHECK_EQ(vx0_fib_commit(fib), 0);
+	/* live at once, as IPv4 */
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET6, p, len, (uint32_t)id), 0);
 	CHECK_EQ(vx0_fib_lookup6(fib, ip, &nh), 0);
 	CHECK_EQ(nh, id);
-	/* the other copy received the same change: a second commit stays right */
+	CHECK_EQ(vx0_fib_route_get(fib, AF_INET6, p, len), id);
 	CHECK_EQ(vx0_fib_route_del(fib, AF_INET6, p, len), 0);
-	CHECK_EQ(vx0_fib_lookup6(fib, ip, &nh), 0); /* still old until commit */
-	CHECK_EQ(vx0_fib_commit(fib), 0);
 	CHECK(vx0_fib_lookup6(fib, ip, &nh) < 0);
+	CHECK_EQ(vx0_fib_route_del(fib, AF_INET6, p, len), -ENOENT);
 	CHECK_EQ(vx0_fib_route_add(fib, AF_INET6, p, len, (uint32_t)id), 0);
 	CHECK_EQ(vx0_fib_commit(fib), 0);
 	CHECK_EQ(vx0_fib_lookup6(fib, ip, &nh), 0);
 	CHECK_EQ(vx0_fib_count(fib, AF_INET6), 1);
+	CHECK_EQ(vx0_fib_route_add(fib, AF_INET6, p, 129, (uint32_t)id), -EINVAL);
+	vx0_fib_free(fib);
+}
+
+/* --- IPv6 table against a model: random adds, replaces and deletes of
+ * prefixes /0../128 over addresses whose bytes come from a four-letter
+ * alphabet (so prefixes share groups at every level), single and bulk
+ * lookups compared with a longest-match scan, and at the end every group
+ * back in the pool. */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd32(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+struct model6 {
+	uint8_t ip[16];
+	uint8_t len;
+	uint32_t nh;
+};
+
+static void
+mask6_to(uint8_t *o, const uint8_t *ip, uint8_t len)
+{
+	for (int i = 0; i < 16; i++) {
+		int bits = (int)len - i * 8;
+
+		o[i] = bits >= 8 ? ip[i] : bits <= 0 ? 0 : (uint8_t)(ip[i] & (0xff00 >> bits));
+	}
+}
+
+static int
+model6_lookup(const struct model6 *r, unsigned int n, const uint8_t *ip)
+{
+	int best = -1, nh = -ENOENT;
+	uint8_t m[16];
+
+	for (unsigned int i = 0; i < n; i++) {
+		mask6_to(m, ip, r[i].len);
+		if (memcmp(m, r[i].ip, 16) == 0 && (int)r[i].len > best) {
+			best = r[i].len;
+			nh = (int)r[i].nh;
+		}
+	}
+	return nh;
+}
+
+static void
+rnd_addr6(uint8_t *a)
+{
+	static const uint8_t alpha[4] = { 0x00, 0x01, 0x80, 0xff };
+
+	a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8;
+	for (int i = 4; i < 16; i++)
+		a[i] = alpha[rnd32() & 3];
+}
+
+static void
+test_v6_against_model(void)
+{
+	enum { MAXR = 400, OPS = 8000 };
+	static struct model6 m[MAXR];
+	/* random /41../128s: a group per level each, few shared */
+	struct vx0_fib_conf c = { .max_routes4 = 1024, .max_routes6 = 1024,
+				  .max_tbl8s4 = 256, .max_tbl8s6 = 8192,
+				  .max_nh = 64, .socket_id = SOCKET_ID_ANY, .qsv = qsv };
+	struct vx0_fib *fib = vx0_fib_create("t6m", &c);
+	unsigned int n = 0, mismatches = 0, errors = 0;
+	uint32_t nhs[8];
+
+	CHECK(fib != NULL);
+	for (int i = 0; i < 8; i++)
+		nhs[i] = (uint32_t)vx0_fib_nh_get(fib, VX0_NH_GLEAN, (uint16_t)i, AF_INET6, NULL);
+	for (int op = 0; op < OPS; op++) {
+		uint32_t r = rnd32();
+		uint8_t len = (r & 7) == 0 ? (uint8_t)(rnd32() % 41) : (uint8_t)(40 + rnd32() % 89);
+		uint8_t a[16], ip[16];
+		int k = -1;
+
+		rnd_addr6(a);
+		mask6_to(ip, a, len);
+		for (unsigned int i = 0; i < n; i++)
+			if (m[i].len == len && memcmp(m[i].ip, ip, 16) == 0)
+				k = (int)i;
+		if (k >= 0 && (r >> 8) % 3 != 0) {
+			if (vx0_fib_route_del(fib, AF_INET6, a, len) != 0) /* masked inside */
+				errors++;
+			m[k] = m[--n];
+		} else if (k >= 0 || n < MAXR) {
+			uint32_t nh = nhs[(r >> 12) & 7];
+
+			if (vx0_fib_route_add(fib, AF_INET6, a, len, nh) != 0) {
+				errors++;
+				continue;
+			}
+			if (k < 0)
+				k = (int)n++;
+			memcpy(m[k].ip, ip, 16);
+			m[k].len = len;
+			m[k].nh = nh;
+		}
+		if (op % 40 == 0) {
+			uint8_t q[64][16];
+			uint32_t got[64];
+
+			for (int j = 0; j < 64; j++) {
+				rnd_addr6(q[j]);
+				if (j & 1) /* off the alphabet too */
+					q[j][4 + rnd32() % 12] ^= (uint8_t)(1u << (rnd32() & 7));
+			}
+			vx0_fib_lookup6_bulk(fib, (const uint8_t (*)[16])q, got, 64);
+			for (int j = 0; j < 64; j++) {
+				int want = model6_lookup(m, n, q[j]);
+				uint32_t one;
+				int rc = vx0_fib_lookup6(fib, q[j], &one);
+
+				if ((want < 0) != (rc < 0) || (want >= 0 && (uint32_t)want != one))
+					mismatches++;
+				if ((want < 0) != !(got[j] & VX0_FIB6_VALID) ||
+				    (want >= 0 && (uint32_t)want != (got[j] & VX0_FIB6_NH_MASK)))
+					mismatches++;
+			}
+			if (vx0_fib_count(fib, AF_INET6) != n)
+				mismatches++;
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (vx0_fib_route_get(fib, AF_INET6, m[i].ip, m[i].len) != (int)m[i].nh)
+			mismatches++;
+	printf("# model6: %d ops, %u routes left, %u groups in use\n", OPS, n, fib->v6.pool.used);
+	CHECK_EQ(errors, 0);
+	CHECK_EQ(mismatches, 0);
+	CHECK(fib->v6.pool.used > 0);
+	while (n > 0) {
+		CHECK_EQ(vx0_fib_route_del(fib, AF_INET6, m[n - 1].ip, m[n - 1].len), 0);
+		n--;
+	}
+	CHECK_EQ(fib->v6.pool.used, 0);
+	CHECK_EQ(vx0_fib_count(fib, AF_INET6), 0);
+	for (int j = 0; j < 1000; j++) {
+		uint8_t q[16];
+		uint32_t got;
+
+		rnd_addr6(q);
+		if (vx0_fib_lookup6(fib, q, &got) == 0)
+			mismatches++;
+	}
+	CHECK_EQ(mismatches, 0);
 	vx0_fib_free(fib);
 }
 
@@ -135,17 +287,6 @@ struct model_rule {
 	uint8_t len;
 	uint32_t nh;
 };
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t
-rnd32(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
 
 static uint32_t
 msk(uint8_t len)
@@ -230,7 +371,7 @@ test_v4_against_model(void)
 		if (vx0_fib_route_get(fib, AF_INET, &be, m[i].len) != (int)m[i].nh)
 			mismatches++;
 	}
-	printf("# model: %d ops, %u routes left, %u groups in use\n", OPS, n, fib->v4.tbl8_used);
+	printf("# model: %d ops, %u routes left, %u groups in use\n", OPS, n, fib->v4.pool.used);
 	CHECK_EQ(errors, 0);
 	CHECK_EQ(mismatches, 0);
 	/* everything deleted: every group returns, nothing is found */
@@ -240,7 +381,7 @@ test_v4_against_model(void)
 		CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &be, m[n - 1].len), 0);
 		n--;
 	}
-	CHECK_EQ(fib->v4.tbl8_used, 0);
+	CHECK_EQ(fib->v4.pool.used, 0);
 	CHECK_EQ(vx0_fib_count(fib, AF_INET), 0);
 	for (uint32_t a = base - 256; a < base + 0x4100; a += 7) {
 		uint32_t got;
@@ -270,7 +411,7 @@ test_v4_edges(void)
 
 		CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &h, 32, i & 1 ? a : b), 0);
 	}
-	CHECK_EQ(fib->v4.tbl8_used, 1);
+	CHECK_EQ(fib->v4.pool.used, 1);
 	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010203, &nh), 0);
 	CHECK_EQ(nh, a);
 	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010303, &nh), 0);
@@ -286,7 +427,7 @@ test_v4_edges(void)
 
 		CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &h, 32), 0);
 	}
-	CHECK_EQ(fib->v4.tbl8_used, 0); /* folded back into the first level */
+	CHECK_EQ(fib->v4.pool.used, 0); /* folded back into the first level */
 	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010203, &nh), 0);
 	CHECK_EQ(nh, a);
 	CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &z, 0), 0);
@@ -425,7 +566,8 @@ main(void)
 	rte_rcu_qsbr_init(qsv, RTE_MAX_LCORE);
 	VX0_RUN(test_parse_prefix);
 	VX0_RUN(test_routes_and_next_hops_v4);
-	VX0_RUN(test_routes_v6_commit);
+	VX0_RUN(test_routes_v6);
+	VX0_RUN(test_v6_against_model);
 	VX0_RUN(test_v4_against_model);
 	VX0_RUN(test_v4_edges);
 	VX0_RUN(test_v4_many);

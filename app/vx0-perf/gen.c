@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vx0-perf's inputs: a deterministic route set (IPv4 /8../32, IPv6 /20../48
- * laid out so rte_lpm/rte_lpm6 tbl8 groups suffice) and captures of valid
- * UDP frames whose destinations are spread over those routes. DPDK-free.
+ * laid out so the second-level groups of vx0's FIB and of l3fwd's
+ * rte_lpm/rte_lpm6 suffice) and captures of valid UDP frames whose
+ * destinations are spread over those routes. DPDK-free.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -153,7 +154,7 @@ perf_gen_routes4(struct perf_routes4 *r, uint32_t n, uint64_t seed)
 /* IPv6: everything under 2400::/6 (never 2001::/16, where the node's own
  * subnets are). Routes longer than /24 sit under 256 /24s, those longer than
  * /32 under 8192 /32s, those longer than /40 under 16384 /40s: about 25k
- * rte_lpm6 tbl8 groups in all. */
+ * second-level groups in all (the same in vx0's table and in rte_lpm6). */
 static const uint32_t v6_mix[129] = {
 	[20] = 500, [24] = 3000, [28] = 3000, [29] = 5000, [32] = 40000,
 	[36] = 8000, [40] = 20000, [44] = 15000, [48] = 105500,

@@ -426,10 +426,10 @@ load_routes(struct vx0_node *node, const struct perf_routes4 *r4,
 	}
 	rc = vx0_fib_commit(node->fib);
 	if (rc < 0) {
-		fprintf(stderr, "vx0-perf: IPv6 commit: %s\n", strerror(-rc));
+		fprintf(stderr, "vx0-perf: FIB commit: %s\n", strerror(-rc));
 		return rc;
 	}
-	printf("fib: %u IPv4 routes (loaded in %.1f s), %u IPv6 routes (%.1f s, both copies)\n",
+	printf("fib: %u IPv4 routes (loaded in %.1f s), %u IPv6 routes (%.1f s)\n",
 	       vx0_fib_count(node->fib, AF_INET), t1 - t0, vx0_fib_count(node->fib, AF_INET6),
 	       now_s() - t1);
 	return 0;

@@ -20,13 +20,6 @@ struct nh_key {
 	uint8_t addr[16];
 };
 
-struct vx0_fib_op6 {
-	uint8_t prefix[16];
-	uint8_t len;
-	uint8_t del;
-	uint32_t nh;
-};
-
 static uint32_t
 def(uint32_t v, uint32_t d)
 {
@@ -40,12 +33,9 @@ vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
 	/* second-level groups serve prefixes longer than /24: a few per cent
 	 * of a real table; each costs 1 KiB */
 	uint32_t tbl8s4 = def(conf->max_tbl8s4, RTE_MIN(65536u, RTE_MAX(256u, max4 / 16)));
-	struct rte_lpm6_config c6 = {
-		.max_rules = def(conf->max_routes6, 300000),
-		/* IPv6 prefixes are mostly longer than /24: ~2 groups each */
-		.number_tbl8s = def(conf->max_tbl8s6,
-				    RTE_MIN(65536u, RTE_MAX(256u, def(conf->max_routes6, 300000) * 2))),
-	};
+	uint32_t max6 = def(conf->max_routes6, 300000);
+	/* IPv6 prefixes are mostly longer than /24: ~2 groups each */
+	uint32_t tbl8s6 = def(conf->max_tbl8s6, RTE_MIN(65536u, RTE_MAX(256u, max6 * 2)));
 	char n[RTE_MEMZONE_NAMESIZE];
 	struct vx0_fib *fib;
 	uint32_t i;
@@ -57,17 +47,18 @@ vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
 		return NULL;
 	fib->qsv = conf->qsv;
 	fib->max_nh = def(conf->max_nh, 65536);
-	if (fib->max_nh > (1u << 24)) /* rte_lpm next hops are 24 bits */
-		fib->max_nh = 1u << 24;
+	if (fib->max_nh > VX0_FIB6_NH_MASK + 1) /* IPv6 entries hold 20 bits */
+		fib->max_nh = VX0_FIB6_NH_MASK + 1;
 	snprintf(n, sizeof(n), "%s_4", name);
 	if (vx0_fib4_init(&fib->v4, n, max4, tbl8s4, conf->socket_id, conf->qsv) < 0) {
 		vx0_fib_free(fib);
 		return NULL;
 	}
-	snprintf(n, sizeof(n), "%s_6a", name);
-	fib->lpm6[0] = rte_lpm6_create(n, conf->socket_id, &c6);
-	snprintf(n, sizeof(n), "%s_6b", name);
-	fib->lpm6[1] = rte_lpm6_create(n, conf->socket_id, &c6);
+	snprintf(n, sizeof(n), "%s_6", name);
+	if (vx0_fib6_init(&fib->v6, n, max6, tbl8s6, conf->socket_id, conf->qsv) < 0) {
+		vx0_fib_free(fib);
+		return NULL;
+	}
 	fib->nh = rte_zmalloc_socket("vx0_fib_nh", sizeof(*fib->nh) * fib->max_nh,
 				     RTE_CACHE_LINE_SIZE, conf->socket_id);
 	snprintf(n, sizeof(n), "%s_nh", name);
@@ -79,12 +70,10 @@ vx0_fib_create(const char *name, const struct vx0_fib_conf *conf)
 
 		fib->nh_index = rte_hash_create(&hp);
 	}
-	if (fib->nh_index == NULL || fib->lpm6[0] == NULL || fib->lpm6[1] == NULL ||
-	    fib->nh == NULL) {
+	if (fib->nh_index == NULL || fib->nh == NULL) {
 		vx0_fib_free(fib);
 		return NULL;
 	}
-	fib->lpm6_active = fib->lpm6[0];
 	/* id 0 is the permanent drop next hop; the rest form the free list */
 	fib->nh[0].type = VX0_NH_DROP;
 	fib->nh[0].refcnt = 1;
@@ -102,11 +91,10 @@ vx0_fib_free(struct vx0_fib *fib)
 		return;
 	if (fib->v4.tbl24 != NULL)
 		vx0_fib4_fini(&fib->v4);
-	rte_lpm6_free(fib->lpm6[0]);
-	rte_lpm6_free(fib->lpm6[1]);
+	if (fib->v6.tbl24 != NULL)
+		vx0_fib6_fini(&fib->v6);
 	rte_free(fib->nh);
 	rte_hash_free(fib->nh_index);
-	free(fib->pend6);
 	rte_free(fib);
 }
 
@@ -291,56 +279,17 @@ mask6(uint8_t out[16], const void *prefix, uint8_t len)
 	}
 }
 
-static int
-pend6_push(struct vx0_fib *fib, const uint8_t *p, uint8_t len, bool del, uint32_t nh)
-{
-	if (fib->n_pend6 == fib->cap_pend6) {
-		uint32_t n = fib->cap_pend6 ? fib->cap_pend6 * 2 : 256;
-		struct vx0_fib_op6 *o = realloc(fib->pend6, n * sizeof(*o));
-
-		if (o == NULL)
-			return -ENOMEM;
-		fib->pend6 = o;
-		fib->cap_pend6 = n;
-	}
-	memcpy(fib->pend6[fib->n_pend6].prefix, p, 16);
-	fib->pend6[fib->n_pend6].len = len;
-	fib->pend6[fib->n_pend6].del = del;
-	fib->pend6[fib->n_pend6].nh = nh;
-	fib->n_pend6++;
-	return 0;
-}
-
-static struct rte_lpm6 *
-standby6(struct vx0_fib *fib)
-{
-	return fib->lpm6_active == fib->lpm6[0] ? fib->lpm6[1] : fib->lpm6[0];
-}
-
 int
 vx0_fib_route_get(const struct vx0_fib *fib, int family, const void *prefix,
 		  uint8_t len)
 {
-	uint32_t nh;
-
 	if (family == AF_INET) {
 		if (len > 32)
 			return -EINVAL;
 		return vx0_fib4_get(&fib->v4, ip4_host(prefix), len);
 	}
-	if (family == AF_INET6) {
-		uint8_t p[16];
-		/* the standby copy holds every change, committed or not */
-		const struct rte_lpm6 *l = fib->lpm6_active == fib->lpm6[0] ?
-					   fib->lpm6[1] : fib->lpm6[0];
-
-		if (len > 128)
-			return -EINVAL;
-		mask6(p, prefix, len);
-		if (rte_lpm6_is_rule_present((struct rte_lpm6 *)(uintptr_t)l, p, len, &nh) == 1)
-			return (int)nh;
-		return -ENOENT;
-	}
+	if (family == AF_INET6)
+		return vx0_fib6_get(&fib->v6, prefix, len);
 	return -EAFNOSUPPORT;
 }
 
@@ -362,20 +311,9 @@ vx0_fib_route_add(struct vx0_fib *fib, int family, const void *prefix,
 		if (old == -ENOENT)
 			fib->n_routes4++;
 	} else {
-		uint8_t p[16];
-
-		mask6(p, prefix, len);
-		rc = rte_lpm6_add(standby6(fib), p, len, nh);
+		rc = vx0_fib6_add(&fib->v6, prefix, len, nh);
 		if (rc < 0)
 			return rc;
-		rc = pend6_push(fib, p, len, false, nh);
-		if (rc < 0) { /* cannot replay it: undo on the standby */
-			if (old >= 0)
-				rte_lpm6_add(standby6(fib), p, len, (uint32_t)old);
-			else
-				rte_lpm6_delete(standby6(fib), p, len);
-			return rc;
-		}
 		if (old == -ENOENT)
 			fib->n_routes6++;
 	}
@@ -399,17 +337,9 @@ vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
 			return rc;
 		fib->n_routes4--;
 	} else {
-		uint8_t p[16];
-
-		mask6(p, prefix, len);
-		rc = pend6_push(fib, p, len, true, 0);
+		rc = vx0_fib6_del(&fib->v6, prefix, len);
 		if (rc < 0)
 			return rc;
-		rc = rte_lpm6_delete(standby6(fib), p, len);
-		if (rc < 0) {
-			fib->n_pend6--;
-			return rc;
-		}
 		fib->n_routes6--;
 	}
 	vx0_fib_nh_put(fib, (uint32_t)old);
@@ -419,34 +349,9 @@ vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
 int
 vx0_fib_commit(struct vx0_fib *fib)
 {
-	struct rte_lpm6 *old;
-	uint32_t i;
-	int rc = 0;
-
-	if (fib->n_pend6 == 0)
-		return 0;
-	old = fib->lpm6_active;
-	__atomic_store_n(&fib->lpm6_active, standby6(fib), __ATOMIC_RELEASE);
-	/* every reader that could hold the old table passes a quiescent state */
-	rte_rcu_qsbr_synchronize(fib->qsv, RTE_QSBR_THRID_INVALID);
-	for (i = 0; i < fib->n_pend6; i++) {
-		const struct vx0_fib_op6 *o = &fib->pend6[i];
-		int r = o->del ? rte_lpm6_delete(old, o->prefix, o->len)
-			       : rte_lpm6_add(old, o->prefix, o->len, o->nh);
-
-		if (r < 0 && !(o->del && r == -EINVAL))
-			rc = r;
-	}
-	fib->n_pend6 = 0;
-	return rc;
-}
-
-int
-vx0_fib_lookup6_pending(const struct vx0_fib *fib, const uint8_t *ip, uint32_t *nh)
-{
-	const struct rte_lpm6 *l = fib->lpm6_active == fib->lpm6[0] ? fib->lpm6[1] : fib->lpm6[0];
-
-	return rte_lpm6_lookup(l, ip, nh);
+	rte_rcu_qsbr_dq_reclaim(fib->v4.pool.dq, fib->v4.pool.n, NULL, NULL, NULL);
+	rte_rcu_qsbr_dq_reclaim(fib->v6.pool.dq, fib->v6.pool.n, NULL, NULL, NULL);
+	return 0;
 }
 
 uint32_t

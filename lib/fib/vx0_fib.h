@@ -3,8 +3,8 @@
 #define VX0_FIB_H
 
 /*
- * The forwarding table: rte_lpm (IPv4) and rte_lpm6 (IPv6) mapping prefixes
- * to next-hop ids, and the next-hop array the data plane reads to rewrite L2.
+ * The forwarding table: IPv4 and IPv6 prefixes to next-hop ids, and the
+ * next-hop array the data plane reads to rewrite L2.
  *
  * One writer (the slow path) and lock-free readers (data-plane lcores
  * registered with the RCU QSBR variable given at create time):
@@ -13,10 +13,9 @@
  *    scans the rules of a length on every add); entries change with single
  *    atomic stores and second-level groups are recycled after a QSBR grace
  *    period, so each lookup sees the old or the new route, never a torn one.
- *  - IPv6: rte_lpm6 has no RCU support and its delete rebuilds parts of the
- *    table, so it is double-buffered: changes go to the standby copy,
- *    vx0_fib_commit() publishes it and, after a grace period, replays the
- *    batch on the other copy. Readers never wait and never see a half state.
+ *  - IPv6: the same scheme with a byte per level below the first 24 bits
+ *    (vx0_fib6.c, rte_lpm6's shape); lookups of a burst go level by level
+ *    so their memory loads overlap.
  *  - next hops: a fixed array; the L2 word (MAC + valid bit) is a single
  *    64-bit atomic store; a freed id is reused only after a grace period.
  */
@@ -29,7 +28,6 @@
 #include <rte_common.h>
 #include <rte_hash.h>
 #include <rte_branch_prediction.h>
-#include <rte_lpm6.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
@@ -81,6 +79,14 @@ struct vx0_fib4_map {
 	size_t len;
 };
 
+/* Second-level groups: free ones, and freed ones waiting out readers. */
+struct vx0_fib_pool {
+	uint32_t n, used, n_free;
+	uint32_t *free;
+	struct rte_rcu_qsbr_dq *dq;     /* groups waiting for a grace period */
+	struct rte_rcu_qsbr *qsv;
+};
+
 struct vx0_fib4 {
 	uint32_t *tbl24;                /* 2^24 entries, by the top 24 bits */
 	uint32_t *tbl8;                 /* groups of 256, by the low 8 bits */
@@ -88,10 +94,26 @@ struct vx0_fib4 {
 	struct vx0_fib4_rule *rules;    /* (prefix, length) -> next hop */
 	uint32_t rules_mask, n_rules, max_rules;
 	uint32_t depth_rules[33];
-	uint32_t n_tbl8, tbl8_used, n_free;
-	uint32_t *free_tbl8;
-	struct rte_rcu_qsbr_dq *dq;     /* groups waiting for a grace period */
-	struct rte_rcu_qsbr *qsv;
+	struct vx0_fib_pool pool;
+	struct vx0_fib4_map map24, map8;
+};
+
+/* IPv6 entry: next hop (or group number with EXT), found, depth 0..128 */
+#define VX0_FIB6_NH_MASK 0x000fffffu
+#define VX0_FIB6_VALID (1u << 20)  /* a lookup result with it is a hit */
+#define VX0_FIB6_EXT (1u << 21)
+#define VX0_FIB6_DEPTH_SHIFT 22
+
+struct vx0_fib6_rule;
+
+struct vx0_fib6 {
+	uint32_t *tbl24;                /* 2^24 entries, by the top 24 bits */
+	uint32_t *tbl8;                 /* groups of 256, by one more byte each */
+	/* slow path only */
+	struct vx0_fib6_rule *rules;    /* (prefix, length) -> next hop */
+	uint32_t rules_mask, n_rules, max_rules;
+	uint32_t depth_rules[129];
+	struct vx0_fib_pool pool;
 	struct vx0_fib4_map map24, map8;
 };
 
@@ -102,19 +124,22 @@ int vx0_fib4_add(struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth, uint32_t n
 int vx0_fib4_del(struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth);
 int vx0_fib4_get(const struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth);
 
+int vx0_fib6_init(struct vx0_fib6 *t, const char *name, uint32_t max_rules,
+		  uint32_t n_tbl8, int socket_id, struct rte_rcu_qsbr *qsv);
+void vx0_fib6_fini(struct vx0_fib6 *t);
+int vx0_fib6_add(struct vx0_fib6 *t, const uint8_t ip[16], uint8_t depth, uint32_t nh);
+int vx0_fib6_del(struct vx0_fib6 *t, const uint8_t ip[16], uint8_t depth);
+int vx0_fib6_get(const struct vx0_fib6 *t, const uint8_t ip[16], uint8_t depth);
+
 struct vx0_fib {
 	struct vx0_fib4 v4;
-	struct rte_lpm6 *lpm6[2];
-	struct rte_lpm6 *lpm6_active; /* readers load this (acquire) */
+	struct vx0_fib6 v6;
 	struct vx0_fib_nh *nh;
 	uint32_t max_nh;
 	uint32_t free_head, free_tail; /* free list of nh ids (FIFO, for grace) */
 	struct rte_hash *nh_index;     /* slow path: (port, address) / SA -> shared next hop */
 	uint32_t n_routes4, n_routes6;
 	struct rte_rcu_qsbr *qsv;
-	/* IPv6 changes applied to the standby copy since the last commit */
-	struct vx0_fib_op6 *pend6;
-	uint32_t n_pend6, cap_pend6;
 };
 
 struct vx0_fib *vx0_fib_create(const char *name, const struct vx0_fib_conf *conf);
@@ -143,7 +168,8 @@ int vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
 /* Which next hop a prefix has exactly (-ENOENT if none). */
 int vx0_fib_route_get(const struct vx0_fib *fib, int family,
 		      const void *prefix, uint8_t len);
-/* Publish pending IPv6 changes; waits for a grace period. */
+/* The end of a batch of changes (each is live as soon as it is made):
+ * groups whose grace period is over go back to their pools. */
 int vx0_fib_commit(struct vx0_fib *fib);
 
 /* --- lookups (any registered reader; the slow path too) --- */
@@ -202,13 +228,69 @@ vx0_fib4_prefetch2(const struct vx0_fib *fib, uint32_t ip_host)
 					    (ip_host & 0xff)]);
 }
 
+/* The IPv6 entry for ip: VX0_FIB6_VALID set and the next hop in the low
+ * 20 bits on a hit (the same dependency ordering as IPv4). */
+static inline uint32_t
+vx0_fib6_entry(const struct vx0_fib6 *t, const uint8_t *ip)
+{
+	uint32_t e = __atomic_load_n(&t->tbl24[(uint32_t)ip[0] << 16 | (uint32_t)ip[1] << 8 | ip[2]],
+				     __ATOMIC_RELAXED);
+
+	for (unsigned int k = 3; (e & VX0_FIB6_EXT) && k < 16; k++)
+		e = __atomic_load_n(&t->tbl8[(size_t)(e & VX0_FIB6_NH_MASK) << 8 | ip[k]],
+				    __ATOMIC_RELAXED);
+	return e;
+}
+
 static inline int
 vx0_fib_lookup6(const struct vx0_fib *fib, const uint8_t *ip, uint32_t *nh)
 {
-	const struct rte_lpm6 *l =
-		__atomic_load_n(&fib->lpm6_active, __ATOMIC_ACQUIRE);
+	uint32_t e = vx0_fib6_entry(&fib->v6, ip);
 
-	return rte_lpm6_lookup(l, ip, nh);
+	*nh = e & VX0_FIB6_NH_MASK;
+	return (e & VX0_FIB6_VALID) ? 0 : -ENOENT;
+}
+
+/* nh[i]: VX0_FIB6_VALID | next hop on a hit. n <= 64. Level by level over
+ * the whole burst: each level's loads are started (prefetched) for every
+ * address still descending before any is used, so their misses overlap
+ * instead of queuing behind one another per address. */
+static inline void
+vx0_fib_lookup6_bulk(const struct vx0_fib *fib, const uint8_t (*ips)[16], uint32_t *nh,
+		     unsigned int n)
+{
+	const uint32_t *t24 = fib->v6.tbl24, *t8 = fib->v6.tbl8;
+	uint64_t ext = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *ip = ips[i];
+		uint32_t e = __atomic_load_n(&t24[(uint32_t)ip[0] << 16 | (uint32_t)ip[1] << 8 | ip[2]],
+					     __ATOMIC_RELAXED);
+
+		nh[i] = e;
+		if (unlikely(e & VX0_FIB6_EXT)) {
+			ext |= 1ull << i;
+			rte_prefetch0(&t8[(size_t)(e & VX0_FIB6_NH_MASK) << 8 | ip[3]]);
+		}
+	}
+	for (unsigned int k = 3; ext != 0 && k < 16; k++) {
+		uint64_t next = 0;
+
+		for (uint64_t b = ext; b != 0; b &= b - 1) {
+			unsigned int i = (unsigned int)__builtin_ctzll(b);
+			uint32_t e = __atomic_load_n(&t8[(size_t)(nh[i] & VX0_FIB6_NH_MASK) << 8 |
+							 ips[i][k]], __ATOMIC_RELAXED);
+
+			nh[i] = e;
+			if ((e & VX0_FIB6_EXT) && k < 15) {
+				next |= 1ull << i;
+				rte_prefetch0(&t8[(size_t)(e & VX0_FIB6_NH_MASK) << 8 | ips[i][k + 1]]);
+			}
+		}
+		ext = next;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		nh[i] &= VX0_FIB6_VALID | VX0_FIB6_NH_MASK;
 }
 
 static inline const struct vx0_fib_nh *
@@ -222,9 +304,6 @@ vx0_fib_nh_l2(const struct vx0_fib_nh *nh)
 {
 	return __atomic_load_n(&nh->l2, __ATOMIC_ACQUIRE);
 }
-
-/* The writer's view: includes IPv6 changes not yet committed. */
-int vx0_fib_lookup6_pending(const struct vx0_fib *fib, const uint8_t *ip, uint32_t *nh);
 
 uint32_t vx0_fib_count(const struct vx0_fib *fib, int family);
 const char *vx0_fib_nh_type_name(unsigned int type);

@@ -18,12 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/mman.h>
-
-#include <rte_eal.h>
-#include <rte_malloc.h>
-
-#include "vx0_fib.h"
+#include "fib_priv.h"
 
 #define DEPTH_OF(e) ((e) >> VX0_FIB4_DEPTH_SHIFT)
 #define RULE_USED (1u << 31)
@@ -104,65 +99,10 @@ rule_remove(struct vx0_fib4 *t, struct vx0_fib4_rule *r)
 	}
 }
 
-static void
-dq_free(void *p, void *e, unsigned int n)
-{
-	struct vx0_fib4 *t = p;
-	const uint32_t *g = e;
-
-	for (unsigned int i = 0; i < n; i++)
-		t->free_tbl8[t->n_free++] = g[i];
-}
-
-#define HUGE_2M (2u << 20)
-
-/* The tables get 2 MiB pages where the EAL gives only 4 KiB ones: without
- * hugepages the EAL's memory is a memfd (no transparent huge pages), and a
- * random lookup in the 64 MiB first level then misses the TLB nearly every
- * time. Anonymous memory with MADV_HUGEPAGE gets 2 MiB pages when the
- * kernel has them (THP "madvise" or "always"); with EAL hugepages the table
- * stays in rte_malloc memory on the wanted socket. */
-static void *
-table_alloc(struct vx0_fib4_map *m, const char *what, size_t size, int socket_id)
-{
-	if (!rte_eal_has_hugepages()) {
-		size_t len = size + HUGE_2M;
-		uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p != MAP_FAILED) {
-			uint8_t *a = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)p, HUGE_2M);
-
-			madvise(a, size, MADV_HUGEPAGE); /* a hint: 4 KiB pages otherwise */
-			m->base = p;
-			m->len = len;
-			return a;
-		}
-	}
-	m->base = NULL;
-	return rte_zmalloc_socket(what, size, RTE_CACHE_LINE_SIZE, socket_id);
-}
-
-static void
-table_free(struct vx0_fib4_map *m, void *p)
-{
-	if (m->base != NULL)
-		munmap(m->base, m->len);
-	else
-		rte_free(p);
-	m->base = NULL;
-}
-
 int
 vx0_fib4_init(struct vx0_fib4 *t, const char *name, uint32_t max_rules, uint32_t n_tbl8,
 	      int socket_id, struct rte_rcu_qsbr *qsv)
 {
-	char n[RTE_RCU_QSBR_DQ_NAMESIZE];
-	struct rte_rcu_qsbr_dq_parameters dp = {
-		.name = n, .flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, .size = n_tbl8,
-		.esize = sizeof(uint32_t), .trigger_reclaim_limit = 32,
-		.max_reclaim_size = 256, .free_fn = dq_free, .p = t, .v = qsv,
-	};
 	uint32_t slots = 1024;
 
 	memset(t, 0, sizeof(*t));
@@ -173,40 +113,28 @@ vx0_fib4_init(struct vx0_fib4 *t, const char *name, uint32_t max_rules, uint32_t
 		slots <<= 1;
 	t->max_rules = max_rules;
 	t->rules_mask = slots - 1;
-	t->n_tbl8 = n_tbl8;
-	t->qsv = qsv;
-	t->tbl24 = table_alloc(&t->map24, "vx0_fib4_tbl24", sizeof(uint32_t) << 24, socket_id);
-	t->tbl8 = table_alloc(&t->map8, "vx0_fib4_tbl8", (size_t)n_tbl8 * 256 * sizeof(uint32_t),
-			      socket_id);
+	t->tbl24 = vx0_fib_table_alloc(&t->map24, "vx0_fib4_tbl24", sizeof(uint32_t) << 24,
+				       socket_id);
+	t->tbl8 = vx0_fib_table_alloc(&t->map8, "vx0_fib4_tbl8",
+				      (size_t)n_tbl8 * 256 * sizeof(uint32_t), socket_id);
 	t->rules = calloc(slots, sizeof(*t->rules));
-	t->free_tbl8 = malloc(n_tbl8 * sizeof(*t->free_tbl8));
-	snprintf(n, sizeof(n), "%s_dq", name);
-	if (t->tbl24 == NULL || t->tbl8 == NULL || t->rules == NULL || t->free_tbl8 == NULL)
-		goto fail;
-	t->dq = rte_rcu_qsbr_dq_create(&dp);
-	if (t->dq == NULL)
-		goto fail;
-	/* low group numbers first: the table stays compact */
-	for (uint32_t i = 0; i < n_tbl8; i++)
-		t->free_tbl8[i] = n_tbl8 - 1 - i;
-	t->n_free = n_tbl8;
+	if (t->tbl24 == NULL || t->tbl8 == NULL || t->rules == NULL ||
+	    vx0_fib_pool_init(&t->pool, name, n_tbl8, qsv) < 0) {
+		vx0_fib4_fini(t);
+		return -ENOMEM;
+	}
 	return 0;
-fail:
-	vx0_fib4_fini(t);
-	return -ENOMEM;
 }
 
 void
 vx0_fib4_fini(struct vx0_fib4 *t)
 {
-	if (t->dq != NULL)
-		rte_rcu_qsbr_dq_delete(t->dq); /* the readers are gone by now */
+	vx0_fib_pool_fini(&t->pool);
 	if (t->tbl24 != NULL)
-		table_free(&t->map24, t->tbl24);
+		vx0_fib_table_free(&t->map24, t->tbl24);
 	if (t->tbl8 != NULL)
-		table_free(&t->map8, t->tbl8);
+		vx0_fib_table_free(&t->map8, t->tbl8);
 	free(t->rules);
-	free(t->free_tbl8);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -214,35 +142,6 @@ static inline void
 put(uint32_t *e, uint32_t v)
 {
 	__atomic_store_n(e, v, __ATOMIC_RELAXED);
-}
-
-static int
-tbl8_alloc(struct vx0_fib4 *t, uint32_t *g)
-{
-	if (t->n_free == 0)
-		rte_rcu_qsbr_dq_reclaim(t->dq, t->n_tbl8, NULL, NULL, NULL);
-	if (t->n_free == 0) {
-		/* all in use or still readable: wait out the readers once
-		 * (they never wait for us) rather than fail the route */
-		rte_rcu_qsbr_synchronize(t->qsv, RTE_QSBR_THRID_INVALID);
-		rte_rcu_qsbr_dq_reclaim(t->dq, t->n_tbl8, NULL, NULL, NULL);
-	}
-	if (t->n_free == 0)
-		return -ENOSPC;
-	*g = t->free_tbl8[--t->n_free];
-	t->tbl8_used++;
-	return 0;
-}
-
-static void
-tbl8_release(struct vx0_fib4 *t, uint32_t g)
-{
-	t->tbl8_used--;
-	/* the queue holds n_tbl8 entries, more than can ever be pending */
-	if (rte_rcu_qsbr_dq_enqueue(t->dq, &g) != 0) {
-		rte_rcu_qsbr_synchronize(t->qsv, RTE_QSBR_THRID_INVALID);
-		t->free_tbl8[t->n_free++] = g;
-	}
 }
 
 /* The value entries covered by (ip, depth) fall back to once that rule is
@@ -325,7 +224,7 @@ add_big(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t v)
 		fill_small(&t->tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8], lo, n, depth, v);
 		return 0;
 	}
-	rc = tbl8_alloc(t, &g);
+	rc = vx0_fib_pool_get(&t->pool, &g);
 	if (rc < 0)
 		return rc;
 	/* a private group until published: plain stores */
@@ -356,7 +255,7 @@ del_big(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t repl)
 	if ((first & VX0_FIB4_VALID) && DEPTH_OF(first) > 24)
 		return;
 	__atomic_store_n(&t->tbl24[i], first, __ATOMIC_RELEASE);
-	tbl8_release(t, g);
+	vx0_fib_pool_put(&t->pool, g);
 }
 
 int

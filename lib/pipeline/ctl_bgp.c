@@ -56,7 +56,7 @@ fib_route_add(void *arg, int family, const uint8_t *prefix, uint8_t len, const u
 		memcpy(&v, nexthop, 4);
 		rc = vx0_fib_lookup4(fib, ntohl(v), &cover);
 	} else {
-		rc = vx0_fib_lookup6_pending(fib, nexthop, &cover);
+		rc = vx0_fib_lookup6(fib, nexthop, &cover);
 	}
 	c = rc == 0 ? vx0_fib_nh(fib, cover) : NULL;
 	if (c != NULL && c->type == VX0_NH_GLEAN) {

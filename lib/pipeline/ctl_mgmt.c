@@ -154,7 +154,7 @@ cmd_route_add(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 			memcpy(&v, gw, 4);
 			rc = vx0_fib_lookup4(fib, ntohl(v), &cover);
 		} else {
-			rc = vx0_fib_lookup6_pending(fib, gw, &cover);
+			rc = vx0_fib_lookup6(fib, gw, &cover);
 		}
 		c = rc == 0 ? vx0_fib_nh(fib, cover) : NULL;
 		if (c != NULL && c->type == VX0_NH_FWD) {

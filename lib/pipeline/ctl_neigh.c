@@ -232,7 +232,7 @@ adj_apply(struct vx0_ctl *ctl, uint32_t idx)
 			memcpy(&v, in.addr, 4);
 			rc = vx0_fib_lookup4(node->fib, ntohl(v), &cover);
 		} else {
-			rc = vx0_fib_lookup6_pending(node->fib, in.addr, &cover);
+			rc = vx0_fib_lookup6(node->fib, in.addr, &cover);
 		}
 		if (rc == 0 && vx0_fib_nh(node->fib, cover)->type == VX0_NH_GLEAN &&
 		    vx0_fib_nh(node->fib, cover)->port == in.port &&

@@ -300,8 +300,8 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 	const struct vx0_fib *fib = node->fib;
 	struct rte_mbuf *v4[VX0_BURST], *v6[VX0_BURST];
 	uint32_t v4_dst[VX0_BURST], v4_nh[VX0_BURST];
-	uint8_t v6_dst[VX0_BURST][RTE_LPM6_IPV6_ADDR_SIZE];
-	int32_t v6_nh[VX0_BURST];
+	uint8_t v6_dst[VX0_BURST][16];
+	uint32_t v6_nh[VX0_BURST];
 	unsigned int n4 = 0, n6 = 0;
 	uint64_t fast4 = 0, fast6 = 0; /* which of v4[] / v6[] took the fast path */
 	struct rx_out o;
@@ -351,7 +351,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 				continue;
 			}
 			if (t == VX0_L3_IPV6) {
-				memcpy(v6_dst[n6], d + RTE_ETHER_HDR_LEN + 24, RTE_LPM6_IPV6_ADDR_SIZE);
+				memcpy(v6_dst[n6], d + RTE_ETHER_HDR_LEN + 24, 16);
 				fast6 |= 1ull << n6;
 				v6[n6++] = m;
 				continue;
@@ -394,7 +394,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 				break;
 			}
 			v6[n6] = m;
-			memcpy(v6_dst[n6], d + meta->l2_len + 24, RTE_LPM6_IPV6_ADDR_SIZE);
+			memcpy(v6_dst[n6], d + meta->l2_len + 24, 16);
 			n6++;
 			break;
 		default:
@@ -431,26 +431,22 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		}
 	}
 	if (n6) {
-		/* one pass over the burst: the lookups' memory accesses overlap */
-		const struct rte_lpm6 *l6 =
-			__atomic_load_n(&node->fib->lpm6_active, __ATOMIC_ACQUIRE);
-
-		rte_lpm6_lookup_bulk_func(l6, v6_dst, v6_nh, n6);
+		vx0_fib_lookup6_bulk(fib, (const uint8_t (*)[16])v6_dst, v6_nh, n6);
 		for (unsigned int i = 0; i < n6; i++) {
 			struct vx0_pkt_meta *meta;
 
 			if (fast6 >> i & 1) {
-				if (likely(fast_forward(lc, &o, v6[i], v6_nh[i] >= 0,
-							(uint32_t)v6_nh[i], true)))
+				if (likely(fast_forward(lc, &o, v6[i], v6_nh[i] & VX0_FIB6_VALID,
+							v6_nh[i] & VX0_FIB6_NH_MASK, true)))
 					continue;
 				meta = fast_meta(node, v6[i], port_idx);
 			} else {
 				meta = vx0_meta(node, v6[i]);
 			}
-			if (unlikely(v6_nh[i] < 0))
+			if (unlikely(!(v6_nh[i] & VX0_FIB6_VALID)))
 				icmp_error(lc, v6[i], meta, 1, 0, 0, VX0_DROP_NO_ROUTE);
 			else
-				forward(lc, &o, v6[i], meta, (uint32_t)v6_nh[i], flags);
+				forward(lc, &o, v6[i], meta, v6_nh[i] & VX0_FIB6_NH_MASK, flags);
 		}
 	}
 	cap_on = vx0_capture_on(&node->cap); /* tap stage:rx:out, checked once */
