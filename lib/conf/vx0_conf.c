@@ -843,7 +843,7 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		if ((rc = vx0_conf_check_keys(c, "fib", x, fib_keys)) < 0 ||
 		    (rc = vx0_conf_get_uint(c, "fib", x, "max_routes4", &conf->max_routes4, 65536, 16, 4000000)) < 0 ||
 		    (rc = vx0_conf_get_uint(c, "fib", x, "max_routes6", &conf->max_routes6, 16384, 16, 4000000)) < 0 ||
-		    (rc = vx0_conf_get_uint(c, "fib", x, "max_next_hops", &conf->max_nh, 4096, 16, 1u << 24)) < 0)
+		    (rc = vx0_conf_get_uint(c, "fib", x, "max_next_hops", &conf->max_nh, 4096, 16, 1u << 20)) < 0)
 			return rc;
 	}
 	x = json_object_get(root, "stats_json");
