@@ -352,6 +352,7 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 			}
 			if (t == VX0_L3_IPV6) {
 				memcpy(v6_dst[n6], d + RTE_ETHER_HDR_LEN + 24, 16);
+				vx0_fib6_prefetch(fib, v6_dst[n6]);
 				fast6 |= 1ull << n6;
 				v6[n6++] = m;
 				continue;
