@@ -281,6 +281,27 @@ fast_meta(const struct vx0_node *node, struct rte_mbuf *m, uint16_t port_idx)
 	return meta;
 }
 
+/* After the lookup: the fast path's frames that it finishes, every other
+ * one through the general path (no route: ICMP unreachable). */
+static __rte_always_inline void
+route(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m, bool fast, bool hit,
+      uint32_t nh, bool v6, uint16_t port_idx, unsigned int flags)
+{
+	struct vx0_pkt_meta *meta;
+
+	if (fast) {
+		if (likely(fast_forward(lc, o, m, hit, nh, v6)))
+			return;
+		meta = fast_meta(lc->node, m, port_idx);
+	} else {
+		meta = vx0_meta(lc->node, m);
+	}
+	if (unlikely(!hit))
+		icmp_error(lc, m, meta, v6 ? 1 : 3, 0, 0, VX0_DROP_NO_ROUTE);
+	else
+		forward(lc, o, m, meta, nh, flags);
+}
+
 void
 vx0_stage_rx(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts,
 	     uint16_t n)
@@ -414,41 +435,15 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		for (unsigned int i = 0; i < n4; i++)
 			vx0_fib4_prefetch2(fib, v4_dst[i]);
 		vx0_fib_lookup4_bulk(fib, v4_dst, v4_nh, n4);
-		for (unsigned int i = 0; i < n4; i++) {
-			struct vx0_pkt_meta *meta;
-
-			if (fast4 >> i & 1) {
-				if (likely(fast_forward(lc, &o, v4[i], v4_nh[i] & VX0_FIB4_VALID,
-							v4_nh[i] & VX0_FIB4_NH_MASK, false)))
-					continue;
-				meta = fast_meta(node, v4[i], port_idx);
-			} else {
-				meta = vx0_meta(node, v4[i]);
-			}
-			if (unlikely(!(v4_nh[i] & VX0_FIB4_VALID)))
-				icmp_error(lc, v4[i], meta, 3, 0, 0, VX0_DROP_NO_ROUTE);
-			else
-				forward(lc, &o, v4[i], meta, v4_nh[i] & VX0_FIB4_NH_MASK, flags);
-		}
+		for (unsigned int i = 0; i < n4; i++)
+			route(lc, &o, v4[i], fast4 >> i & 1, v4_nh[i] & VX0_FIB4_VALID,
+			      v4_nh[i] & VX0_FIB4_NH_MASK, false, port_idx, flags);
 	}
 	if (n6) {
 		vx0_fib_lookup6_bulk(fib, (const uint8_t (*)[16])v6_dst, v6_nh, n6);
-		for (unsigned int i = 0; i < n6; i++) {
-			struct vx0_pkt_meta *meta;
-
-			if (fast6 >> i & 1) {
-				if (likely(fast_forward(lc, &o, v6[i], v6_nh[i] & VX0_FIB6_VALID,
-							v6_nh[i] & VX0_FIB6_NH_MASK, true)))
-					continue;
-				meta = fast_meta(node, v6[i], port_idx);
-			} else {
-				meta = vx0_meta(node, v6[i]);
-			}
-			if (unlikely(!(v6_nh[i] & VX0_FIB6_VALID)))
-				icmp_error(lc, v6[i], meta, 1, 0, 0, VX0_DROP_NO_ROUTE);
-			else
-				forward(lc, &o, v6[i], meta, v6_nh[i] & VX0_FIB6_NH_MASK, flags);
-		}
+		for (unsigned int i = 0; i < n6; i++)
+			route(lc, &o, v6[i], fast6 >> i & 1, v6_nh[i] & VX0_FIB6_VALID,
+			      v6_nh[i] & VX0_FIB6_NH_MASK, true, port_idx, flags);
 	}
 	cap_on = vx0_capture_on(&node->cap); /* tap stage:rx:out, checked once */
 	for (unsigned int w = 0; w < node->n_crypto; w++) {
