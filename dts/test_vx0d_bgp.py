@@ -11,7 +11,7 @@ import os
 import pytest
 
 from bgp_lab import Bird
-from vx0lab import Netns, Vx0d, wait_for
+from vx0lab import PY, Netns, Vx0d, wait_for
 
 BIRD_CONF = """
 router id 203.0.113.2;
@@ -91,6 +91,8 @@ def lab():
                                    {"prefixes": ["2001:db8::/32 le 64"], "action": "accept"}]},
                                "export": {"terms": [{"prepend": 2, "action": "accept"}]}}],
                     "originate": ["198.51.100.0/24"]},
+            # a small budget for local traffic: the session must not need it
+            "exception_path": {"rate_pps": 50, "burst": 50},
         }
         node = Vx0d(net, nsn, conf, "g")
         blab = _BirdLab(node.dir)
@@ -167,6 +169,24 @@ def test_withdraw_removes_route_and_traffic_stops(lab):
              what="route back")
     rc, out = ping(lab, "203.0.113.130")
     assert rc == 0, out
+
+
+def test_control_plane_policing_keeps_the_session(lab):
+    """A flood of local traffic is policed at exception_path.rate_pps (50
+    here) while the BGP peer's segments, in the "peer" punt class with its
+    own budget, pass: the session stays up."""
+    node = lab["node"]
+    p0 = node.telemetry("/vx0/punt")[0]
+    lab["net"].run(lab["A"], PY, "-c", "import socket\ns = socket.socket(socket.AF_INET, "
+                   "socket.SOCK_DGRAM)\nfor i in range(3000): s.sendto(b'x', ('198.51.100.1', 9))")
+    wait_for(lambda: node.telemetry("/vx0/punt")[0]["policed"] - p0["policed"] >= 1000, 10,
+             what="the flood policed")
+    # keepalives every 3 s (hold time 9) arrive in the peer class
+    wait_for(lambda: node.telemetry("/vx0/punt")[0]["peer"] > p0["peer"], 10,
+             what="BGP segments in the peer class")
+    p1 = node.telemetry("/vx0/punt")[0]
+    assert p1["local"] - p0["local"] < 1000, (p0, p1)  # burst 50 + 50/s of the 3000
+    assert lab["bird"].established("vx0")
 
 
 def test_zz_shutdown_sends_cease_with_message(lab):

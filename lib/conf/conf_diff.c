@@ -146,7 +146,8 @@ static_parts(const struct vx0_conf *o, const struct vx0_conf *n, char *err, size
 		}
 	}
 	if (o->punt_tap != n->punt_tap || o->punt_rate_pps != n->punt_rate_pps ||
-	    o->punt_burst != n->punt_burst)
+	    o->punt_burst != n->punt_burst || o->peer_rate_pps != n->peer_rate_pps ||
+	    o->peer_burst != n->peer_burst)
 		return refuse(err, errlen, "exception_path");
 	if (o->icmp_rate_pps != n->icmp_rate_pps)
 		return refuse(err, errlen, "icmp_rate_pps");

@@ -720,7 +720,8 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		"exception_path", "icmp_rate_pps", "mbufs", "ring_size", "fib",
 		"stop_after_idle_ms", "stats_json", "comment", "bgp", "crypto", "sas",
 		"ike", "dht", "management", "metrics", "log", "onion", NULL };
-	static const char *const ep_keys[] = { "tap", "rate_pps", "burst", NULL };
+	static const char *const ep_keys[] = { "tap", "rate_pps", "burst", "peer_rate_pps",
+						"peer_burst", NULL };
 	static const char *const fib_keys[] = { "max_routes4", "max_routes6", "max_next_hops", NULL };
 	json_t *x;
 	int rc;
@@ -809,6 +810,8 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 	conf->punt_tap = true;
 	conf->punt_rate_pps = 10000;
 	conf->punt_burst = 256;
+	conf->peer_rate_pps = 100000;
+	conf->peer_burst = 4096;
 	x = json_object_get(root, "exception_path");
 	if (x) {
 		json_t *t;
@@ -823,7 +826,11 @@ parse_root(struct ctx *c, json_t *root, struct vx0_conf *conf)
 		if (t)
 			conf->punt_tap = json_is_true(t);
 		if ((rc = vx0_conf_get_uint(c, "exception_path", x, "rate_pps", &conf->punt_rate_pps, 10000, 1, 10000000)) < 0 ||
-		    (rc = vx0_conf_get_uint(c, "exception_path", x, "burst", &conf->punt_burst, 256, 1, 1000000)) < 0)
+		    (rc = vx0_conf_get_uint(c, "exception_path", x, "burst", &conf->punt_burst, 256, 1, 1000000)) < 0 ||
+		    (rc = vx0_conf_get_uint(c, "exception_path", x, "peer_rate_pps", &conf->peer_rate_pps,
+					    100000, 1, 10000000)) < 0 ||
+		    (rc = vx0_conf_get_uint(c, "exception_path", x, "peer_burst", &conf->peer_burst,
+					    4096, 1, 1000000)) < 0)
 			return rc;
 	}
 	if ((rc = vx0_conf_get_uint(c, "", root, "icmp_rate_pps", &conf->icmp_rate_pps, 1000, 0, 1000000)) < 0 ||

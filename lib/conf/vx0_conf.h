@@ -236,6 +236,8 @@ struct vx0_conf {
 	bool punt_tap;           /* one TAP per port carrying its addresses */
 	uint32_t punt_rate_pps;  /* per class policer rate */
 	uint32_t punt_burst;
+	uint32_t peer_rate_pps;  /* the policer of traffic from BGP/IKE peers */
+	uint32_t peer_burst;
 	uint32_t icmp_rate_pps;  /* ICMP errors generated per second */
 	/* sizes */
 	uint32_t mbufs;

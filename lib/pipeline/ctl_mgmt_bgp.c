@@ -110,6 +110,8 @@ vx0_ctl_ops_bgp_remove(struct vx0_ctl *ctl, int peer)
 		free(ctl->ops->runtime_peer[peer]);
 		ctl->ops->runtime_peer[peer] = NULL;
 	}
+	if (rc == 0)
+		vx0_ctl_peers_publish(ctl); /* on -ENOMEM the old set stays: a policing choice only */
 	return rc;
 }
 
@@ -122,6 +124,8 @@ vx0_ctl_ops_bgp_add(struct vx0_ctl *ctl, const struct vx0_conf_bgp_peer *cp)
 	vx0_ctl_bgp_peer_config(cp, &pc);
 	id = vx0_bgp_io_peer_add(vx0_ctl_bgp_io(ctl), &pc);
 	sodium_memzero(pc.md5_key, sizeof(pc.md5_key));
+	if (id >= 0)
+		vx0_ctl_peers_publish(ctl);
 	return id;
 }
 

@@ -58,7 +58,7 @@ const char *
 vx0_punt_class_name(unsigned int cls)
 {
 	static const char *const n[VX0_PUNT_MAX] = {
-		"arp", "nd", "resolve", "icmp_error", "local",
+		"arp", "nd", "resolve", "icmp_error", "local", "peer",
 	};
 
 	return cls < VX0_PUNT_MAX ? n[cls] : "unknown";

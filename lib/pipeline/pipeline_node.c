@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -30,10 +31,14 @@ setup_lcores(struct vx0_node *node, char *err, size_t errlen)
 	struct rte_meter_srtcm_params mp = {
 		.cir = c->punt_rate_pps, .cbs = c->punt_burst, .ebs = 0,
 	};
+	struct rte_meter_srtcm_params pp = {
+		.cir = c->peer_rate_pps, .cbs = c->peer_burst, .ebs = 0,
+	};
 	struct rte_meter_srtcm_profile *prof = &node->punt_prof;
 
 	/* the policer counts packets: one "byte" per packet */
-	if (rte_meter_srtcm_profile_config(prof, &mp) != 0) {
+	if (rte_meter_srtcm_profile_config(prof, &mp) != 0 ||
+	    rte_meter_srtcm_profile_config(&node->peer_prof, &pp) != 0) {
 		snprintf(err, errlen, "exception_path: bad policer rate/burst");
 		return -EINVAL;
 	}
@@ -59,7 +64,8 @@ setup_lcores(struct vx0_node *node, char *err, size_t errlen)
 		lc->lcore_id = cl->id;
 		lc->roles = cl->roles;
 		for (unsigned int k = 0; k < VX0_PUNT_MAX; k++)
-			rte_meter_srtcm_config(&lc->punt_meter[k], prof);
+			rte_meter_srtcm_config(&lc->punt_meter[k],
+					       k == VX0_PUNT_PEER ? &node->peer_prof : prof);
 		if (cl->roles & VX0_ROLE_RX)
 			rx[n_rx++] = cl->id;
 		if (cl->roles & VX0_ROLE_TX)
@@ -410,6 +416,7 @@ void
 vx0_node_destroy(struct vx0_node *node)
 {
 	vx0_ctl_destroy(node);
+	free(node->peers); /* the data-plane lcores have stopped */
 	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
 		rte_free(node->lc[i]);
 	for (unsigned int i = 0; i < node->n_ports; i++)

@@ -511,6 +511,8 @@ vx0_ctl_start_protocols(struct vx0_node *node, char *err, size_t errlen)
 		rc = vx0_ctl_bgp_start(node->ctl, err, errlen);
 	if (rc == 0)
 		rc = vx0_ctl_ike_start(node->ctl, err, errlen);
+	if (rc == 0 && (rc = vx0_ctl_peers_publish(node->ctl)) < 0)
+		snprintf(err, errlen, "control-plane peer set: %s", strerror(-rc));
 	if (rc == 0)
 		rc = vx0_ctl_dht_start(node->ctl, err, errlen);
 	if (rc == 0)

@@ -33,7 +33,8 @@ vx0_punt(struct vx0_lcore_ctx *lc, struct rte_mbuf *m, unsigned int cls)
 {
 	struct vx0_node *node = lc->node;
 
-	if (rte_meter_srtcm_color_blind_check(&lc->punt_meter[cls], &node->punt_prof,
+	if (rte_meter_srtcm_color_blind_check(&lc->punt_meter[cls],
+					      cls == VX0_PUNT_PEER ? &node->peer_prof : &node->punt_prof,
 					      rte_rdtsc(), 1) == RTE_COLOR_RED) {
 		vx0_drop(lc, m, VX0_DROP_PUNT_POLICED);
 		return;
@@ -131,7 +132,14 @@ to_local(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m,
 			return;
 		}
 	}
-	vx0_punt(lc, m, VX0_PUNT_LOCAL);
+	/* control-plane policing: a BGP or IKE session's segments don't
+	 * share the budget a flood of other local traffic exhausts */
+	if (vx0_peer_set_has(__atomic_load_n(&node->peers, __ATOMIC_ACQUIRE),
+			     meta->l3_type == VX0_L3_IPV6,
+			     rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len)))
+		vx0_punt(lc, m, VX0_PUNT_PEER);
+	else
+		vx0_punt(lc, m, VX0_PUNT_LOCAL);
 }
 
 /* Into an outbound SA: the crypto lcore that owns the SA encrypts it. */

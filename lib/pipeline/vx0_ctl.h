@@ -158,6 +158,9 @@ int vx0_ctl_dht_cmd_result(json_t *args, json_t **result, char *err, size_t errl
 
 /* ctl_ike.c */
 int vx0_ctl_ike_start(struct vx0_ctl *ctl, char *err, size_t errlen);
+/* (Re)build the set of BGP and IKE peer addresses the rx stage polices
+ * apart (ctl_peers.c); after any change of the BGP peers. */
+int vx0_ctl_peers_publish(struct vx0_ctl *ctl);
 void vx0_ctl_ike_stop(struct vx0_ctl *ctl);
 /* SA index sa reached its soft lifetime: 0 if IKE owns it and rekeys, -ENOENT if not. */
 int vx0_ctl_ike_sa_soft_expired(struct vx0_ctl *ctl, uint32_t sa);

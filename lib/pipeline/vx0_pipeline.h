@@ -92,6 +92,7 @@ enum vx0_punt_class {
 	VX0_PUNT_RESOLVE,  /* transit packet whose next hop has no MAC yet */
 	VX0_PUNT_ICMP_ERR, /* send an ICMP error about this packet */
 	VX0_PUNT_LOCAL,    /* to one of our addresses: to the kernel via TAP */
+	VX0_PUNT_PEER,     /* the same, from a configured BGP or IKE peer: its own budget */
 	VX0_PUNT_MAX
 };
 
@@ -200,8 +201,51 @@ struct vx0_node {
 	uint64_t tsc_hz;
 	uint64_t start_tsc, stop_tsc;
 	struct rte_meter_srtcm_profile punt_prof; /* per class, per rx lcore */
+	struct rte_meter_srtcm_profile peer_prof; /* VX0_PUNT_PEER's */
+	/* addresses of the configured BGP and IKE peers (the slow path
+	 * publishes a new set and frees the old one after a grace period) */
+	struct vx0_peer_set *peers;
 	bool busy_poll;                /* performance profile */
 };
+
+/* Control-plane peers, looked up by the rx stage: open addressing over
+ * (family, address), at most half full. */
+struct vx0_peer_set {
+	uint32_t mask;
+	struct vx0_peer_slot {
+		uint8_t family; /* 0: empty, 4 or 6 */
+		uint8_t addr[16];
+	} slot[];
+};
+
+static inline uint32_t
+vx0_peer_hash(const uint8_t *addr, unsigned int len)
+{
+	uint32_t h = 2166136261u;
+
+	for (unsigned int i = 0; i < len; i++)
+		h = (h ^ addr[i]) * 16777619u;
+	return h;
+}
+
+/* Whether a packet's source (l3: its IP header) is a configured peer. */
+static inline bool
+vx0_peer_set_has(const struct vx0_peer_set *ps, bool v6, const uint8_t *l3)
+{
+	const uint8_t *src = l3 + (v6 ? 8 : 12);
+	unsigned int len = v6 ? 16 : 4;
+
+	if (ps == NULL)
+		return false;
+	for (uint32_t i = vx0_peer_hash(src, len) & ps->mask;; i = (i + 1) & ps->mask) {
+		const struct vx0_peer_slot *s = &ps->slot[i];
+
+		if (s->family == 0)
+			return false;
+		if (s->family == (v6 ? 6 : 4) && memcmp(s->addr, src, len) == 0)
+			return true;
+	}
+}
 
 static inline struct vx0_pkt_meta *
 vx0_meta(const struct vx0_node *node, struct rte_mbuf *m)
