@@ -143,6 +143,38 @@ table_alloc(struct vx0_fib4_map *m, const char *what, size_t size, int socket_id
 	return rte_zmalloc_socket(what, size, RTE_CACHE_LINE_SIZE, socket_id);
 }
 
+/* Resident bytes of [p, p + size): the pages mincore() finds in memory. */
+static size_t
+resident(const void *p, size_t size)
+{
+	size_t pg = 4096, n = 0;
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(pg - 1), end = (uintptr_t)p + size;
+	unsigned char v[512];
+
+	while (a < end) {
+		size_t pages = (end - a + pg - 1) / pg;
+
+		if (pages > sizeof(v))
+			pages = sizeof(v);
+		if (mincore((void *)a, pages * pg, v) != 0)
+			return n;
+		for (size_t i = 0; i < pages; i++)
+			n += (v[i] & 1) * pg;
+		a += pages * pg;
+	}
+	return n;
+}
+
+size_t
+vx0_fib4_resident(const struct vx0_fib4 *t)
+{
+	if (t->tbl24 == NULL)
+		return 0;
+	return resident(t->tbl24, sizeof(uint32_t) << 24) +
+	       resident(t->tbl8, (size_t)t->n_tbl8 * 256 * sizeof(uint32_t)) +
+	       resident(t->rules, ((size_t)t->rules_mask + 1) * sizeof(*t->rules));
+}
+
 static void
 table_free(struct vx0_fib4_map *m, void *p)
 {
