@@ -780,6 +780,109 @@ test_attr_encode(void)
 	bgp_attr_table_fini(&t);
 }
 
+/* Interning against a reference: random attribute sets from a small space
+ * (so repeats, and repeats of the last one, are common), random releases.
+ * The same content always gives the one live set, different content a
+ * different set, the content is kept, and the count is the number of
+ * distinct live contents; the last-set shortcut never hands out a freed set. */
+#define IR_HELD 256
+static void
+ir_fill(struct bgp_attr_build *b, unsigned v)
+{
+	bgp_attr_build_clear(b);
+	b->k.present = BGP_P_ORIGIN | BGP_P_AS_PATH | BGP_P_NEXT_HOP;
+	b->k.origin = (uint8_t)(v & 1);
+	b->k.nh_family = 4;
+	memcpy(b->k.nh, NH1, 4);
+	unsigned n = 1 + (v >> 1) % 3;
+	uint8_t *p = b->sec[BGP_S_ASPATH];
+
+	p[0] = BGP_AS_SEQUENCE;
+	p[1] = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t as = 64500 + (v >> 3) % 7 + i;
+
+		p[2 + 4 * i] = (uint8_t)(as >> 24);
+		p[3 + 4 * i] = (uint8_t)(as >> 16);
+		p[4 + 4 * i] = (uint8_t)(as >> 8);
+		p[5 + 4 * i] = (uint8_t)as;
+	}
+	b->k.len[BGP_S_ASPATH] = (uint16_t)(2 + 4 * n);
+	if ((v >> 6) & 1) {
+		b->k.present |= BGP_P_MED;
+		b->k.med = v >> 7;
+	}
+}
+
+/* the content ir_fill makes of v: equal for equal content */
+static unsigned
+ir_canon(unsigned v)
+{
+	unsigned med = (v >> 6) & 1;
+
+	return (v & 1) | ((v >> 1) % 3) << 1 | ((v >> 3) % 7) << 3 | med << 6 |
+	       (med ? v >> 7 : 0) << 7;
+}
+
+static void
+test_attr_intern_random(void)
+{
+	struct bgp_attr_table t;
+	struct bgp_attr_build w;
+	struct bgp_attrs *held[IR_HELD];
+	unsigned val[IR_HELD], n = 0, bad = 0;
+	uint32_t seed = 12345;
+
+	CHECK_EQ(bgp_attr_table_init(&t), 0);
+	CHECK_EQ(bgp_attr_build_init(&w), 0);
+	for (int step = 0; step < 200000; step++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 8;
+
+		if (n > 0 && (n == IR_HELD || r % 3 == 0)) {
+			unsigned i = (r >> 4) % n;
+
+			bgp_attr_unref(&t, held[i]);
+			held[i] = held[n - 1];
+			val[i] = val[n - 1];
+			n--;
+			continue;
+		}
+		/* often the value of the last interned set again */
+		unsigned v = ir_canon((r & 4) && n ? val[n - 1] : (r >> 4) % 512);
+
+		ir_fill(&B, v);
+		struct bgp_attrs *a = bgp_attr_intern(&t, &B);
+		size_t distinct = 0;
+
+		bgp_attr_build_load(&w, a);
+		if (memcmp(&w.k, &B.k, sizeof(B.k)) != 0 ||
+		    memcmp(w.sec[BGP_S_ASPATH], B.sec[BGP_S_ASPATH], B.k.len[BGP_S_ASPATH]) != 0)
+			bad++;
+		for (unsigned i = 0; i < n; i++)
+			if ((val[i] == v) != (held[i] == a))
+				bad++;
+		held[n] = a;
+		val[n++] = v;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned j = 0;
+
+			while (j < i && val[j] != val[i])
+				j++;
+			distinct += j == i;
+		}
+		if (distinct != t.count)
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
+	while (n > 0)
+		bgp_attr_unref(&t, held[--n]);
+	CHECK_EQ(t.count, 0);
+	CHECK(t.last == NULL);
+	bgp_attr_build_fini(&w);
+	bgp_attr_table_fini(&t);
+}
+
 /*
  * Known answer from an independent implementation: the bytes BIRD 2.0.12
  * sent on a session (captured in the lab of dts/test_bgp_bird.py with a
@@ -1950,6 +2053,7 @@ main(void)
 	VX0_RUN(test_update_mp_and_eor);
 	VX0_RUN(test_update_as4_merge);
 	VX0_RUN(test_attr_encode);
+	VX0_RUN(test_attr_intern_random);
 	VX0_RUN(test_bird_vectors);
 	VX0_RUN(test_fsm_establish_and_hold);
 	VX0_RUN(test_fsm_connect_retry);

@@ -144,6 +144,7 @@ def main():
                     help='the old feed: one AS path for every prefix (large UPDATEs)')
     ap.add_argument('--show', type=int, default=0,
                     help='print the first SHOW routes (a power of 2) at the BIRD receiver')
+    ap.add_argument('--perf', help='perf record vx0d during the load into this file')
     ap.add_argument('--seed', type=int, default=4, help='of the varied feed')
     ap.add_argument('--receiver', choices=('both', 'vx0', 'bird', 'vx0d', 'all'),
                     default='both',
@@ -270,6 +271,12 @@ def main():
         # BIRD's static protocol announces its routes over a few seconds: a
         # session up before that would wait for the feeder's tail
         bgp_lab.wait_for(fed, 120, step=0.2, what='the feeder\'s table')
+        perf = None
+        if args.perf and node is not None:
+            perf = subprocess.Popen(['perf', 'record', '-q', '-e', 'cpu-clock', '-g', '-o',
+                                     args.perf, '-p', str(node.proc.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
         t_start = time.monotonic()
         for name in ('vx0', 'rcv', 'vx0d'):
             if {'rcv': 'bird'}.get(name, name) in want:
@@ -307,6 +314,7 @@ def main():
                     t_est['vx0'] = now - n['uptime_ms'] / 1000.0
                 note('vx0', s['routes'])
                 if s['routes'] >= args.n:
+                    extra['vx0_updates'] = n.get('updates_in')
                     res['vx0'] = (now - t_est['vx0'], s['rss_kb'], base_rss,
                                   cpu_s(sp.pid) - cpu0['vx0'])
             if 'bird' not in res:
@@ -324,6 +332,9 @@ def main():
                             res['bird'] = (now - t_est['bird'], rss_kb(rcv.pid), rcv_base,
                                            cpu_s(rcv.pid) - cpu0['bird'])
             time.sleep(0.1)
+        if perf is not None:
+            perf.send_signal(2)
+            perf.wait(timeout=60)
         print(f'feed: {args.n} IPv4 prefixes, '
               + ('one AS path for all (prepended in the export filter)' if args.uniform else
                  f'varied attributes (seed {args.seed})')
@@ -332,6 +343,8 @@ def main():
             if v is None:
                 continue
             dt, rss, base, cpu = v
+            if k == 'vx0' and extra.get('vx0_updates'):
+                print(f'       vx0: {extra["vx0_updates"]} UPDATEs received')
             print(f'{k:5s}: Established -> last route {dt:6.2f} s (99.9 % {t999.get(k, dt):.2f} s), '
                   f'CPU {cpu:6.2f} s, '
                   f'RSS {rss / 1024:7.1f} MiB (base {base / 1024:.1f} MiB, '

@@ -116,6 +116,7 @@ struct bgp_attr_table {
 	struct bgp_attrs **buckets;
 	uint32_t mask;
 	size_t count;
+	struct bgp_attrs *last; /* the last set interned (no reference) */
 };
 
 int bgp_attr_table_init(struct bgp_attr_table *t);
