@@ -29,6 +29,8 @@ struct env {
 	int n[VX0_BGP_MAX_PEERS];
 	int connects[VX0_BGP_MAX_PEERS], disconnects[VX0_BGP_MAX_PEERS];
 	int fib_adds, fib_dels, fib_batches;
+	int hints, unhinted;   /* route changes of 203.0.113.X/32 hinted before / not */
+	uint8_t hinted[256];
 	uint8_t last_nh[16];
 	bool nh_unreachable;
 };
@@ -83,12 +85,33 @@ f_begin(void *ctx)
 	((struct env *)ctx)->fib_batches++;
 }
 
+/* 203.0.113.X/32 changes are expected to be hinted first (long lists) */
+static void
+f_prefetch(void *ctx, int family, const uint8_t *prefix, uint8_t len)
+{
+	struct env *e = ctx;
+
+	if (family == 4 && len == 32 && prefix[0] == 203 && prefix[2] == 113) {
+		e->hints++;
+		e->hinted[prefix[3]] = 1;
+	}
+}
+
+static void
+f_check_hint(struct env *e, int family, const uint8_t *prefix, uint8_t len)
+{
+	if (family == 4 && len == 32 && prefix[0] == 203 && prefix[2] == 113) {
+		e->unhinted += !e->hinted[prefix[3]];
+		e->hinted[prefix[3]] = 0;
+	}
+}
+
 static int
 f_add(void *ctx, int family, const uint8_t *prefix, uint8_t len, const uint8_t *nh)
 {
 	struct env *e = ctx;
 
-	(void)family, (void)prefix, (void)len;
+	f_check_hint(e, family, prefix, len);
 	e->fib_adds++;
 	memcpy(e->last_nh, nh, 16);
 	return 0;
@@ -97,7 +120,7 @@ f_add(void *ctx, int family, const uint8_t *prefix, uint8_t len, const uint8_t *
 static int
 f_del(void *ctx, int family, const uint8_t *prefix, uint8_t len)
 {
-	(void)family, (void)prefix, (void)len;
+	f_check_hint(ctx, family, prefix, len);
 	((struct env *)ctx)->fib_dels++;
 	return 0;
 }
@@ -114,6 +137,7 @@ static const struct vx0_bgp_ops ops = {
 };
 static const struct vx0_bgp_fib_ops fops = {
 	.begin = f_begin, .route_add = f_add, .route_del = f_del, .commit = f_commit,
+	.prefetch = f_prefetch,
 };
 
 static struct vx0_bgp *
@@ -1406,6 +1430,44 @@ test_decision(void)
 	vx0_bgp_destroy(b);
 }
 
+/* A long NLRI list: every route change is hinted (fib prefetch) before it
+ * is made, and the lookahead changes nothing in what is imported; a
+ * single-prefix UPDATE gets no hint. */
+static void
+test_nlri_lookahead(void)
+{
+	static struct env e;
+	struct vx0_bgp *b = three_peers(&e, 65002, 65003, 65001);
+	uint8_t nl[5 * 100];
+	struct mb m;
+
+	for (int i = 0; i < 100; i++) {
+		nl[5 * i] = 32;
+		nl[5 * i + 1] = 203;
+		nl[5 * i + 2] = 0;
+		nl[5 * i + 3] = 113;
+		nl[5 * i + 4] = (uint8_t)(i * 2);
+	}
+	send_update(b, 0, (uint32_t[]){65002, 65020}, 2, NH1, -1, -1, nl, sizeof(nl));
+	CHECK_EQ(e.fib_adds, 100);
+	CHECK_EQ(e.hints, 100);
+	CHECK_EQ(e.unhinted, 0);
+	CHECK_EQ(vx0_bgp_rib_count(b), 100);
+	/* every one of them is in the RIB: withdraw them all in one UPDATE */
+	update(&m, nl, sizeof(nl), NULL, 0, NULL, 0);
+	vx0_bgp_input(b, 0, m.b, m.n, now);
+	CHECK_EQ(e.fib_dels, 100);
+	CHECK_EQ(e.hints, 200);
+	CHECK_EQ(e.unhinted, 0);
+	CHECK_EQ(vx0_bgp_rib_count(b), 0);
+	/* one prefix: no hint, the change is still made */
+	send_update(b, 0, (uint32_t[]){65002, 65020}, 2, NH1, -1, -1, nl, 5);
+	CHECK_EQ(e.fib_adds, 101);
+	CHECK_EQ(e.hints, 200);
+	CHECK_EQ(e.unhinted, 1);
+	vx0_bgp_destroy(b);
+}
+
 static void
 test_fib_and_export(void)
 {
@@ -2062,6 +2124,7 @@ main(void)
 	VX0_RUN(test_fsm_collision);
 	VX0_RUN(test_decision);
 	VX0_RUN(test_fib_and_export);
+	VX0_RUN(test_nlri_lookahead);
 	VX0_RUN(test_interning);
 	VX0_RUN(test_policy);
 	VX0_RUN(test_max_prefix);

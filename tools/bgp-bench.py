@@ -1,12 +1,41 @@
 #!/usr/bin/python3
 """BGP load benchmark (lab, not CI): a BIRD feeder announces N IPv4 prefixes
 to the vx0 bgp_speaker (RIB only), to vx0d (RIB and FIB) and to a BIRD
-receiver side by side; prints, for each receiver, the time from Established
-to the last route (for vx0d: the last route in the data plane's FIB) and the
-RSS.
+receiver; prints, for each receiver, the time from Established to the last
+route (for vx0d: the last route in the data plane's FIB) and to 99.9 % of
+them, the CPU seconds it used over the load (utime + stime of all its threads
+from /proc/PID/task/*/stat; for vx0d also its ctl lcore alone) and its RSS
+growth per route. For vx0d the growth is split: the IPv4 FIB tables' resident
+bytes (/vx0/fib ipv4_resident_bytes, mincore of the DIR-24-8 levels and the
+rule index) and the rest, the control plane.
 
 usage: tools/bgp-bench.py [-n 1000000] [--build build]
                           [--receiver both|vx0|bird|vx0d|all]
+                          [--uniform] [--seed 4] [--show 8] [--perf FILE]
+
+The feed (default): N /24 blackhole statics (1.0.0.0/24 up), each with its
+own attributes set in its static route block (`bgp_path.prepend(...)`,
+`bgp_med`, `bgp_community.add`), deterministic for a seed:
+ - 100,000 candidate AS paths over 20 "tier-1", 3,000 transit (first hops
+   skewed to the big ones) and 70,000 origin ASes (30,000 of them 4-octet);
+   path length 1-6 (3 / 20 / 38 / 24 / 10 / 5 %), mean 3.3 plus the feeder's
+   own AS 65002, which BIRD prepends on export;
+ - the table is cut into runs of consecutive prefixes sharing attributes
+   (run length 1: 50 %, 2-4: 35 %, 5-16: 13 %, 17-64: 2 %): 269,034 runs for
+   1M prefixes; each run draws its path skewed to the popular ones, so 86,049
+   distinct AS paths are used; 25 % of runs carry a MED, 40 % 1-3 communities
+   of their first AS: 207,055 distinct attribute sets.
+BIRD then sends nearly one UPDATE per prefix (998,381 for 1M: it exports in
+its table's order, not by attributes), as a real full table arrives.
+--uniform is the old feed: one AS path for all (prepended in the export
+filter), so BIRD packs ~1000 prefixes into each UPDATE.
+The feeder's sessions start ("birdc enable") only once its static protocol
+holds all N routes, so no receiver waits on the feeder's own start-up. BIRD
+receivers are polled through `show protocols all` (the channel's import
+counter); `show route count` walks the table and slows what it measures.
+'--receiver vx0d' / 'bird' feed one receiver at a time (the feeder and the
+receiver then share the two CPUs of the lab machine alone).
+
 Topology: namespaces F (feeder BIRD), V (our speaker), R (BIRD receiver),
 D (vx0d, its port an af_packet vdev on the veth); veths F-V 198.51.100.0/30,
 F-R 198.51.100.4/30, F-D 198.51.100.8/30. The feeder's routes are blackhole
@@ -132,7 +161,7 @@ class Telemetry:
 
     def get(self, cmd):
         self.s.send(cmd.encode())
-        return self.json.loads(self.s.recv(1 << 20))[cmd] or {}
+        return self.json.loads(self.s.recv(1 << 20))[cmd.split(',')[0]] or {}
 
 
 def main():
@@ -355,6 +384,16 @@ def main():
                       f'lcore polling, EAL threads); IPv4 FIB tables resident '
                       f'+{fib / args.n:.0f} B/route; control plane (RSS growth less the FIB) '
                       f'+{((rss - base) * 1024 - fib) / args.n:.0f} B/route')
+        if node is not None:
+            port = tel.get('/vx0/port,f')
+            drops = {k: v for k, v in tel.get('/vx0/drops').items() if v}
+            print(f'       vx0d port: {port.get("hw_ipackets")} frames in, {port.get("hw_opackets")} '
+                  f'out, {port.get("hw_imissed")} missed, {port.get("tx_dropped")} tx drops; '
+                  f'drops {drops}')
+        retr = sh('ip', 'netns', 'exec', nsf, 'nstat', '-az', 'TcpRetransSegs', check=False).stdout
+        print('       feeder TCP: ' + ' '.join(
+            f'{w[0]} {w[1]}' for w in (line.split() for line in retr.split('\n'))
+            if len(w) > 1 and w[0].startswith('Tcp')))
         if args.show and res.get('bird'):
             print(sh('birdc', '-s', os.path.join(d, 'rcv.ctl'), 'show', 'route', 'in',
                      f'1.0.0.0/{32 - max(0, args.show - 1).bit_length() - 8}', 'all').stdout)

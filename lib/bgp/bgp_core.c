@@ -668,6 +668,56 @@ max_prefix_check(struct vx0_bgp *bgp, struct bgp_peer *p)
 									: 60000);
 }
 
+/* Lookahead over an NLRI list: the RIB bucket (and the FIB's slots) of the
+ * prefix AHEAD_B places on, the bucket's first entry AHEAD_E places on, so a
+ * long list's cache misses overlap. */
+#define AHEAD_B 8
+#define AHEAD_E 4
+struct nlri_ahead {
+	struct bgp_nlri_block b, e;
+	bool on;
+};
+
+static void
+ahead_bucket(struct vx0_bgp *bgp, struct nlri_ahead *a)
+{
+	struct vx0_bgp_prefix p;
+
+	if (bgp_nlri_next(&a->b, &p) == 1) {
+		bgp_rib_prefetch(&bgp->rib, &p);
+		if (bgp->fib.prefetch)
+			bgp->fib.prefetch(bgp->fib_ctx, p.family, p.a, p.len);
+	}
+}
+
+static void
+ahead_init(struct vx0_bgp *bgp, struct nlri_ahead *a, const struct bgp_nlri_block *blk)
+{
+	struct vx0_bgp_prefix p;
+
+	/* one prefix: nothing to overlap */
+	a->on = blk->len > 1u + (blk->p[0] + 7u) / 8u;
+	if (!a->on)
+		return;
+	a->b = a->e = *blk;
+	for (int i = 0; i < AHEAD_B; i++)
+		ahead_bucket(bgp, a);
+	for (int i = 0; i < AHEAD_E; i++)
+		bgp_nlri_next(&a->e, &p);
+}
+
+static void
+ahead_step(struct vx0_bgp *bgp, struct nlri_ahead *a)
+{
+	struct vx0_bgp_prefix p;
+
+	if (!a->on)
+		return;
+	ahead_bucket(bgp, a);
+	if (bgp_nlri_next(&a->e, &p) == 1)
+		bgp_rib_prefetch_entry(&bgp->rib, &p);
+}
+
 /* Imports every prefix of blk with attributes b (already carrying the next hop). */
 static void
 import_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block blk,
@@ -683,10 +733,14 @@ import_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block blk,
 		/* one verdict for all prefixes: intern once */
 		bool rej = loop || (pol && pol->default_action == VX0_BGP_REJECT);
 
+		struct nlri_ahead ah;
+
 		shared = bgp_attr_intern(&bgp->attrs, b);
 		if (shared == NULL)
 			return;
+		ahead_init(bgp, &ah, &blk);
 		while (bgp_nlri_next(&blk, &pfx) == 1) {
+			ahead_step(bgp, &ah);
 			bgp_attr_ref(shared);
 			bgp_rib_set(bgp, (uint16_t)p->id, &pfx, shared, rej);
 		}
@@ -712,11 +766,15 @@ static void
 withdraw_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block blk)
 {
 	struct vx0_bgp_prefix pfx;
+	struct nlri_ahead ah;
 
-	if (blk.family == 0)
+	if (blk.family == 0 || blk.len == 0)
 		return;
-	while (bgp_nlri_next(&blk, &pfx) == 1)
+	ahead_init(bgp, &ah, &blk);
+	while (bgp_nlri_next(&blk, &pfx) == 1) {
+		ahead_step(bgp, &ah);
 		bgp_rib_set(bgp, (uint16_t)p->id, &pfx, NULL, false);
+	}
 }
 
 static void

@@ -65,6 +65,16 @@ rule_find(const struct vx0_fib4 *t, uint32_t ip, uint8_t depth)
 	}
 }
 
+void
+vx0_fib4_prefetch(const struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth)
+{
+	uint32_t ip = ip_host & mask_of(depth);
+
+	__builtin_prefetch(&t->rules[slot_of(t, ip, depth)]);
+	if (depth <= 24)
+		__builtin_prefetch(&t->tbl24[ip >> 8]);
+}
+
 static void
 rule_insert(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t nh)
 {
