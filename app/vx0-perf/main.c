@@ -91,8 +91,8 @@ usage(FILE *f)
 "  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and the same routes as\n"
 "                    l3fwd rule files DIR/l3fwd_v4.cfg, l3fwd_v6.cfg; exit (needs --dir)\n"
 "  --seed N          route and traffic seed (default 1)\n"
-"  --churn           forwarding during load and churn (IPv4, and IPv6 with --routes6:\n"
-"                    then the traffic is the mix capture): traffic goes to a\n"
+"  --churn           forwarding during load and churn (IPv4 and IPv6 over the mix\n"
+"                    capture; --mixes v4: IPv4 alone): traffic goes to a\n"
 "                    stable 1%% of the routes, installed first; the main lcore\n"
 "                    then loads the other 99%% and deletes and re-adds them in\n"
 "                    batches while the forwarding lcore runs; prints Mpps per\n"
@@ -678,6 +678,7 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 			       { .name = "full-quiet" }, { .name = "churn" } };
 	uint32_t nh4[N_GW], nh6[N_GW];
 	struct snap a, b, first;
+	static const struct perf_routes6 no_v6;
 	unsigned int round = 0;
 	uint64_t other = 0;
 	double t_end;
@@ -686,6 +687,8 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 	if ((rc = gateway_nhs(node, AF_INET, 0, nh4)) < 0 ||
 	    (rc = gateway_nhs(node, AF_INET6, 1, nh6)) < 0)
 		return rc;
+	if (!strstr(o->mixes, "mix"))
+		r6 = &no_v6; /* --mixes v4: IPv4 traffic and churn alone */
 	lc->n_rxq = 1;
 	/* with IPv6 routes: the mix port (half IPv6), else the IPv4 one */
 	lc->rxq[0] = (struct vx0_rxq_ref){ .port = r6->n ? 2 : 0, .queue = 0 };
