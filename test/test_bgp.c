@@ -29,6 +29,8 @@ struct env {
 	int n[VX0_BGP_MAX_PEERS];
 	int connects[VX0_BGP_MAX_PEERS], disconnects[VX0_BGP_MAX_PEERS];
 	int fib_adds, fib_dels, fib_batches;
+	int hints, unhinted;   /* route changes of 203.0.113.X/32 hinted before / not */
+	uint8_t hinted[256];
 	uint8_t last_nh[16];
 	bool nh_unreachable;
 };
@@ -83,12 +85,33 @@ f_begin(void *ctx)
 	((struct env *)ctx)->fib_batches++;
 }
 
+/* 203.0.113.X/32 changes are expected to be hinted first (long lists) */
+static void
+f_prefetch(void *ctx, int family, const uint8_t *prefix, uint8_t len)
+{
+	struct env *e = ctx;
+
+	if (family == 4 && len == 32 && prefix[0] == 203 && prefix[2] == 113) {
+		e->hints++;
+		e->hinted[prefix[3]] = 1;
+	}
+}
+
+static void
+f_check_hint(struct env *e, int family, const uint8_t *prefix, uint8_t len)
+{
+	if (family == 4 && len == 32 && prefix[0] == 203 && prefix[2] == 113) {
+		e->unhinted += !e->hinted[prefix[3]];
+		e->hinted[prefix[3]] = 0;
+	}
+}
+
 static int
 f_add(void *ctx, int family, const uint8_t *prefix, uint8_t len, const uint8_t *nh)
 {
 	struct env *e = ctx;
 
-	(void)family, (void)prefix, (void)len;
+	f_check_hint(e, family, prefix, len);
 	e->fib_adds++;
 	memcpy(e->last_nh, nh, 16);
 	return 0;
@@ -97,7 +120,7 @@ f_add(void *ctx, int family, const uint8_t *prefix, uint8_t len, const uint8_t *
 static int
 f_del(void *ctx, int family, const uint8_t *prefix, uint8_t len)
 {
-	(void)family, (void)prefix, (void)len;
+	f_check_hint(ctx, family, prefix, len);
 	((struct env *)ctx)->fib_dels++;
 	return 0;
 }
@@ -114,6 +137,7 @@ static const struct vx0_bgp_ops ops = {
 };
 static const struct vx0_bgp_fib_ops fops = {
 	.begin = f_begin, .route_add = f_add, .route_del = f_del, .commit = f_commit,
+	.prefetch = f_prefetch,
 };
 
 static struct vx0_bgp *
@@ -780,6 +804,109 @@ test_attr_encode(void)
 	bgp_attr_table_fini(&t);
 }
 
+/* Interning against a reference: random attribute sets from a small space
+ * (so repeats, and repeats of the last one, are common), random releases.
+ * The same content always gives the one live set, different content a
+ * different set, the content is kept, and the count is the number of
+ * distinct live contents; the last-set shortcut never hands out a freed set. */
+#define IR_HELD 256
+static void
+ir_fill(struct bgp_attr_build *b, unsigned v)
+{
+	bgp_attr_build_clear(b);
+	b->k.present = BGP_P_ORIGIN | BGP_P_AS_PATH | BGP_P_NEXT_HOP;
+	b->k.origin = (uint8_t)(v & 1);
+	b->k.nh_family = 4;
+	memcpy(b->k.nh, NH1, 4);
+	unsigned n = 1 + (v >> 1) % 3;
+	uint8_t *p = b->sec[BGP_S_ASPATH];
+
+	p[0] = BGP_AS_SEQUENCE;
+	p[1] = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t as = 64500 + (v >> 3) % 7 + i;
+
+		p[2 + 4 * i] = (uint8_t)(as >> 24);
+		p[3 + 4 * i] = (uint8_t)(as >> 16);
+		p[4 + 4 * i] = (uint8_t)(as >> 8);
+		p[5 + 4 * i] = (uint8_t)as;
+	}
+	b->k.len[BGP_S_ASPATH] = (uint16_t)(2 + 4 * n);
+	if ((v >> 6) & 1) {
+		b->k.present |= BGP_P_MED;
+		b->k.med = v >> 7;
+	}
+}
+
+/* the content ir_fill makes of v: equal for equal content */
+static unsigned
+ir_canon(unsigned v)
+{
+	unsigned med = (v >> 6) & 1;
+
+	return (v & 1) | ((v >> 1) % 3) << 1 | ((v >> 3) % 7) << 3 | med << 6 |
+	       (med ? v >> 7 : 0) << 7;
+}
+
+static void
+test_attr_intern_random(void)
+{
+	struct bgp_attr_table t;
+	struct bgp_attr_build w;
+	struct bgp_attrs *held[IR_HELD];
+	unsigned val[IR_HELD], n = 0, bad = 0;
+	uint32_t seed = 12345;
+
+	CHECK_EQ(bgp_attr_table_init(&t), 0);
+	CHECK_EQ(bgp_attr_build_init(&w), 0);
+	for (int step = 0; step < 200000; step++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 8;
+
+		if (n > 0 && (n == IR_HELD || r % 3 == 0)) {
+			unsigned i = (r >> 4) % n;
+
+			bgp_attr_unref(&t, held[i]);
+			held[i] = held[n - 1];
+			val[i] = val[n - 1];
+			n--;
+			continue;
+		}
+		/* often the value of the last interned set again */
+		unsigned v = ir_canon((r & 4) && n ? val[n - 1] : (r >> 4) % 512);
+
+		ir_fill(&B, v);
+		struct bgp_attrs *a = bgp_attr_intern(&t, &B);
+		size_t distinct = 0;
+
+		bgp_attr_build_load(&w, a);
+		if (memcmp(&w.k, &B.k, sizeof(B.k)) != 0 ||
+		    memcmp(w.sec[BGP_S_ASPATH], B.sec[BGP_S_ASPATH], B.k.len[BGP_S_ASPATH]) != 0)
+			bad++;
+		for (unsigned i = 0; i < n; i++)
+			if ((val[i] == v) != (held[i] == a))
+				bad++;
+		held[n] = a;
+		val[n++] = v;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned j = 0;
+
+			while (j < i && val[j] != val[i])
+				j++;
+			distinct += j == i;
+		}
+		if (distinct != t.count)
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
+	while (n > 0)
+		bgp_attr_unref(&t, held[--n]);
+	CHECK_EQ(t.count, 0);
+	CHECK(t.last == NULL);
+	bgp_attr_build_fini(&w);
+	bgp_attr_table_fini(&t);
+}
+
 /*
  * Known answer from an independent implementation: the bytes BIRD 2.0.12
  * sent on a session (captured in the lab of dts/test_bgp_bird.py with a
@@ -1300,6 +1427,45 @@ test_decision(void)
 	}
 	CHECK_EQ(best_of(b, &best), VX0_BGP_REASON_PEER_ADDR);
 	CHECK_EQ(best, 0);
+	vx0_bgp_destroy(b);
+}
+
+/* A long NLRI list: every route change is hinted (fib prefetch) before it
+ * is made, and the lookahead changes nothing in what is imported. Each
+ * UPDATE's first prefix is hinted once more by the lookahead over received
+ * messages, so a single-prefix UPDATE is hinted too. */
+static void
+test_nlri_lookahead(void)
+{
+	static struct env e;
+	struct vx0_bgp *b = three_peers(&e, 65002, 65003, 65001);
+	uint8_t nl[5 * 100];
+	struct mb m;
+
+	for (int i = 0; i < 100; i++) {
+		nl[5 * i] = 32;
+		nl[5 * i + 1] = 203;
+		nl[5 * i + 2] = 0;
+		nl[5 * i + 3] = 113;
+		nl[5 * i + 4] = (uint8_t)(i * 2);
+	}
+	send_update(b, 0, (uint32_t[]){65002, 65020}, 2, NH1, -1, -1, nl, sizeof(nl));
+	CHECK_EQ(e.fib_adds, 100);
+	CHECK_EQ(e.hints, 101);
+	CHECK_EQ(e.unhinted, 0);
+	CHECK_EQ(vx0_bgp_rib_count(b), 100);
+	/* every one of them is in the RIB: withdraw them all in one UPDATE */
+	update(&m, nl, sizeof(nl), NULL, 0, NULL, 0);
+	vx0_bgp_input(b, 0, m.b, m.n, now);
+	CHECK_EQ(e.fib_dels, 100);
+	CHECK_EQ(e.hints, 202);
+	CHECK_EQ(e.unhinted, 0);
+	CHECK_EQ(vx0_bgp_rib_count(b), 0);
+	/* one prefix: hinted by the message lookahead alone */
+	send_update(b, 0, (uint32_t[]){65002, 65020}, 2, NH1, -1, -1, nl, 5);
+	CHECK_EQ(e.fib_adds, 101);
+	CHECK_EQ(e.hints, 203);
+	CHECK_EQ(e.unhinted, 0);
 	vx0_bgp_destroy(b);
 }
 
@@ -1950,6 +2116,7 @@ main(void)
 	VX0_RUN(test_update_mp_and_eor);
 	VX0_RUN(test_update_as4_merge);
 	VX0_RUN(test_attr_encode);
+	VX0_RUN(test_attr_intern_random);
 	VX0_RUN(test_bird_vectors);
 	VX0_RUN(test_fsm_establish_and_hold);
 	VX0_RUN(test_fsm_connect_retry);
@@ -1958,6 +2125,7 @@ main(void)
 	VX0_RUN(test_fsm_collision);
 	VX0_RUN(test_decision);
 	VX0_RUN(test_fib_and_export);
+	VX0_RUN(test_nlri_lookahead);
 	VX0_RUN(test_interning);
 	VX0_RUN(test_policy);
 	VX0_RUN(test_max_prefix);

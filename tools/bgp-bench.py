@@ -1,12 +1,48 @@
 #!/usr/bin/python3
 """BGP load benchmark (lab, not CI): a BIRD feeder announces N IPv4 prefixes
 to the vx0 bgp_speaker (RIB only), to vx0d (RIB and FIB) and to a BIRD
-receiver side by side; prints, for each receiver, the time from Established
-to the last route (for vx0d: the last route in the data plane's FIB) and the
-RSS.
+receiver; prints, for each receiver, the time from Established to the last
+route (for vx0d: the last route in the data plane's FIB) and to 99.9 % of
+them, the CPU seconds it used over the load (utime + stime of all its threads
+from /proc/PID/task/*/stat; for vx0d also its ctl lcore alone) and its RSS
+growth per route. For vx0d the growth is split: the IPv4 FIB tables' resident
+bytes (/vx0/fib ipv4_resident_bytes, mincore of the DIR-24-8 levels and the
+rule index) and the rest, the control plane.
 
 usage: tools/bgp-bench.py [-n 1000000] [--build build]
                           [--receiver both|vx0|bird|vx0d|all]
+                          [--uniform] [--seed 4] [--show 8] [--perf FILE]
+                          [--punt-rate 100000]
+
+The feed (default): N /24 blackhole statics (1.0.0.0/24 up), each with its
+own attributes set in its static route block (`bgp_path.prepend(...)`,
+`bgp_med`, `bgp_community.add`), deterministic for a seed:
+ - 100,000 candidate AS paths over 20 "tier-1", 3,000 transit (first hops
+   skewed to the big ones) and 70,000 origin ASes (30,000 of them 4-octet);
+   path length 1-6 (3 / 20 / 38 / 24 / 10 / 5 %), mean 3.3 plus the feeder's
+   own AS 65002, which BIRD prepends on export;
+ - the table is cut into runs of consecutive prefixes sharing attributes
+   (run length 1: 50 %, 2-4: 35 %, 5-16: 13 %, 17-64: 2 %): 269,034 runs for
+   1M prefixes; each run draws its path skewed to the popular ones, so 86,049
+   distinct AS paths are used; 40 % of runs carry 1-3 communities of their
+   first AS, 25 % a MED: 207,055 distinct attribute sets at the feeder. BIRD
+   removes the MEDs on its eBGP export (checked with --show), so receivers
+   see 178,492 distinct sets (AS path and communities).
+BIRD then sends nearly one UPDATE per prefix (998,381 for 1M: it exports in
+its table's order, not by attributes), as a real full table arrives.
+--uniform is the old feed: one AS path for all (prepended in the export
+filter), so BIRD packs ~1000 prefixes into each UPDATE.
+The feeder's sessions start ("birdc enable") only once its static protocol
+holds all N routes, so no receiver waits on the feeder's own start-up. BIRD
+receivers are polled through `show protocols all` (the channel's import
+counter); `show route count` walks the table and slows what it measures.
+vx0d runs with exception_path.rate_pps 100000 (--punt-rate): its default
+punt policer, 10,000 packets/s per class, polices the varied feed's ~15,000
+segments/s (3,000-7,000 dropped and resent per 1M-route load; the output
+shows the policed drops and the feeder's TCP retransmissions).
+'--receiver vx0d' / 'bird' feed one receiver at a time (the feeder and the
+receiver then share the two CPUs of the lab machine alone).
+
 Topology: namespaces F (feeder BIRD), V (our speaker), R (BIRD receiver),
 D (vx0d, its port an af_packet vdev on the veth); veths F-V 198.51.100.0/30,
 F-R 198.51.100.4/30, F-D 198.51.100.8/30. The feeder's routes are blackhole
@@ -14,6 +50,7 @@ statics; nothing reaches a kernel FIB. 'both' is the speaker and BIRD.
 """
 import argparse
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -23,6 +60,70 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'dts'))
 import bgp_lab  # noqa: E402
 import vx0lab  # noqa: E402
+
+
+def prefix24(i):
+    return f'{1 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}.0/24'
+
+
+def weighted(r, table):
+    """One value from [(weight, value or (lo, hi) range), ...]."""
+    x = r.random() * sum(w for w, _ in table)
+    for w, v in table:
+        x -= w
+        if x < 0:
+            return r.randint(*v) if isinstance(v, tuple) else v
+    return table[-1][1]
+
+
+PATH_LEN = [(3, 1), (20, 2), (38, 3), (24, 4), (10, 5), (5, 6)]
+RUN_LEN = [(50, 1), (35, (2, 4)), (13, (5, 16)), (2, (17, 64))]
+
+
+def write_feed(f, n, seed, n_paths=100000):
+    """N /24 static routes with per-route AS paths, MEDs and communities
+    (deterministic for a seed); returns statistics of the feed."""
+    r = random.Random(seed)
+    tier1 = r.sample(range(1000, 23000), 20)
+    transit = r.sample(range(23457, 64000), 3000)
+    origins = r.sample(range(1000, 64000), 40000) + r.sample(range(131072, 400000), 30000)
+    origins = [a for a in origins if a not in tier1 and a not in transit and a != 23456]
+    paths = []
+    for k in range(n_paths):
+        o = origins[k % len(origins)]
+        ln = weighted(r, PATH_LEN)
+        if ln == 1:
+            paths.append((o,))
+            continue
+        # the first transit hops are the big ones: skewed choice
+        mids = tuple(transit[int(len(transit) * r.random() ** 3)] for _ in range(ln - 2))
+        paths.append((r.choice(tier1),) + mids + (o,))
+    seen_paths, seen_attrs = set(), set()
+    runs = with_med = with_comm = total_len = 0
+    i = 0
+    while i < n:
+        ln = min(weighted(r, RUN_LEN), n - i)
+        path = paths[int(n_paths * r.random() ** 2)]
+        med = r.choice((0, 10, 20, 50, 100, 200, 1000)) if r.random() < 0.25 else None
+        comm = ()
+        if r.random() < 0.4:
+            comm = tuple(sorted({(path[0] if path[0] < 65536 else tier1[0],
+                                  r.randrange(100, 140)) for _ in range(r.randint(1, 3))}))
+        body = ''.join(f' bgp_path.prepend({a});' for a in reversed(path))
+        if med is not None:
+            body += f' bgp_med = {med};'
+        body += ''.join(f' bgp_community.add(({a}, {v}));' for a, v in comm)
+        for j in range(i, i + ln):
+            f.write(f'route {prefix24(j)} blackhole {{{body} }};\n')
+        runs += 1
+        with_med += ln if med is not None else 0
+        with_comm += ln if comm else 0
+        total_len += ln * len(path)
+        seen_paths.add(path)
+        seen_attrs.add((path, med, comm))
+        i += ln
+    return (n, runs, len(seen_paths), len(seen_attrs), total_len / n,
+            100 * with_med // n, 100 * with_comm // n)
 
 
 def sh(*a, check=True):
@@ -35,6 +136,23 @@ def rss_kb(pid):
             if line.startswith('VmRSS:'):
                 return int(line.split()[1])
     return -1
+
+
+CLK = os.sysconf('SC_CLK_TCK')
+
+
+def cpu_s(pid, tid=None):
+    """utime + stime in seconds of all of pid's threads (or thread tid)."""
+    tids = [tid] if tid is not None else os.listdir(f'/proc/{pid}/task')
+    t = 0
+    for x in tids:
+        try:
+            with open(f'/proc/{pid}/task/{x}/stat') as f:
+                w = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        t += int(w[11]) + int(w[12])
+    return t / CLK
 
 
 class Telemetry:
@@ -50,7 +168,7 @@ class Telemetry:
 
     def get(self, cmd):
         self.s.send(cmd.encode())
-        return self.json.loads(self.s.recv(1 << 20))[cmd] or {}
+        return self.json.loads(self.s.recv(1 << 20))[cmd.split(',')[0]] or {}
 
 
 def main():
@@ -58,6 +176,14 @@ def main():
     ap.add_argument('-n', type=int, default=1000000)
     ap.add_argument('--build', default=os.path.join(os.path.dirname(__file__), '..', 'build'))
     ap.add_argument('--timeout', type=float, default=300)
+    ap.add_argument('--uniform', action='store_true',
+                    help='the old feed: one AS path for every prefix (large UPDATEs)')
+    ap.add_argument('--show', type=int, default=0,
+                    help='print the first SHOW routes (a power of 2) at the BIRD receiver')
+    ap.add_argument('--punt-rate', type=int, default=100000,
+                    help="vx0d's exception_path.rate_pps (its default: 10000)")
+    ap.add_argument('--perf', help='perf record vx0d during the load into this file')
+    ap.add_argument('--seed', type=int, default=4, help='of the varied feed')
     ap.add_argument('--receiver', choices=('both', 'vx0', 'bird', 'vx0d', 'all'),
                     default='both',
                     help='feed one receiver at a time for a feeder-independent time')
@@ -89,21 +215,34 @@ def main():
                 sh('ip', '-n', b, 'addr', 'add', ib, 'dev', vb)
             sh('ip', '-n', a, 'link', 'set', va, 'up')
             sh('ip', '-n', b, 'link', 'set', vb, 'up')
-        # feeder: N /24 statics, AS path prepended in the export filter
+        # feeder: N /24 statics, each with its own attributes (or, with
+        # --uniform, one AS path prepended in the export filter for all)
         with open(os.path.join(d, 'feed.conf'), 'w') as f:
             f.write('router id 198.51.100.1;\nprotocol device {}\n'
                     'protocol static feed { ipv4;\n')
-            for i in range(args.n):
-                f.write(f'route {1 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}.0/24 blackhole;\n')
+            if args.uniform:
+                for i in range(args.n):
+                    f.write(f'route {prefix24(i)} blackhole;\n')
+                stats = None
+            else:
+                stats = write_feed(f, args.n, args.seed)
             f.write('}\n')
+            export = ('filter { bgp_path.prepend(64512); bgp_path.prepend(64513); accept; }'
+                      if args.uniform else 'all')
             for name, peer, local, asn in (('vx0', '198.51.100.2', '198.51.100.1', 65001),
                                            ('rcv', '198.51.100.6', '198.51.100.5', 65003),
                                            ('vx0d', '198.51.100.10', '198.51.100.9', 65004)):
                 if {'rcv': 'bird'}.get(name, name) not in want:
                     continue
-                f.write(f'protocol bgp {name} {{ local {local} as 65002; neighbor {peer} as {asn};\n'
-                        '  ipv4 { import none; export filter { bgp_path.prepend(64512);'
-                        ' bgp_path.prepend(64513); accept; }; }; }\n')
+                # sessions start once the feeder's table is complete (below)
+                f.write(f'protocol bgp {name} {{ disabled; local {local} as 65002; '
+                        f'neighbor {peer} as {asn};\n'
+                        f'  ipv4 {{ import none; export {export}; }}; }}\n')
+        if stats:
+            print('feed: %d prefixes in %d runs, %d distinct AS paths, %d distinct attribute sets, '
+                  'mean path length %.2f (+ the feeder\'s AS), %d%% with MED (removed by the feeder\'s '
+                  'eBGP export), %d%% with communities'
+                  % stats, flush=True)
         with open(os.path.join(d, 'rcv.conf'), 'w') as f:
             f.write('router id 198.51.100.6;\nprotocol device {}\n'
                     'protocol bgp feed { local 198.51.100.6 as 65003; neighbor 198.51.100.5 as 65002;\n'
@@ -121,7 +260,7 @@ def main():
             procs.append(p)
             return p
 
-        sp = spawn(nsv, [speaker, cfg], 'vx0.log')
+        sp = spawn(nsv, [speaker, cfg], 'vx0.log') if 'vx0' in want else None
         rcv = spawn(nsr, ['bird', '-f', '-c', os.path.join(d, 'rcv.conf'), '-s',
                           os.path.join(d, 'rcv.ctl')], 'rcv.log')
         tel = None
@@ -132,6 +271,10 @@ def main():
                         '--lcores', '0@(0-1),1@(0-1)', '--log-level', 'pmd.net.tap:critical'],
                 'lcores': [{'id': 0, 'roles': ['ctl']}, {'id': 1, 'roles': ['rx', 'tx']}],
                 'fib': {'max_routes4': max(args.n + 1024, 1100000)},
+                # the default punt policer (10,000 packets/s per class) drops
+                # a full-table feed's segments (TCP resends them): a BGP
+                # router taking full tables needs more (--punt-rate)
+                'exception_path': {'rate_pps': args.punt_rate, 'burst': 1024},
                 'ports': [{'name': 'f', 'device': f'net_af_packet0,iface={dport}',
                            'addresses': ['198.51.100.10/30']}],
                 'bgp': {'as': 65004, 'router_id': '198.51.100.10',
@@ -140,58 +283,134 @@ def main():
             }, 'bb')
             tel = Telemetry(tag + 'd')
             vx0d_base = rss_kb(node.proc.pid)
-        bgp_lab.wait_for(lambda: os.path.exists(ctl), 10, what='speaker')
-        sp_obj = bgp_lab.Speaker.__new__(bgp_lab.Speaker)
-        sp_obj.ctl_path = ctl
-        base_rss = sp_obj.ctl('summary')['rss_kb']
+        pids = {'bird': rcv.pid}
+        if sp is not None:
+            bgp_lab.wait_for(lambda: os.path.exists(ctl), 10, what='speaker')
+            sp_obj = bgp_lab.Speaker.__new__(bgp_lab.Speaker)
+            sp_obj.ctl_path = ctl
+            bgp_lab.wait_for(lambda: sp_obj.ctl('summary'), 10, what='speaker socket')
+            base_rss = sp_obj.ctl('summary')['rss_kb']
+            pids['vx0'] = sp.pid
         time.sleep(0.5)
         rcv_base = rss_kb(rcv.pid)
-        t_start = time.monotonic()
+        if node is not None:
+            pids['vx0d'] = node.proc.pid
+            vx0d_base = rss_kb(node.proc.pid)
+            fib_base = tel.get('/vx0/fib').get('ipv4_resident_bytes', 0)
+            ctl_cpu0 = cpu_s(node.proc.pid, node.proc.pid)
+        cpu0 = {k: cpu_s(p) for k, p in pids.items()}
+        extra = {}
         spawn(nsf, ['bird', '-f', '-c', os.path.join(d, 'feed.conf'), '-s',
                     os.path.join(d, 'feed.ctl')], 'feed.log')
+        fctl = os.path.join(d, 'feed.ctl')
+
+        def fed():
+            out = sh('birdc', '-s', fctl, 'show', 'protocols', 'all', 'feed', check=False).stdout
+            for line in out.split('\n'):
+                w = line.split()
+                if len(w) > 2 and w[0] == 'Routes:' and w[2] == 'imported,':
+                    return int(w[1]) >= args.n
+            return False
+        # BIRD's static protocol announces its routes over a few seconds: a
+        # session up before that would wait for the feeder's tail
+        bgp_lab.wait_for(fed, 120, step=0.2, what='the feeder\'s table')
+        perf = None
+        if args.perf and node is not None:
+            perf = subprocess.Popen(['perf', 'record', '-q', '-e', 'cpu-clock', '-g', '-o',
+                                     args.perf, '-p', str(node.proc.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+        t_start = time.monotonic()
+        for name in ('vx0', 'rcv', 'vx0d'):
+            if {'rcv': 'bird'}.get(name, name) in want:
+                sh('birdc', '-s', fctl, 'enable', name)
         res = {}
         t_est = {}
         deadline = time.monotonic() + args.timeout
         for k in ('vx0', 'bird', 'vx0d'):
             if k not in want:
                 res[k] = None
+        t999 = {}
+
+        def note(k, count):
+            # 99.9 %: BIRD sometimes leaves the last UPDATEs it has read for
+            # a later turn of its loop; this shows the bulk without that tail
+            if k in t_est and k not in t999 and count >= args.n * 0.999:
+                t999[k] = now - t_est[k]
         while len(res) < 3 and time.monotonic() < deadline:
             now = time.monotonic()
             if 'vx0d' not in res:
                 nb = tel.get('/vx0/bgp/neighbors').get('p0', [])
                 if len(nb) > 1 and nb[1] == 'Established' and 'vx0d' not in t_est:
                     t_est['vx0d'] = now
-                if tel.get('/vx0/fib').get('ipv4_routes', 0) >= args.n and 'vx0d' in t_est:
-                    res['vx0d'] = (now - t_est['vx0d'], rss_kb(node.proc.pid), vx0d_base)
+                fib = tel.get('/vx0/fib')
+                note('vx0d', fib.get('ipv4_routes', 0))
+                if fib.get('ipv4_routes', 0) >= args.n and 'vx0d' in t_est:
+                    res['vx0d'] = (now - t_est['vx0d'], rss_kb(node.proc.pid), vx0d_base,
+                                   cpu_s(node.proc.pid) - cpu0['vx0d'])
+                    extra['ctl_cpu'] = cpu_s(node.proc.pid, node.proc.pid) - ctl_cpu0
+                    extra['fib'] = fib.get('ipv4_resident_bytes', 0) - fib_base
             if 'vx0' not in res:
                 s = sp_obj.ctl('summary')
                 n = sp_obj.ctl('neighbors')[0]
                 if n['state'] == 'Established' and 'vx0' not in t_est:
                     t_est['vx0'] = now - n['uptime_ms'] / 1000.0
+                note('vx0', s['routes'])
                 if s['routes'] >= args.n:
-                    res['vx0'] = (now - t_est['vx0'], s['rss_kb'], base_rss)
+                    extra['vx0_updates'] = n.get('updates_in')
+                    res['vx0'] = (now - t_est['vx0'], s['rss_kb'], base_rss,
+                                  cpu_s(sp.pid) - cpu0['vx0'])
             if 'bird' not in res:
-                out = sh('birdc', '-s', os.path.join(d, 'rcv.ctl'), 'show', 'protocols', 'feed',
-                         check=False).stdout
+                # the channel's import counter: O(1) for BIRD, where 'show route
+                # count' walks the table (it would slow down what it measures)
+                out = sh('birdc', '-s', os.path.join(d, 'rcv.ctl'), 'show', 'protocols', 'all',
+                         'feed', check=False).stdout
                 if 'Established' in out and 'bird' not in t_est:
                     t_est['bird'] = now
-                cnt = sh('birdc', '-s', os.path.join(d, 'rcv.ctl'), 'show', 'route', 'count',
-                         check=False).stdout
-                for tok in cnt.split('\n'):
-                    w = tok.split()
-                    if len(w) > 1 and w[0].isdigit() and 'routes' in tok:
-                        total = int(w[0])
-                        if total >= args.n and 'bird' in t_est:
-                            res['bird'] = (now - t_est['bird'], rss_kb(rcv.pid), rcv_base)
+                for line in out.split('\n'):
+                    w = line.split()
+                    if len(w) > 2 and w[0] == 'Routes:' and w[2] == 'imported,':
+                        note('bird', int(w[1]))
+                        if int(w[1]) >= args.n and 'bird' in t_est:
+                            res['bird'] = (now - t_est['bird'], rss_kb(rcv.pid), rcv_base,
+                                           cpu_s(rcv.pid) - cpu0['bird'])
             time.sleep(0.1)
-        print(f'feed: {args.n} IPv4 prefixes (BIRD static, AS path prepended in the filter); '
-              f'feeder start to now {time.monotonic() - t_start:.1f} s')
+        if perf is not None:
+            perf.send_signal(2)
+            perf.wait(timeout=60)
+        print(f'feed: {args.n} IPv4 prefixes, '
+              + ('one AS path for all (prepended in the export filter)' if args.uniform else
+                 f'varied attributes (seed {args.seed})')
+              + f'; feeder start to now {time.monotonic() - t_start:.1f} s')
         for k, v in res.items():
             if v is None:
                 continue
-            dt, rss, base = v
-            print(f'{k:5s}: Established -> last route {dt:6.2f} s, RSS {rss / 1024:7.1f} MiB '
-                  f'(base {base / 1024:.1f} MiB, {(rss - base) * 1024 / args.n:.0f} B/route)')
+            dt, rss, base, cpu = v
+            if k == 'vx0' and extra.get('vx0_updates'):
+                print(f'       vx0: {extra["vx0_updates"]} UPDATEs received')
+            print(f'{k:5s}: Established -> last route {dt:6.2f} s (99.9 % {t999.get(k, dt):.2f} s), '
+                  f'CPU {cpu:6.2f} s, '
+                  f'RSS {rss / 1024:7.1f} MiB (base {base / 1024:.1f} MiB, '
+                  f'+{(rss - base) * 1024 / args.n:.0f} B/route)')
+            if k == 'vx0d':
+                fib = extra['fib']
+                print(f'       vx0d: ctl lcore CPU {extra["ctl_cpu"]:.2f} s (the rest: the rx/tx '
+                      f'lcore polling, EAL threads); IPv4 FIB tables resident '
+                      f'+{fib / args.n:.0f} B/route; control plane (RSS growth less the FIB) '
+                      f'+{((rss - base) * 1024 - fib) / args.n:.0f} B/route')
+        if node is not None:
+            port = tel.get('/vx0/port,f')
+            drops = {k: v for k, v in tel.get('/vx0/drops').items() if v}
+            print(f'       vx0d port: {port.get("hw_ipackets")} frames in, {port.get("hw_opackets")} '
+                  f'out, {port.get("hw_imissed")} missed, {port.get("tx_dropped")} tx drops; '
+                  f'drops {drops}')
+        retr = sh('ip', 'netns', 'exec', nsf, 'nstat', '-az', 'TcpRetransSegs', check=False).stdout
+        print('       feeder TCP: ' + ' '.join(
+            f'{w[0]} {w[1]}' for w in (line.split() for line in retr.split('\n'))
+            if len(w) > 1 and w[0].startswith('Tcp')))
+        if args.show and res.get('bird'):
+            print(sh('birdc', '-s', os.path.join(d, 'rcv.ctl'), 'show', 'route', 'in',
+                     f'1.0.0.0/{32 - max(0, args.show - 1).bit_length() - 8}', 'all').stdout)
         for k in ('vx0', 'bird', 'vx0d'):
             if k not in res:
                 print(f'{k}: did not load all routes within {args.timeout} s')

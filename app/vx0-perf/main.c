@@ -91,7 +91,8 @@ usage(FILE *f)
 "  --gen-only        write DIR/v4.pcap, v6.pcap, mix.pcap and the same routes as\n"
 "                    l3fwd rule files DIR/l3fwd_v4.cfg, l3fwd_v6.cfg; exit (needs --dir)\n"
 "  --seed N          route and traffic seed (default 1)\n"
-"  --churn           forwarding during load and churn (IPv4): traffic goes to a\n"
+"  --churn           forwarding during load and churn (IPv4 and IPv6 over the mix\n"
+"                    capture; --mixes v4: IPv4 alone): traffic goes to a\n"
 "                    stable 1%% of the routes, installed first; the main lcore\n"
 "                    then loads the other 99%% and deletes and re-adds them in\n"
 "                    batches while the forwarding lcore runs; prints Mpps per\n"
@@ -587,6 +588,21 @@ stable_subset(const struct perf_routes4 *all, struct perf_routes4 *st)
 	return 0;
 }
 
+static int
+stable_subset6(const struct perf_routes6 *all, struct perf_routes6 *st)
+{
+	st->n = 0;
+	st->pfx = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->pfx));
+	st->len = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->len));
+	if (st->pfx == NULL || st->len == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < all->n; i += STABLE_EVERY) {
+		memcpy(st->pfx[st->n], all->pfx[i], 16);
+		st->len[st->n++] = all->len[i];
+	}
+	return 0;
+}
+
 struct phase {
 	const char *name;
 	double secs, mpps, cpu_mpps;
@@ -605,6 +621,32 @@ phase_end(struct phase *ph, const struct snap *a, const struct snap *b, uint64_t
 
 /* Add (or delete) the non-stable routes [from, to); the next hop rotates
  * with round, so a re-add after a delete lands on another gateway. */
+static int
+churn_range6(struct vx0_node *node, const struct perf_routes6 *r6, const uint32_t nh6[N_GW],
+	     uint32_t from, uint32_t to, bool del, unsigned int round, uint64_t *ops)
+{
+	int rc;
+
+	for (uint32_t i = from; i < to && i < r6->n; i++) {
+		if (i % STABLE_EVERY == 0)
+			continue;
+		rc = del ? vx0_fib_route_del(node->fib, AF_INET6, r6->pfx[i], r6->len[i])
+			 : vx0_fib_route_add(node->fib, AF_INET6, r6->pfx[i], r6->len[i],
+					     nh6[(i + round) % N_GW]);
+		if (rc < 0) {
+			fprintf(stderr, "vx0-perf: churn %s IPv6 route %u: %s\n", del ? "del" : "add",
+				i, strerror(-rc));
+			return rc;
+		}
+		(*ops)++;
+	}
+	/* IPv6 is double-buffered: the batch becomes visible here */
+	rc = vx0_fib_commit(node->fib);
+	if (rc < 0)
+		fprintf(stderr, "vx0-perf: IPv6 commit: %s\n", strerror(-rc));
+	return rc;
+}
+
 static int
 churn_range(struct vx0_node *node, const struct perf_routes4 *r4, const uint32_t nh4[N_GW],
 	    uint32_t from, uint32_t to, bool del, unsigned int round, uint64_t *ops)
@@ -630,12 +672,13 @@ churn_range(struct vx0_node *node, const struct perf_routes4 *r4, const uint32_t
 
 static int
 run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
-	  const struct perf_routes4 *r4)
+	  const struct perf_routes4 *r4, const struct perf_routes6 *r6)
 {
 	struct phase ph[4] = { { .name = "stable-only" }, { .name = "loading" },
 			       { .name = "full-quiet" }, { .name = "churn" } };
 	uint32_t nh4[N_GW], nh6[N_GW];
 	struct snap a, b, first;
+	static const struct perf_routes6 no_v6;
 	unsigned int round = 0;
 	uint64_t other = 0;
 	double t_end;
@@ -644,8 +687,11 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 	if ((rc = gateway_nhs(node, AF_INET, 0, nh4)) < 0 ||
 	    (rc = gateway_nhs(node, AF_INET6, 1, nh6)) < 0)
 		return rc;
+	if (!strstr(o->mixes, "mix"))
+		r6 = &no_v6; /* --mixes v4: IPv4 traffic and churn alone */
 	lc->n_rxq = 1;
-	lc->rxq[0] = (struct vx0_rxq_ref){ .port = 0, .queue = 0 };
+	/* with IPv6 routes: the mix port (half IPv6), else the IPv4 one */
+	lc->rxq[0] = (struct vx0_rxq_ref){ .port = r6->n ? 2 : 0, .queue = 0 };
 	__atomic_store_n(&node->run_state, VX0_RUNNING, __ATOMIC_RELEASE);
 	rc = rte_eal_remote_launch(fwd_main, lc, lc->lcore_id);
 	if (rc < 0)
@@ -658,9 +704,13 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 	phase_end(&ph[0], &a, &b, node->tsc_hz);
 	/* load the other 99 % in batches while forwarding */
 	a = b;
-	for (uint32_t i = 0; i < r4->n && rc == 0; i += o->batch)
+	for (uint32_t i = 0; i < RTE_MAX(r4->n, r6->n) && rc == 0; i += o->batch) {
 		rc = churn_range(node, r4, nh4, i, RTE_MIN(r4->n, i + o->batch), false, 0,
 				 &ph[1].route_ops);
+		if (rc == 0 && i < r6->n)
+			rc = churn_range6(node, r6, nh6, i, i + o->batch, false, 0,
+					  &ph[1].route_ops);
+	}
 	take(lc, &b);
 	phase_end(&ph[1], &a, &b, node->tsc_hz);
 	if (rc == 0) {
@@ -674,7 +724,7 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 		for (uint32_t i = 0; now_s() < t_end && rc == 0; i += o->batch) {
 			uint32_t to;
 
-			if (i >= r4->n) {
+			if (i >= RTE_MAX(r4->n, r6->n)) {
 				i = 0;
 				round++;
 			}
@@ -683,6 +733,12 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 			if (rc == 0)
 				rc = churn_range(node, r4, nh4, i, to, false, round + 1,
 						 &ph[3].route_ops);
+			if (rc == 0 && i < r6->n)
+				rc = churn_range6(node, r6, nh6, i, i + o->batch, true, round,
+						  &ph[3].route_ops);
+			if (rc == 0 && i < r6->n)
+				rc = churn_range6(node, r6, nh6, i, i + o->batch, false, round + 1,
+						  &ph[3].route_ops);
 		}
 		take(lc, &b);
 		phase_end(&ph[3], &a, &b, node->tsc_hz);
@@ -699,6 +755,12 @@ run_churn(struct vx0_node *node, struct vx0_lcore_ctx *lc, const struct opts *o,
 	       (r4->n + STABLE_EVERY - 1) / STABLE_EVERY, STABLE_EVERY,
 	       r4->n - (r4->n + STABLE_EVERY - 1) / STABLE_EVERY, o->batch,
 	       vx0_fib_count(node->fib, AF_INET));
+	if (r6->n)
+		printf("IPv6 too (traffic: the mix capture, half IPv6): %u stable, %u others "
+		       "loaded/churned (a commit per batch); %u IPv6 routes at the end\n",
+		       (r6->n + STABLE_EVERY - 1) / STABLE_EVERY,
+		       r6->n - (r6->n + STABLE_EVERY - 1) / STABLE_EVERY,
+		       vx0_fib_count(node->fib, AF_INET6));
 	printf("%-12s %8s %9s %9s %12s %12s %10s\n", "phase", "secs", "Mpps", "cpu Mpps",
 	       "route ops", "ops/s", "no-route");
 	for (unsigned int p = 0; p < 4; p++) {
@@ -723,7 +785,7 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct perf_routes4 r4 = { 0 }, r4s = { 0 };
-	struct perf_routes6 r6 = { 0 };
+	struct perf_routes6 r6 = { 0 }, r6s = { 0 };
 	char err[512], prefix[64], rundir[PATH_MAX] = "", *eal[96], *text = NULL;
 	int eargc = 0, dashdash, rc;
 	struct vx0_conf conf;
@@ -754,11 +816,11 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (o.churn && stable_subset(&r4, &r4s) < 0) {
+	if (o.churn && (stable_subset(&r4, &r4s) < 0 || stable_subset6(&r6, &r6s) < 0)) {
 		rc = 1;
 		goto out;
 	}
-	if (write_pcaps(&o, o.churn ? &r4s : &r4, &r6) < 0) {
+	if (write_pcaps(&o, o.churn ? &r4s : &r4, o.churn ? &r6s : &r6) < 0) {
 		rc = 1;
 		goto out;
 	}
@@ -766,7 +828,7 @@ main(int argc, char **argv)
 	       " mix: half each), destinations spread over the routes; generated in %.1f s\n",
 	       o.packets, o.dir, now_s() - t0);
 	if (o.gen_only) {
-		rc = write_l3fwd_rules(&o, o.churn ? &r4s : &r4, &r6) < 0 ? 1 : 0;
+		rc = write_l3fwd_rules(&o, o.churn ? &r4s : &r4, o.churn ? &r6s : &r6) < 0 ? 1 : 0;
 		if (rc)
 			fprintf(stderr, "vx0-perf: cannot write the l3fwd rule files in %s\n", o.dir);
 		goto out;
@@ -811,7 +873,7 @@ main(int argc, char **argv)
 	if (rc == 0)
 		rc = vx0_node_install_routes(&node, err, sizeof(err));
 	if (rc == 0)
-		rc = load_routes(&node, o.churn ? &r4s : &r4, &r6) < 0 ? -EINVAL : 0;
+		rc = load_routes(&node, o.churn ? &r4s : &r4, o.churn ? &r6s : &r6) < 0 ? -EINVAL : 0;
 	if (rc == 0)
 		rc = vx0_node_start_ports(&node, err, sizeof(err));
 	if (rc < 0) {
@@ -823,12 +885,12 @@ main(int argc, char **argv)
 		goto eal_out;
 	}
 	node_up = true;
-	perf_routes_free(&r4s, &r6);
+	perf_routes_free(&r4s, &r6s);
 	if (!o.churn)
-		perf_routes_free(&r4, NULL);
+		perf_routes_free(&r4, &r6);
 	lc = node.lc[worker];
 	if (o.churn) {
-		rc = run_churn(&node, lc, &o, &r4);
+		rc = run_churn(&node, lc, &o, &r4, &r6);
 		if (rc < 0)
 			fprintf(stderr, "vx0-perf: churn: %s\n", strerror(-rc));
 		rc = rc < 0 ? 1 : 0;
@@ -902,7 +964,7 @@ eal_out:
 		remove_dir(rundir);
 out:
 	perf_routes_free(&r4, &r6);
-	perf_routes_free(&r4s, NULL);
+	perf_routes_free(&r4s, &r6s);
 	if (made_dir) {
 		for (unsigned int i = 0; i < N_MIX; i++) {
 			char path[320];

@@ -69,6 +69,7 @@ bgp_attr_table_init(struct bgp_attr_table *t)
 {
 	t->mask = 1023;
 	t->count = 0;
+	t->last = NULL;
 	t->buckets = calloc(t->mask + 1, sizeof(*t->buckets));
 	return t->buckets ? 0 : -ENOMEM;
 }
@@ -88,14 +89,26 @@ bgp_attr_table_fini(struct bgp_attr_table *t)
 	}
 	free(t->buckets);
 	t->buckets = NULL;
+	t->last = NULL;
 }
 
-static uint32_t
-fnv(uint32_t h, const uint8_t *p, size_t n)
+/* 8 bytes at a time (the key and AS paths are tens of bytes; a byte-wise
+ * hash cost more than the lookup), mixed so the low bits index buckets. */
+static uint64_t
+mix(uint64_t h, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 16777619u;
+	uint64_t w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
 	}
 	return h;
 }
@@ -103,11 +116,13 @@ fnv(uint32_t h, const uint8_t *p, size_t n)
 static uint32_t
 build_hash(const struct bgp_attr_build *b)
 {
-	uint32_t h = fnv(2166136261u, (const uint8_t *)&b->k, sizeof(b->k));
+	uint64_t h = mix(0x243f6a8885a308d3ull, (const uint8_t *)&b->k, sizeof(b->k));
 
 	for (int i = 0; i < BGP_S_N; i++)
-		h = fnv(h, b->sec[i], b->k.len[i]);
-	return h;
+		if (b->k.len[i])
+			h = mix(h + (uint64_t)i, b->sec[i], b->k.len[i]);
+	h *= 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
 static bool
@@ -150,13 +165,21 @@ table_grow(struct bgp_attr_table *t)
 struct bgp_attrs *
 bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_attr_build *b)
 {
-	uint32_t h = build_hash(b);
-	struct bgp_attrs *a;
+	struct bgp_attrs *a = t->last;
 	size_t total = 0;
+	uint32_t h;
 
+	/* a feed announces neighbouring prefixes with the same attributes one
+	 * UPDATE after another: the last set, in cache, saves hash and lookup */
+	if (a != NULL && build_equal(a, b)) {
+		a->refcnt++;
+		return a;
+	}
+	h = build_hash(b);
 	for (a = t->buckets[h & t->mask]; a; a = a->hnext) {
 		if (a->hash == h && build_equal(a, b)) {
 			a->refcnt++;
+			t->last = a;
 			return a;
 		}
 	}
@@ -182,6 +205,7 @@ bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_attr_build *b)
 	a->hnext = t->buckets[h & t->mask];
 	t->buckets[h & t->mask] = a;
 	t->count++;
+	t->last = a;
 	return a;
 }
 
@@ -203,6 +227,8 @@ bgp_attr_unref(struct bgp_attr_table *t, struct bgp_attrs *a)
 	if (*pp)
 		*pp = a->hnext;
 	t->count--;
+	if (t->last == a)
+		t->last = NULL;
 	free(a);
 }
 

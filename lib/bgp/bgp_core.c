@@ -668,6 +668,56 @@ max_prefix_check(struct vx0_bgp *bgp, struct bgp_peer *p)
 									: 60000);
 }
 
+/* Lookahead over an NLRI list: the RIB bucket (and the FIB's slots) of the
+ * prefix AHEAD_B places on, the bucket's first entry AHEAD_E places on, so a
+ * long list's cache misses overlap. */
+#define AHEAD_B 8
+#define AHEAD_E 4
+struct nlri_ahead {
+	struct bgp_nlri_block b, e;
+	bool on;
+};
+
+static void
+ahead_bucket(struct vx0_bgp *bgp, struct nlri_ahead *a)
+{
+	struct vx0_bgp_prefix p;
+
+	if (bgp_nlri_next(&a->b, &p) == 1) {
+		bgp_rib_prefetch(&bgp->rib, &p);
+		if (bgp->fib.prefetch)
+			bgp->fib.prefetch(bgp->fib_ctx, p.family, p.a, p.len);
+	}
+}
+
+static void
+ahead_init(struct vx0_bgp *bgp, struct nlri_ahead *a, const struct bgp_nlri_block *blk)
+{
+	struct vx0_bgp_prefix p;
+
+	/* one prefix: nothing to overlap */
+	a->on = blk->len > 1u + (blk->p[0] + 7u) / 8u;
+	if (!a->on)
+		return;
+	a->b = a->e = *blk;
+	for (int i = 0; i < AHEAD_B; i++)
+		ahead_bucket(bgp, a);
+	for (int i = 0; i < AHEAD_E; i++)
+		bgp_nlri_next(&a->e, &p);
+}
+
+static void
+ahead_step(struct vx0_bgp *bgp, struct nlri_ahead *a)
+{
+	struct vx0_bgp_prefix p;
+
+	if (!a->on)
+		return;
+	ahead_bucket(bgp, a);
+	if (bgp_nlri_next(&a->e, &p) == 1)
+		bgp_rib_prefetch_entry(&bgp->rib, &p);
+}
+
 /* Imports every prefix of blk with attributes b (already carrying the next hop). */
 static void
 import_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block blk,
@@ -683,10 +733,14 @@ import_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block blk,
 		/* one verdict for all prefixes: intern once */
 		bool rej = loop || (pol && pol->default_action == VX0_BGP_REJECT);
 
+		struct nlri_ahead ah;
+
 		shared = bgp_attr_intern(&bgp->attrs, b);
 		if (shared == NULL)
 			return;
+		ahead_init(bgp, &ah, &blk);
 		while (bgp_nlri_next(&blk, &pfx) == 1) {
+			ahead_step(bgp, &ah);
 			bgp_attr_ref(shared);
 			bgp_rib_set(bgp, (uint16_t)p->id, &pfx, shared, rej);
 		}
@@ -712,11 +766,15 @@ static void
 withdraw_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block blk)
 {
 	struct vx0_bgp_prefix pfx;
+	struct nlri_ahead ah;
 
-	if (blk.family == 0)
+	if (blk.family == 0 || blk.len == 0)
 		return;
-	while (bgp_nlri_next(&blk, &pfx) == 1)
+	ahead_init(bgp, &ah, &blk);
+	while (bgp_nlri_next(&blk, &pfx) == 1) {
+		ahead_step(bgp, &ah);
 		bgp_rib_set(bgp, (uint16_t)p->id, &pfx, NULL, false);
+	}
 }
 
 static void
@@ -829,6 +887,74 @@ handle_msg(struct vx0_bgp *bgp, struct bgp_peer *p, uint8_t type, const uint8_t 
 	return p->state != VX0_BGP_IDLE;
 }
 
+/* The first prefix an UPDATE at m (header included, mlen bytes, both
+ * checked) withdraws or announces in its IPv4 fields; 0 when none. */
+static int
+update_first_prefix(const uint8_t *m, size_t mlen, struct vx0_bgp_prefix *pfx)
+{
+	const uint8_t *b = m + BGP_HDR_LEN;
+	size_t n = mlen - BGP_HDR_LEN, wl, al;
+	struct bgp_nlri_block blk = {.family = 4};
+
+	if (m[18] != BGP_UPDATE || n < 4)
+		return 0;
+	wl = (size_t)b[0] << 8 | b[1];
+	if (wl > 0) {
+		blk.p = b + 2;
+		blk.len = wl > n - 2 ? n - 2 : wl;
+		return bgp_nlri_next(&blk, pfx) == 1;
+	}
+	al = (size_t)b[2] << 8 | b[3];
+	if (4 + al >= n)
+		return 0;
+	blk.p = b + 4 + al;
+	blk.len = n - 4 - al;
+	return bgp_nlri_next(&blk, pfx) == 1;
+}
+
+/* Lookahead over the UPDATEs already received (a full table arrives as one
+ * UPDATE per prefix or few): the RIB bucket and FIB slots of the message
+ * MSG_AHEAD_B on, the bucket's first entry MSG_AHEAD_E on, requested before
+ * the current one is handled, so their cache misses overlap. */
+#define MSG_AHEAD_B 8
+#define MSG_AHEAD_E 4
+struct msg_ahead {
+	size_t off[2];
+	unsigned n[2];
+};
+
+static void
+msg_ahead_run(struct vx0_bgp *bgp, struct bgp_peer *p, struct msg_ahead *a, size_t off)
+{
+	static const unsigned depth[2] = {MSG_AHEAD_B, MSG_AHEAD_E};
+
+	for (int s = 0; s < 2; s++) {
+		if (a->off[s] < off) {
+			a->off[s] = off;
+			a->n[s] = 0;
+		}
+		while (a->n[s] < depth[s] && p->rx_len - a->off[s] >= BGP_HDR_LEN) {
+			const uint8_t *m = p->rx + a->off[s];
+			size_t mlen = (size_t)m[16] << 8 | m[17];
+			struct vx0_bgp_prefix pfx;
+
+			if (mlen < BGP_HDR_LEN || mlen > p->rx_len - a->off[s])
+				break; /* incomplete (or bad: the loop reports it) */
+			if (update_first_prefix(m, mlen, &pfx)) {
+				if (s == 1) {
+					bgp_rib_prefetch_entry(&bgp->rib, &pfx);
+				} else {
+					bgp_rib_prefetch(&bgp->rib, &pfx);
+					if (bgp->fib.prefetch)
+						bgp->fib.prefetch(bgp->fib_ctx, 4, pfx.a, pfx.len);
+				}
+			}
+			a->off[s] += mlen;
+			a->n[s]++;
+		}
+	}
+}
+
 int
 vx0_bgp_input(struct vx0_bgp *bgp, int peer, const uint8_t *data, size_t len, uint64_t now_ms)
 {
@@ -850,6 +976,7 @@ vx0_bgp_input(struct vx0_bgp *bgp, int peer, const uint8_t *data, size_t len, ui
 		used += take;
 
 		size_t off = 0;
+		struct msg_ahead ah = {{0, 0}, {0, 0}};
 
 		while (p->rx_len - off >= BGP_HDR_LEN && p->state != VX0_BGP_IDLE) {
 			uint16_t mlen;
@@ -871,6 +998,11 @@ vx0_bgp_input(struct vx0_bgp *bgp, int peer, const uint8_t *data, size_t len, ui
 			}
 			if (p->rx_len - off < mlen)
 				break;
+			if (p->state == VX0_BGP_ESTABLISHED) {
+				msg_ahead_run(bgp, p, &ah, off);
+				ah.n[0] -= ah.n[0] > 0;
+				ah.n[1] -= ah.n[1] > 0;
+			}
 			handle_msg(bgp, p, type, p->rx + off + BGP_HDR_LEN, mlen - BGP_HDR_LEN);
 			off += mlen;
 		}

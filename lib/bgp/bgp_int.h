@@ -116,6 +116,7 @@ struct bgp_attr_table {
 	struct bgp_attrs **buckets;
 	uint32_t mask;
 	size_t count;
+	struct bgp_attrs *last; /* the last set interned (no reference) */
 };
 
 int bgp_attr_table_init(struct bgp_attr_table *t);
@@ -260,6 +261,11 @@ int bgp_rib_init(struct bgp_rib *r);
 void bgp_rib_fini(struct bgp_rib *r, struct bgp_attr_table *t);
 struct bgp_rib_entry *bgp_rib_get(struct bgp_rib *r, const struct vx0_bgp_prefix *p, bool create);
 void bgp_rib_remove_if_empty(struct bgp_rib *r, struct bgp_rib_entry *e);
+/* Start loading p's bucket, and (a few prefixes later, the bucket then in
+ * cache) its first entry: the lookups of a long NLRI list overlap their
+ * cache misses instead of taking them one after another. Hints only. */
+void bgp_rib_prefetch(const struct bgp_rib *r, const struct vx0_bgp_prefix *p);
+void bgp_rib_prefetch_entry(const struct bgp_rib *r, const struct vx0_bgp_prefix *p);
 struct bgp_path *bgp_path_alloc(struct bgp_rib *r);
 void bgp_path_free(struct bgp_rib *r, struct bgp_path *p);
 typedef int (*bgp_rib_iter_cb)(void *arg, struct bgp_rib_entry *e);

@@ -143,6 +143,33 @@ rib_grow(struct bgp_rib *r)
 	r->mask = nmask;
 }
 
+static inline bool
+pfx_equal(const struct vx0_bgp_prefix *a, const struct vx0_bgp_prefix *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a->a, 8);
+	memcpy(&a1, a->a + 8, 8);
+	memcpy(&b0, b->a, 8);
+	memcpy(&b1, b->a + 8, 8);
+	return a->family == b->family && a->len == b->len && ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+void
+bgp_rib_prefetch(const struct bgp_rib *r, const struct vx0_bgp_prefix *p)
+{
+	__builtin_prefetch(&r->buckets[pfx_hash(p) & r->mask]);
+}
+
+void
+bgp_rib_prefetch_entry(const struct bgp_rib *r, const struct vx0_bgp_prefix *p)
+{
+	const struct bgp_rib_entry *e = r->buckets[pfx_hash(p) & r->mask];
+
+	if (e != NULL)
+		__builtin_prefetch(e);
+}
+
 struct bgp_rib_entry *
 bgp_rib_get(struct bgp_rib *r, const struct vx0_bgp_prefix *p, bool create)
 {
@@ -150,8 +177,7 @@ bgp_rib_get(struct bgp_rib *r, const struct vx0_bgp_prefix *p, bool create)
 	struct bgp_rib_entry *e;
 
 	for (e = r->buckets[h & r->mask]; e; e = e->hnext)
-		if (e->hash == h && e->pfx.family == p->family && e->pfx.len == p->len &&
-		    memcmp(e->pfx.a, p->a, 16) == 0)
+		if (e->hash == h && pfx_equal(&e->pfx, p))
 			return e;
 	if (!create)
 		return NULL;

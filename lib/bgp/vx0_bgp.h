@@ -157,6 +157,9 @@ struct vx0_bgp_fib_ops {
 			 const uint8_t *nexthop);
 	int (*route_del)(void *ctx, int family, const uint8_t *prefix, uint8_t len);
 	void (*commit)(void *ctx);
+	/* optional hint: a route_add/route_del of this prefix follows soon
+	 * (a few prefixes later in a long UPDATE): start loading its slots */
+	void (*prefetch)(void *ctx, int family, const uint8_t *prefix, uint8_t len);
 };
 
 struct vx0_bgp;

@@ -54,6 +54,28 @@ vx0_fib_table_free(struct vx0_fib4_map *m, void *p)
 	m->base = NULL;
 }
 
+/* Resident bytes of [p, p + size): the pages mincore() finds in memory. */
+size_t
+vx0_fib_resident(const void *p, size_t size)
+{
+	size_t pg = 4096, n = 0;
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(pg - 1), end = (uintptr_t)p + size;
+	unsigned char v[512];
+
+	while (a < end) {
+		size_t pages = (end - a + pg - 1) / pg;
+
+		if (pages > sizeof(v))
+			pages = sizeof(v);
+		if (mincore((void *)a, pages * pg, v) != 0)
+			return n;
+		for (size_t i = 0; i < pages; i++)
+			n += (v[i] & 1) * pg;
+		a += pages * pg;
+	}
+	return n;
+}
+
 static void
 dq_free(void *arg, void *e, unsigned int n)
 {

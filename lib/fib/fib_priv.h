@@ -14,6 +14,8 @@
 void *vx0_fib_table_alloc(struct vx0_fib4_map *m, const char *what, size_t size,
 			  int socket_id);
 void vx0_fib_table_free(struct vx0_fib4_map *m, void *p);
+/* Resident bytes of [p, p + size) (mincore). */
+size_t vx0_fib_resident(const void *p, size_t size);
 
 int vx0_fib_pool_init(struct vx0_fib_pool *p, const char *name, uint32_t n_groups,
 		      struct rte_rcu_qsbr *qsv);

@@ -123,6 +123,14 @@ void vx0_fib4_fini(struct vx0_fib4 *t);
 int vx0_fib4_add(struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth, uint32_t nh);
 int vx0_fib4_del(struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth);
 int vx0_fib4_get(const struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth);
+/* A hint before add/del of (ip, depth): start loading its rule slot and
+ * first-level entry (a writer with a list of routes overlaps the misses). */
+void vx0_fib4_prefetch(const struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth);
+/* Bytes of the IPv4 tables (both levels, rule index) resident in memory:
+ * what the table costs the process, page by page (mincore). */
+size_t vx0_fib4_resident(const struct vx0_fib4 *t);
+/* The same for the IPv6 tables. */
+size_t vx0_fib6_resident(const struct vx0_fib6 *t);
 
 int vx0_fib6_init(struct vx0_fib6 *t, const char *name, uint32_t max_rules,
 		  uint32_t n_tbl8, int socket_id, struct rte_rcu_qsbr *qsv);

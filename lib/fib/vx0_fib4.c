@@ -60,6 +60,16 @@ rule_find(const struct vx0_fib4 *t, uint32_t ip, uint8_t depth)
 	}
 }
 
+void
+vx0_fib4_prefetch(const struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth)
+{
+	uint32_t ip = ip_host & mask_of(depth);
+
+	__builtin_prefetch(&t->rules[slot_of(t, ip, depth)]);
+	if (depth <= 24)
+		__builtin_prefetch(&t->tbl24[ip >> 8]);
+}
+
 static void
 rule_insert(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t nh)
 {
@@ -97,6 +107,16 @@ rule_remove(struct vx0_fib4 *t, struct vx0_fib4_rule *r)
 		t->rules[i] = t->rules[j];
 		i = j;
 	}
+}
+
+size_t
+vx0_fib4_resident(const struct vx0_fib4 *t)
+{
+	if (t->tbl24 == NULL)
+		return 0;
+	return vx0_fib_resident(t->tbl24, sizeof(uint32_t) << 24) +
+	       vx0_fib_resident(t->tbl8, (size_t)t->pool.n * 256 * sizeof(uint32_t)) +
+	       vx0_fib_resident(t->rules, ((size_t)t->rules_mask + 1) * sizeof(*t->rules));
 }
 
 int

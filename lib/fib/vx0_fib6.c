@@ -143,6 +143,16 @@ vx0_fib6_fini(struct vx0_fib6 *t)
 	memset(t, 0, sizeof(*t));
 }
 
+size_t
+vx0_fib6_resident(const struct vx0_fib6 *t)
+{
+	if (t->tbl24 == NULL)
+		return 0;
+	return vx0_fib_resident(t->tbl24, sizeof(uint32_t) << 24) +
+	       vx0_fib_resident(t->tbl8, (size_t)t->pool.n * 256 * sizeof(uint32_t)) +
+	       vx0_fib_resident(t->rules, ((size_t)t->rules_mask + 1) * sizeof(*t->rules));
+}
+
 static inline void
 put(uint32_t *e, uint32_t v)
 {

@@ -25,6 +25,7 @@ struct vx0_ctl_bgp {
 	struct vx0_bgp_io *io;
 	uint64_t installed, removed, unresolved, failed;
 	uint64_t next_progress;
+	int last_nh; /* the neighbour next hop of the last route, or -1 */
 };
 
 static int
@@ -39,6 +40,32 @@ fib_begin(void *arg)
 	struct vx0_ctl_bgp *b = arg;
 
 	pthread_mutex_lock(&b->ctl->lock);
+}
+
+static void
+fib_prefetch(void *arg, int family, const uint8_t *prefix, uint8_t len)
+{
+	struct vx0_ctl_bgp *b = arg;
+	uint32_t v;
+
+	if (family != 4)
+		return;
+	memcpy(&v, prefix, 4);
+	vx0_fib4_prefetch(&b->ctl->node->fib->v4, ntohl(v), len);
+}
+
+/* The cached id still names this neighbour (ids are reused once freed). */
+static bool
+last_nh_is(const struct vx0_ctl_bgp *b, const struct vx0_fib *fib, uint16_t port, int af,
+	   const uint8_t *addr)
+{
+	const struct vx0_fib_nh *n;
+
+	if (b->last_nh <= 0 || (uint32_t)b->last_nh >= fib->max_nh)
+		return false;
+	n = vx0_fib_nh(fib, (uint32_t)b->last_nh);
+	return n->refcnt > 0 && n->type == VX0_NH_FWD && n->port == port &&
+	       n->family == af && memcmp(n->addr, addr, af == AF_INET ? 4 : 16) == 0;
 }
 
 static int
@@ -59,7 +86,12 @@ fib_route_add(void *arg, int family, const uint8_t *prefix, uint8_t len, const u
 		rc = vx0_fib_lookup6(fib, nexthop, &cover);
 	}
 	c = rc == 0 ? vx0_fib_nh(fib, cover) : NULL;
-	if (c != NULL && c->type == VX0_NH_GLEAN) {
+	if (c != NULL && c->type == VX0_NH_GLEAN && last_nh_is(b, fib, c->port, af, nexthop)) {
+		/* a full table has a handful of next hops: the last one again
+		 * needs no lookup in the next-hop index (the route takes its
+		 * own reference) */
+		rc = vx0_fib_route_add(fib, af, prefix, len, (uint32_t)b->last_nh);
+	} else if (c != NULL && c->type == VX0_NH_GLEAN) {
 		/* on a connected subnet: the next hop is a neighbour */
 		nh = vx0_fib_nh_get(fib, VX0_NH_FWD, c->port, af, nexthop);
 		if (nh < 0) {
@@ -68,6 +100,7 @@ fib_route_add(void *arg, int family, const uint8_t *prefix, uint8_t len, const u
 		}
 		rc = vx0_fib_route_add(fib, af, prefix, len, (uint32_t)nh);
 		vx0_fib_nh_put(fib, (uint32_t)nh);
+		b->last_nh = rc == 0 ? nh : -1;
 	} else if (c != NULL && c->type == VX0_NH_FWD) {
 		/* recursive: use the covering route's neighbour */
 		rc = vx0_fib_route_add(fib, af, prefix, len, cover);
@@ -174,7 +207,7 @@ vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	};
 	struct vx0_bgp_io_config ioc = { 0 };
 	const struct vx0_bgp_fib_ops ops = {
-		.begin = fib_begin, .route_add = fib_route_add,
+		.begin = fib_begin, .route_add = fib_route_add, .prefetch = fib_prefetch,
 		.route_del = fib_route_del, .commit = fib_commit,
 	};
 	struct vx0_ctl_bgp *b;
@@ -186,6 +219,7 @@ vx0_ctl_bgp_start(struct vx0_ctl *ctl, char *err, size_t errlen)
 	if (b == NULL)
 		return -ENOMEM;
 	b->ctl = ctl;
+	b->last_nh = -1;
 	b->next_progress = 100000;
 	b->io = vx0_bgp_io_create(ctl->loop, &bc, &ioc);
 	if (b->io == NULL) {

@@ -216,6 +216,8 @@ tel_fib(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_dict(d);
 		rte_tel_data_add_dict_u64(d, "ipv4_routes", vx0_fib_count(node->fib, AF_INET));
 		rte_tel_data_add_dict_u64(d, "ipv6_routes", vx0_fib_count(node->fib, AF_INET6));
+		rte_tel_data_add_dict_u64(d, "ipv4_resident_bytes", vx0_fib4_resident(&node->fib->v4));
+		rte_tel_data_add_dict_u64(d, "ipv6_resident_bytes", vx0_fib6_resident(&node->fib->v6));
 		return 0;
 	}
 	if (inet_pton(AF_INET, params, a) == 1)
