@@ -10,9 +10,9 @@ bytes (/vx0/fib ipv4_resident_bytes, mincore of the DIR-24-8 levels and the
 rule index) and the rest, the control plane.
 
 usage: tools/bgp-bench.py [-n 1000000] [--build build]
-                          [--receiver both|vx0|bird|vx0d|all]
+                          [--receiver both|vx0|bird|vx0d|race|all]
                           [--uniform] [--seed 4] [--show 8] [--perf FILE]
-                          [--punt-rate 100000]
+                          [--punt-rate N] [--one-lcore]
 
 The feed (default): N /24 blackhole statics (1.0.0.0/24 up), each with its
 own attributes set in its static route block (`bgp_path.prepend(...)`,
@@ -36,12 +36,19 @@ The feeder's sessions start ("birdc enable") only once its static protocol
 holds all N routes, so no receiver waits on the feeder's own start-up. BIRD
 receivers are polled through `show protocols all` (the channel's import
 counter); `show route count` walks the table and slows what it measures.
-vx0d runs with exception_path.rate_pps 100000 (--punt-rate): its default
-punt policer, 10,000 packets/s per class, polices the varied feed's ~15,000
-segments/s (3,000-7,000 dropped and resent per 1M-route load; the output
-shows the policed drops and the feeder's TCP retransmissions).
+vx0d runs with its default exception path: the feeder is a configured BGP
+neighbour, so its segments are punted in the "peer" class (100,000/s) and
+not policed at the local class's 10,000/s, which dropped 3,000-7,000 of the
+varied feed's ~15,000 segments/s before that class existed (--punt-rate
+sets exception_path.rate_pps for comparison; the output shows the policed
+drops and the feeder's TCP retransmissions). --one-lcore runs vx0d as one
+thread (ctl, rx and tx roles on one lcore), as BIRD is one: on two CPUs
+shared by the feeder and the receivers, the lab profile's polling rx lcore
+otherwise takes CPU time from all of them.
 '--receiver vx0d' / 'bird' feed one receiver at a time (the feeder and the
-receiver then share the two CPUs of the lab machine alone).
+receiver then share the two CPUs of the lab machine alone); '--receiver
+race' feeds vx0d and the BIRD receiver in the same run (the issue's
+comparison), 'all' adds the bgp_speaker.
 
 Topology: namespaces F (feeder BIRD), V (our speaker), R (BIRD receiver),
 D (vx0d, its port an af_packet vdev on the veth); veths F-V 198.51.100.0/30,
@@ -180,15 +187,18 @@ def main():
                     help='the old feed: one AS path for every prefix (large UPDATEs)')
     ap.add_argument('--show', type=int, default=0,
                     help='print the first SHOW routes (a power of 2) at the BIRD receiver')
-    ap.add_argument('--punt-rate', type=int, default=100000,
-                    help="vx0d's exception_path.rate_pps (its default: 10000)")
+    ap.add_argument('--punt-rate', type=int, default=None,
+                    help="vx0d's exception_path.rate_pps (default: vx0d's own, 10000)")
+    ap.add_argument('--one-lcore', action='store_true',
+                    help='vx0d on one lcore with the ctl, rx and tx roles')
     ap.add_argument('--perf', help='perf record vx0d during the load into this file')
     ap.add_argument('--seed', type=int, default=4, help='of the varied feed')
-    ap.add_argument('--receiver', choices=('both', 'vx0', 'bird', 'vx0d', 'all'),
+    ap.add_argument('--receiver', choices=('both', 'vx0', 'bird', 'vx0d', 'race', 'all'),
                     default='both',
                     help='feed one receiver at a time for a feeder-independent time')
     args = ap.parse_args()
-    want = {'both': ('vx0', 'bird'), 'all': ('vx0', 'bird', 'vx0d')}.get(
+    want = {'both': ('vx0', 'bird'), 'race': ('bird', 'vx0d'),
+            'all': ('vx0', 'bird', 'vx0d')}.get(
         args.receiver, (args.receiver,))
     speaker = os.path.join(args.build, 'test', 'bgp_speaker')
     tag = f'vx0bb{os.getpid() % 100000}'
@@ -266,21 +276,22 @@ def main():
         tel = None
         if 'vx0d' in want:
             vx0lab.VX0D = os.path.join(os.path.abspath(args.build), 'app', 'vx0d', 'vx0d')
-            node = vx0lab.Vx0d(None, nsd, {
+            conf = {
                 'eal': ['--no-huge', '-m', '1024', '--no-pci', '--file-prefix', tag + 'd',
-                        '--lcores', '0@(0-1),1@(0-1)', '--log-level', 'pmd.net.tap:critical'],
-                'lcores': [{'id': 0, 'roles': ['ctl']}, {'id': 1, 'roles': ['rx', 'tx']}],
+                        '--lcores', '0@(0-1)' if args.one_lcore else '0@(0-1),1@(0-1)',
+                        '--log-level', 'pmd.net.tap:critical'],
+                'lcores': ([{'id': 0, 'roles': ['ctl', 'rx', 'tx']}] if args.one_lcore else
+                           [{'id': 0, 'roles': ['ctl']}, {'id': 1, 'roles': ['rx', 'tx']}]),
                 'fib': {'max_routes4': max(args.n + 1024, 1100000)},
-                # the default punt policer (10,000 packets/s per class) drops
-                # a full-table feed's segments (TCP resends them): a BGP
-                # router taking full tables needs more (--punt-rate)
-                'exception_path': {'rate_pps': args.punt_rate, 'burst': 1024},
                 'ports': [{'name': 'f', 'device': f'net_af_packet0,iface={dport}',
                            'addresses': ['198.51.100.10/30']}],
                 'bgp': {'as': 65004, 'router_id': '198.51.100.10',
                         'peers': [{'name': 'feed', 'address': '198.51.100.9', 'as': 65002,
                                    'families': ['ipv4']}]},
-            }, 'bb')
+            }
+            if args.punt_rate:
+                conf['exception_path'] = {'rate_pps': args.punt_rate, 'burst': 1024}
+            node = vx0lab.Vx0d(None, nsd, conf, 'bb')
             tel = Telemetry(tag + 'd')
             vx0d_base = rss_kb(node.proc.pid)
         pids = {'bird': rcv.pid}
