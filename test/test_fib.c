@@ -256,15 +256,15 @@ test_v6_against_model(void)
 	for (unsigned int i = 0; i < n; i++)
 		if (vx0_fib_route_get(fib, AF_INET6, m[i].ip, m[i].len) != (int)m[i].nh)
 			mismatches++;
-	printf("# model6: %d ops, %u routes left, %u groups in use\n", OPS, n, fib->v6.pool.used);
+	printf("# model6: %d ops, %u routes left, %u groups in use\n", OPS, n, fib->v6.lv.pool.used);
 	CHECK_EQ(errors, 0);
 	CHECK_EQ(mismatches, 0);
-	CHECK(fib->v6.pool.used > 0);
+	CHECK(fib->v6.lv.pool.used > 0);
 	while (n > 0) {
 		CHECK_EQ(vx0_fib_route_del(fib, AF_INET6, m[n - 1].ip, m[n - 1].len), 0);
 		n--;
 	}
-	CHECK_EQ(fib->v6.pool.used, 0);
+	CHECK_EQ(fib->v6.lv.pool.used, 0);
 	CHECK_EQ(vx0_fib_count(fib, AF_INET6), 0);
 	for (int j = 0; j < 1000; j++) {
 		uint8_t q[16];
@@ -371,7 +371,7 @@ test_v4_against_model(void)
 		if (vx0_fib_route_get(fib, AF_INET, &be, m[i].len) != (int)m[i].nh)
 			mismatches++;
 	}
-	printf("# model: %d ops, %u routes left, %u groups in use\n", OPS, n, fib->v4.pool.used);
+	printf("# model: %d ops, %u routes left, %u groups in use\n", OPS, n, fib->v4.lv.pool.used);
 	CHECK_EQ(errors, 0);
 	CHECK_EQ(mismatches, 0);
 	/* everything deleted: every group returns, nothing is found */
@@ -381,7 +381,7 @@ test_v4_against_model(void)
 		CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &be, m[n - 1].len), 0);
 		n--;
 	}
-	CHECK_EQ(fib->v4.pool.used, 0);
+	CHECK_EQ(fib->v4.lv.pool.used, 0);
 	CHECK_EQ(vx0_fib_count(fib, AF_INET), 0);
 	for (uint32_t a = base - 256; a < base + 0x4100; a += 7) {
 		uint32_t got;
@@ -411,7 +411,7 @@ test_v4_edges(void)
 
 		CHECK_EQ(vx0_fib_route_add(fib, AF_INET, &h, 32, i & 1 ? a : b), 0);
 	}
-	CHECK_EQ(fib->v4.pool.used, 1);
+	CHECK_EQ(fib->v4.lv.pool.used, 1);
 	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010203, &nh), 0);
 	CHECK_EQ(nh, a);
 	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010303, &nh), 0);
@@ -427,7 +427,7 @@ test_v4_edges(void)
 
 		CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &h, 32), 0);
 	}
-	CHECK_EQ(fib->v4.pool.used, 0); /* folded back into the first level */
+	CHECK_EQ(fib->v4.lv.pool.used, 0); /* folded back into the first level */
 	CHECK_EQ(vx0_fib_lookup4(fib, 0x0a010203, &nh), 0);
 	CHECK_EQ(nh, a);
 	CHECK_EQ(vx0_fib_route_del(fib, AF_INET, &z, 0), 0);

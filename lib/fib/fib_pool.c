@@ -166,3 +166,52 @@ vx0_fib_pool_put_unseen(struct vx0_fib_pool *p, uint32_t g)
 	p->used--;
 	p->free[p->n_free++] = g;
 }
+
+uint32_t
+vx0_fib_rule_slots(uint32_t max_rules)
+{
+	uint32_t slots = 1024;
+
+	while (slots < max_rules + max_rules / 2) /* load factor at most 2/3 when full */
+		slots <<= 1;
+	return slots;
+}
+
+int
+vx0_fib_levels_init(struct vx0_fib_levels *lv, const char *name, uint32_t n_tbl8,
+		    int socket_id, struct rte_rcu_qsbr *qsv)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s_tbl24", name);
+	lv->tbl24 = vx0_fib_table_alloc(&lv->map24, what, sizeof(uint32_t) << 24, socket_id);
+	snprintf(what, sizeof(what), "%s_tbl8", name);
+	lv->tbl8 = vx0_fib_table_alloc(&lv->map8, what, (size_t)n_tbl8 * 256 * sizeof(uint32_t),
+				       socket_id);
+	if (lv->tbl24 == NULL || lv->tbl8 == NULL ||
+	    vx0_fib_pool_init(&lv->pool, name, n_tbl8, qsv) < 0) {
+		vx0_fib_levels_fini(lv);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+vx0_fib_levels_fini(struct vx0_fib_levels *lv)
+{
+	vx0_fib_pool_fini(&lv->pool);
+	if (lv->tbl24 != NULL)
+		vx0_fib_table_free(&lv->map24, lv->tbl24);
+	if (lv->tbl8 != NULL)
+		vx0_fib_table_free(&lv->map8, lv->tbl8);
+	lv->tbl24 = lv->tbl8 = NULL;
+}
+
+size_t
+vx0_fib_levels_resident(const struct vx0_fib_levels *lv)
+{
+	if (lv->tbl24 == NULL)
+		return 0;
+	return vx0_fib_resident(lv->tbl24, sizeof(uint32_t) << 24) +
+	       vx0_fib_resident(lv->tbl8, (size_t)lv->pool.n * 256 * sizeof(uint32_t));
+}

@@ -20,6 +20,14 @@ size_t vx0_fib_resident(const void *p, size_t size);
 int vx0_fib_pool_init(struct vx0_fib_pool *p, const char *name, uint32_t n_groups,
 		      struct rte_rcu_qsbr *qsv);
 void vx0_fib_pool_fini(struct vx0_fib_pool *p);
+/* A table's levels and group pool; its resident bytes. */
+int vx0_fib_levels_init(struct vx0_fib_levels *lv, const char *name, uint32_t n_tbl8,
+			int socket_id, struct rte_rcu_qsbr *qsv);
+void vx0_fib_levels_fini(struct vx0_fib_levels *lv);
+size_t vx0_fib_levels_resident(const struct vx0_fib_levels *lv);
+/* Rule index slots for max_rules (a power of two, at most 2/3 full). */
+uint32_t vx0_fib_rule_slots(uint32_t max_rules);
+
 /* Number of groups free now or once their grace period is over. */
 uint32_t vx0_fib_pool_avail(const struct vx0_fib_pool *p);
 /* A free group; waits out the readers once rather than fail (they never

@@ -89,9 +89,9 @@ vx0_fib_free(struct vx0_fib *fib)
 {
 	if (fib == NULL)
 		return;
-	if (fib->v4.tbl24 != NULL)
+	if (fib->v4.lv.tbl24 != NULL)
 		vx0_fib4_fini(&fib->v4);
-	if (fib->v6.tbl24 != NULL)
+	if (fib->v6.lv.tbl24 != NULL)
 		vx0_fib6_fini(&fib->v6);
 	rte_free(fib->nh);
 	rte_hash_free(fib->nh_index);
@@ -349,8 +349,8 @@ vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
 int
 vx0_fib_commit(struct vx0_fib *fib)
 {
-	rte_rcu_qsbr_dq_reclaim(fib->v4.pool.dq, fib->v4.pool.n, NULL, NULL, NULL);
-	rte_rcu_qsbr_dq_reclaim(fib->v6.pool.dq, fib->v6.pool.n, NULL, NULL, NULL);
+	rte_rcu_qsbr_dq_reclaim(fib->v4.lv.pool.dq, fib->v4.lv.pool.n, NULL, NULL, NULL);
+	rte_rcu_qsbr_dq_reclaim(fib->v6.lv.pool.dq, fib->v6.lv.pool.n, NULL, NULL, NULL);
 	return 0;
 }
 

@@ -87,15 +87,21 @@ struct vx0_fib_pool {
 	struct rte_rcu_qsbr *qsv;
 };
 
+/* What both families' tables are made of: a 2^24-entry first level by the
+ * top 24 bits, groups of 256 entries below it, and the pool of groups. */
+struct vx0_fib_levels {
+	uint32_t *tbl24;
+	uint32_t *tbl8;
+	struct vx0_fib_pool pool;       /* slow path only */
+	struct vx0_fib4_map map24, map8;
+};
+
 struct vx0_fib4 {
-	uint32_t *tbl24;                /* 2^24 entries, by the top 24 bits */
-	uint32_t *tbl8;                 /* groups of 256, by the low 8 bits */
+	struct vx0_fib_levels lv;       /* groups by the low 8 bits */
 	/* slow path only */
 	struct vx0_fib4_rule *rules;    /* (prefix, length) -> next hop */
 	uint32_t rules_mask, n_rules, max_rules;
 	uint32_t depth_rules[33];
-	struct vx0_fib_pool pool;
-	struct vx0_fib4_map map24, map8;
 };
 
 /* IPv6 entry: next hop (or group number with EXT), found, depth 0..128 */
@@ -107,14 +113,11 @@ struct vx0_fib4 {
 struct vx0_fib6_rule;
 
 struct vx0_fib6 {
-	uint32_t *tbl24;                /* 2^24 entries, by the top 24 bits */
-	uint32_t *tbl8;                 /* groups of 256, by one more byte each */
+	struct vx0_fib_levels lv;       /* groups by one more byte each */
 	/* slow path only */
 	struct vx0_fib6_rule *rules;    /* (prefix, length) -> next hop */
 	uint32_t rules_mask, n_rules, max_rules;
 	uint32_t depth_rules[129];
-	struct vx0_fib_pool pool;
-	struct vx0_fib4_map map24, map8;
 };
 
 int vx0_fib4_init(struct vx0_fib4 *t, const char *name, uint32_t max_rules,
@@ -201,7 +204,7 @@ vx0_fib4_entry_at(const uint32_t *tbl24, const uint32_t *tbl8, uint32_t ip_host)
 static inline uint32_t
 vx0_fib4_entry(const struct vx0_fib *fib, uint32_t ip_host)
 {
-	return vx0_fib4_entry_at(fib->v4.tbl24, fib->v4.tbl8, ip_host);
+	return vx0_fib4_entry_at(fib->v4.lv.tbl24, fib->v4.lv.tbl8, ip_host);
 }
 
 static inline int
@@ -218,7 +221,7 @@ static inline void
 vx0_fib_lookup4_bulk(const struct vx0_fib *fib, const uint32_t *ips,
 		     uint32_t *nh, unsigned int n)
 {
-	const uint32_t *t24 = fib->v4.tbl24, *t8 = fib->v4.tbl8;
+	const uint32_t *t24 = fib->v4.lv.tbl24, *t8 = fib->v4.lv.tbl8;
 
 	for (unsigned int i = 0; i < n; i++)
 		nh[i] = vx0_fib4_entry_at(t24, t8, ips[i]) & (VX0_FIB4_VALID | VX0_FIB4_NH_MASK);
@@ -229,10 +232,10 @@ vx0_fib_lookup4_bulk(const struct vx0_fib *fib, const uint32_t *ips,
 static inline void
 vx0_fib4_prefetch2(const struct vx0_fib *fib, uint32_t ip_host)
 {
-	uint32_t e = __atomic_load_n(&fib->v4.tbl24[ip_host >> 8], __ATOMIC_RELAXED);
+	uint32_t e = __atomic_load_n(&fib->v4.lv.tbl24[ip_host >> 8], __ATOMIC_RELAXED);
 
 	if (e & VX0_FIB4_EXT)
-		rte_prefetch0(&fib->v4.tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8 |
+		rte_prefetch0(&fib->v4.lv.tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8 |
 					    (ip_host & 0xff)]);
 }
 
@@ -241,11 +244,11 @@ vx0_fib4_prefetch2(const struct vx0_fib *fib, uint32_t ip_host)
 static inline uint32_t
 vx0_fib6_entry(const struct vx0_fib6 *t, const uint8_t *ip)
 {
-	uint32_t e = __atomic_load_n(&t->tbl24[(uint32_t)ip[0] << 16 | (uint32_t)ip[1] << 8 | ip[2]],
+	uint32_t e = __atomic_load_n(&t->lv.tbl24[(uint32_t)ip[0] << 16 | (uint32_t)ip[1] << 8 | ip[2]],
 				     __ATOMIC_RELAXED);
 
 	for (unsigned int k = 3; (e & VX0_FIB6_EXT) && k < 16; k++)
-		e = __atomic_load_n(&t->tbl8[(size_t)(e & VX0_FIB6_NH_MASK) << 8 | ip[k]],
+		e = __atomic_load_n(&t->lv.tbl8[(size_t)(e & VX0_FIB6_NH_MASK) << 8 | ip[k]],
 				    __ATOMIC_RELAXED);
 	return e;
 }
@@ -263,7 +266,7 @@ vx0_fib_lookup6(const struct vx0_fib *fib, const uint8_t *ip, uint32_t *nh)
 static inline void
 vx0_fib6_prefetch(const struct vx0_fib *fib, const uint8_t *ip)
 {
-	rte_prefetch0(&fib->v6.tbl24[(uint32_t)ip[0] << 16 | (uint32_t)ip[1] << 8 | ip[2]]);
+	rte_prefetch0(&fib->v6.lv.tbl24[(uint32_t)ip[0] << 16 | (uint32_t)ip[1] << 8 | ip[2]]);
 }
 
 /* nh[i]: VX0_FIB6_VALID | next hop on a hit. n <= 64. Level by level over
@@ -274,7 +277,7 @@ static inline void
 vx0_fib_lookup6_bulk(const struct vx0_fib *fib, const uint8_t (*ips)[16], uint32_t *nh,
 		     unsigned int n)
 {
-	const uint32_t *t24 = fib->v6.tbl24, *t8 = fib->v6.tbl8;
+	const uint32_t *t24 = fib->v6.lv.tbl24, *t8 = fib->v6.lv.tbl8;
 	uint64_t ext = 0;
 
 	for (unsigned int i = 0; i < n; i++) {

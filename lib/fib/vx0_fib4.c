@@ -67,7 +67,7 @@ vx0_fib4_prefetch(const struct vx0_fib4 *t, uint32_t ip_host, uint8_t depth)
 
 	__builtin_prefetch(&t->rules[slot_of(t, ip, depth)]);
 	if (depth <= 24)
-		__builtin_prefetch(&t->tbl24[ip >> 8]);
+		__builtin_prefetch(&t->lv.tbl24[ip >> 8]);
 }
 
 static void
@@ -112,34 +112,22 @@ rule_remove(struct vx0_fib4 *t, struct vx0_fib4_rule *r)
 size_t
 vx0_fib4_resident(const struct vx0_fib4 *t)
 {
-	if (t->tbl24 == NULL)
-		return 0;
-	return vx0_fib_resident(t->tbl24, sizeof(uint32_t) << 24) +
-	       vx0_fib_resident(t->tbl8, (size_t)t->pool.n * 256 * sizeof(uint32_t)) +
-	       vx0_fib_resident(t->rules, ((size_t)t->rules_mask + 1) * sizeof(*t->rules));
+	size_t rules = t->rules ? ((size_t)t->rules_mask + 1) * sizeof(*t->rules) : 0;
+
+	return vx0_fib_levels_resident(&t->lv) + vx0_fib_resident(t->rules, rules);
 }
 
 int
 vx0_fib4_init(struct vx0_fib4 *t, const char *name, uint32_t max_rules, uint32_t n_tbl8,
 	      int socket_id, struct rte_rcu_qsbr *qsv)
 {
-	uint32_t slots = 1024;
-
 	memset(t, 0, sizeof(*t));
 	if (n_tbl8 == 0 || n_tbl8 > (1u << 24) || max_rules == 0 || max_rules > (1u << 28))
 		return -EINVAL;
-	/* load factor at most 2/3 when full */
-	while (slots < max_rules + max_rules / 2)
-		slots <<= 1;
 	t->max_rules = max_rules;
-	t->rules_mask = slots - 1;
-	t->tbl24 = vx0_fib_table_alloc(&t->map24, "vx0_fib4_tbl24", sizeof(uint32_t) << 24,
-				       socket_id);
-	t->tbl8 = vx0_fib_table_alloc(&t->map8, "vx0_fib4_tbl8",
-				      (size_t)n_tbl8 * 256 * sizeof(uint32_t), socket_id);
-	t->rules = calloc(slots, sizeof(*t->rules));
-	if (t->tbl24 == NULL || t->tbl8 == NULL || t->rules == NULL ||
-	    vx0_fib_pool_init(&t->pool, name, n_tbl8, qsv) < 0) {
+	t->rules_mask = vx0_fib_rule_slots(max_rules) - 1;
+	t->rules = calloc((size_t)t->rules_mask + 1, sizeof(*t->rules));
+	if (t->rules == NULL || vx0_fib_levels_init(&t->lv, name, n_tbl8, socket_id, qsv) < 0) {
 		vx0_fib4_fini(t);
 		return -ENOMEM;
 	}
@@ -149,11 +137,7 @@ vx0_fib4_init(struct vx0_fib4 *t, const char *name, uint32_t max_rules, uint32_t
 void
 vx0_fib4_fini(struct vx0_fib4 *t)
 {
-	vx0_fib_pool_fini(&t->pool);
-	if (t->tbl24 != NULL)
-		vx0_fib_table_free(&t->map24, t->tbl24);
-	if (t->tbl8 != NULL)
-		vx0_fib_table_free(&t->map8, t->tbl8);
+	vx0_fib_levels_fini(&t->lv);
 	free(t->rules);
 	memset(t, 0, sizeof(*t));
 }
@@ -215,10 +199,10 @@ apply_small(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t v, bool add
 	uint32_t lo = ip >> 8, n = 1u << (24 - depth);
 
 	for (uint32_t i = lo; i < lo + n; i++) {
-		uint32_t e = t->tbl24[i];
+		uint32_t e = t->lv.tbl24[i];
 
 		if (e & VX0_FIB4_EXT) {
-			uint32_t *g = &t->tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8];
+			uint32_t *g = &t->lv.tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8];
 
 			if (add)
 				fill_small(g, 0, 256, depth, v);
@@ -226,9 +210,9 @@ apply_small(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t v, bool add
 				replace_exact(g, 0, 256, depth, v);
 		} else if (add) {
 			if (!(e & VX0_FIB4_VALID) || DEPTH_OF(e) <= depth)
-				put(&t->tbl24[i], v);
+				put(&t->lv.tbl24[i], v);
 		} else if ((e & VX0_FIB4_VALID) && DEPTH_OF(e) == depth) {
-			put(&t->tbl24[i], v);
+			put(&t->lv.tbl24[i], v);
 		}
 	}
 }
@@ -236,35 +220,35 @@ apply_small(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t v, bool add
 static int
 add_big(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t v)
 {
-	uint32_t i = ip >> 8, e = t->tbl24[i], lo = ip & 0xff, n = 1u << (32 - depth), g;
+	uint32_t i = ip >> 8, e = t->lv.tbl24[i], lo = ip & 0xff, n = 1u << (32 - depth), g;
 	uint32_t *grp;
 	int rc;
 
 	if (e & VX0_FIB4_EXT) {
-		fill_small(&t->tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8], lo, n, depth, v);
+		fill_small(&t->lv.tbl8[(size_t)(e & VX0_FIB4_NH_MASK) << 8], lo, n, depth, v);
 		return 0;
 	}
-	rc = vx0_fib_pool_get(&t->pool, &g);
+	rc = vx0_fib_pool_get(&t->lv.pool, &g);
 	if (rc < 0)
 		return rc;
 	/* a private group until published: plain stores */
-	grp = &t->tbl8[(size_t)g << 8];
+	grp = &t->lv.tbl8[(size_t)g << 8];
 	for (uint32_t j = 0; j < 256; j++)
 		grp[j] = (j - lo < n) ? v : e;
-	__atomic_store_n(&t->tbl24[i], VX0_FIB4_VALID | VX0_FIB4_EXT | g, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->lv.tbl24[i], VX0_FIB4_VALID | VX0_FIB4_EXT | g, __ATOMIC_RELEASE);
 	return 0;
 }
 
 static void
 del_big(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t repl)
 {
-	uint32_t i = ip >> 8, e = t->tbl24[i], g, first;
+	uint32_t i = ip >> 8, e = t->lv.tbl24[i], g, first;
 	uint32_t *grp;
 
 	if (!(e & VX0_FIB4_EXT))
 		return; /* cannot happen while the rule exists */
 	g = e & VX0_FIB4_NH_MASK;
-	grp = &t->tbl8[(size_t)g << 8];
+	grp = &t->lv.tbl8[(size_t)g << 8];
 	replace_exact(grp, ip & 0xff, 1u << (32 - depth), depth, repl);
 	/* the group is no longer needed when every entry holds the same
 	 * /24-or-shorter route (or none): fold it back into the first level */
@@ -274,8 +258,8 @@ del_big(struct vx0_fib4 *t, uint32_t ip, uint8_t depth, uint32_t repl)
 			return;
 	if ((first & VX0_FIB4_VALID) && DEPTH_OF(first) > 24)
 		return;
-	__atomic_store_n(&t->tbl24[i], first, __ATOMIC_RELEASE);
-	vx0_fib_pool_put(&t->pool, g);
+	__atomic_store_n(&t->lv.tbl24[i], first, __ATOMIC_RELEASE);
+	vx0_fib_pool_put(&t->lv.pool, g);
 }
 
 int

@@ -108,23 +108,14 @@ int
 vx0_fib6_init(struct vx0_fib6 *t, const char *name, uint32_t max_rules, uint32_t n_tbl8,
 	      int socket_id, struct rte_rcu_qsbr *qsv)
 {
-	uint32_t slots = 1024;
-
 	memset(t, 0, sizeof(*t));
 	if (n_tbl8 == 0 || n_tbl8 > VX0_FIB6_NH_MASK + 1 || max_rules == 0 ||
 	    max_rules > (1u << 26))
 		return -EINVAL;
-	while (slots < max_rules + max_rules / 2) /* load factor at most 2/3 */
-		slots <<= 1;
 	t->max_rules = max_rules;
-	t->rules_mask = slots - 1;
-	t->tbl24 = vx0_fib_table_alloc(&t->map24, "vx0_fib6_tbl24", sizeof(uint32_t) << 24,
-				       socket_id);
-	t->tbl8 = vx0_fib_table_alloc(&t->map8, "vx0_fib6_tbl8",
-				      (size_t)n_tbl8 * 256 * sizeof(uint32_t), socket_id);
-	t->rules = calloc(slots, sizeof(*t->rules));
-	if (t->tbl24 == NULL || t->tbl8 == NULL || t->rules == NULL ||
-	    vx0_fib_pool_init(&t->pool, name, n_tbl8, qsv) < 0) {
+	t->rules_mask = vx0_fib_rule_slots(max_rules) - 1;
+	t->rules = calloc((size_t)t->rules_mask + 1, sizeof(*t->rules));
+	if (t->rules == NULL || vx0_fib_levels_init(&t->lv, name, n_tbl8, socket_id, qsv) < 0) {
 		vx0_fib6_fini(t);
 		return -ENOMEM;
 	}
@@ -134,11 +125,7 @@ vx0_fib6_init(struct vx0_fib6 *t, const char *name, uint32_t max_rules, uint32_t
 void
 vx0_fib6_fini(struct vx0_fib6 *t)
 {
-	vx0_fib_pool_fini(&t->pool);
-	if (t->tbl24 != NULL)
-		vx0_fib_table_free(&t->map24, t->tbl24);
-	if (t->tbl8 != NULL)
-		vx0_fib_table_free(&t->map8, t->tbl8);
+	vx0_fib_levels_fini(&t->lv);
 	free(t->rules);
 	memset(t, 0, sizeof(*t));
 }
@@ -146,11 +133,9 @@ vx0_fib6_fini(struct vx0_fib6 *t)
 size_t
 vx0_fib6_resident(const struct vx0_fib6 *t)
 {
-	if (t->tbl24 == NULL)
-		return 0;
-	return vx0_fib_resident(t->tbl24, sizeof(uint32_t) << 24) +
-	       vx0_fib_resident(t->tbl8, (size_t)t->pool.n * 256 * sizeof(uint32_t)) +
-	       vx0_fib_resident(t->rules, ((size_t)t->rules_mask + 1) * sizeof(*t->rules));
+	size_t rules = t->rules ? ((size_t)t->rules_mask + 1) * sizeof(*t->rules) : 0;
+
+	return vx0_fib_levels_resident(&t->lv) + vx0_fib_resident(t->rules, rules);
 }
 
 static inline void
@@ -162,7 +147,7 @@ put(uint32_t *e, uint32_t v)
 static inline uint32_t *
 group(const struct vx0_fib6 *t, uint32_t e)
 {
-	return &t->tbl8[(size_t)(e & VX0_FIB6_NH_MASK) << 8];
+	return &t->lv.tbl8[(size_t)(e & VX0_FIB6_NH_MASK) << 8];
 }
 
 /* Level k's table covers address bits up to 24 + 8k; its index. */
@@ -219,8 +204,8 @@ add_rec(struct vx0_fib6 *t, uint32_t *tbl, unsigned int k, const uint8_t ip[16],
 	}
 	/* a new group: private (plain stores) until the entry names it; the
 	 * caller made sure enough groups are free */
-	vx0_fib_pool_get(&t->pool, &g);
-	grp = &t->tbl8[(size_t)g << 8];
+	vx0_fib_pool_get(&t->lv.pool, &g);
+	grp = &t->lv.tbl8[(size_t)g << 8];
 	for (unsigned int j = 0; j < 256; j++)
 		grp[j] = e;
 	add_rec(t, grp, k + 1, ip, depth, v);
@@ -242,7 +227,7 @@ fold(struct vx0_fib6 *t, uint32_t *pe, unsigned int end)
 	if ((first & VX0_FIB6_VALID) && DEPTH_OF(first) > end)
 		return;
 	__atomic_store_n(pe, first, __ATOMIC_RELEASE);
-	vx0_fib_pool_put(&t->pool, e & VX0_FIB6_NH_MASK);
+	vx0_fib_pool_put(&t->lv.pool, e & VX0_FIB6_NH_MASK);
 }
 
 /* Entries of exactly this rule's depth (within its range that is the
@@ -336,9 +321,9 @@ vx0_fib6_add(struct vx0_fib6 *t, const uint8_t ip[16], uint8_t depth, uint32_t n
 	if (r == NULL && t->n_rules >= t->max_rules)
 		return -ENOSPC;
 	/* at most one new group per level below the first: all or nothing */
-	if (depth > 24 && vx0_fib_pool_avail(&t->pool) < (uint32_t)(depth - 24 + 7) / 8)
+	if (depth > 24 && vx0_fib_pool_avail(&t->lv.pool) < (uint32_t)(depth - 24 + 7) / 8)
 		return -ENOSPC;
-	add_rec(t, t->tbl24, 0, p, depth,
+	add_rec(t, t->lv.tbl24, 0, p, depth,
 		VX0_FIB6_VALID | (uint32_t)depth << VX0_FIB6_DEPTH_SHIFT | nh);
 	if (r != NULL)
 		r->v = (r->v & ~VX0_FIB6_NH_MASK) | nh;
@@ -360,6 +345,6 @@ vx0_fib6_del(struct vx0_fib6 *t, const uint8_t ip[16], uint8_t depth)
 	if (r == NULL)
 		return -ENOENT;
 	rule_remove(t, r);
-	del_rec(t, t->tbl24, 0, p, depth, cover_of(t, p, depth));
+	del_rec(t, t->lv.tbl24, 0, p, depth, cover_of(t, p, depth));
 	return 0;
 }
