@@ -277,14 +277,15 @@ fast_forward(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m, boo
 	return true;
 }
 
-/* A fast-path frame leaving it: the metadata the general path needs. */
+/* A fast-path frame leaving it: the metadata the general path needs
+ * (vx0_pkt_fast_l3 took it as IPv4 or IPv6: nothing to check again). */
 static inline struct vx0_pkt_meta *
-fast_meta(const struct vx0_node *node, struct rte_mbuf *m, uint16_t port_idx)
+fast_meta(const struct vx0_node *node, struct rte_mbuf *m, uint16_t port_idx, bool v6)
 {
 	struct vx0_pkt_meta *meta = vx0_meta(node, m);
 
-	/* takes the frame: vx0_pkt_fast_l3 did */
-	vx0_pkt_parse_l3(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, meta);
+	vx0_pkt_meta_l3(rte_pktmbuf_mtod(m, const uint8_t *),
+			v6 ? VX0_L3_IPV6 : VX0_L3_IPV4, meta);
 	meta->in_port = (uint8_t)port_idx;
 	return meta;
 }
@@ -300,7 +301,7 @@ route(struct vx0_lcore_ctx *lc, struct rx_out *o, struct rte_mbuf *m, bool fast,
 	if (fast) {
 		if (likely(fast_forward(lc, o, m, hit, nh, v6)))
 			return;
-		meta = fast_meta(lc->node, m, port_idx);
+		meta = fast_meta(lc->node, m, port_idx, v6);
 	} else {
 		meta = vx0_meta(lc->node, m);
 	}
@@ -352,6 +353,8 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		struct rte_mbuf *m = pkts[i];
 		struct vx0_pkt_meta *meta = vx0_meta(node, m);
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		unsigned int t;
+		bool ours;
 		int r;
 
 		if (i + RX_PREFETCH < n) {
@@ -366,10 +369,9 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 		}
 		/* transit fast path: a common frame to our MAC from the wire
 		 * goes to the lookup without metadata */
-		if (likely(flags == 0) &&
-		    likely(rte_is_same_ether_addr((const struct rte_ether_addr *)d, &port->mac))) {
-			unsigned int t = vx0_pkt_fast_l3(d, m->data_len);
-
+		ours = rte_is_same_ether_addr((const struct rte_ether_addr *)d, &port->mac);
+		t = vx0_pkt_fast_l3(d, m->data_len);
+		if (likely(flags == 0) && likely(ours)) {
 			if (likely(t == VX0_L3_IPV4)) {
 				uint32_t a;
 
@@ -387,17 +389,19 @@ vx0_classify(struct vx0_lcore_ctx *lc, uint16_t port_idx, struct rte_mbuf **pkts
 				continue;
 			}
 		}
-		/* the common frame inline, anything else (and every drop
-		 * reason) through the full parse */
-		r = likely(vx0_pkt_parse_l3(d, m->data_len, meta)) ? VX0_PKT_OK :
-			vx0_pkt_parse(d, m->data_len, meta);
-		if (unlikely(r != VX0_PKT_OK)) {
-			vx0_drop(lc, m, (unsigned int)r);
-			continue;
+		/* a frame the fast check took gets its metadata as is;
+		 * anything else (and every drop reason) takes the full parse */
+		if (t != VX0_L3_NONE) {
+			vx0_pkt_meta_l3(d, t, meta);
+		} else {
+			r = vx0_pkt_parse(d, m->data_len, meta);
+			if (unlikely(r != VX0_PKT_OK)) {
+				vx0_drop(lc, m, (unsigned int)r);
+				continue;
+			}
 		}
 		meta->in_port = (uint8_t)port_idx;
-		if (!(meta->flags & VX0_PKT_F_L2_MCAST) &&
-		    unlikely(!rte_is_same_ether_addr((const struct rte_ether_addr *)d, &port->mac))) {
+		if (!(meta->flags & VX0_PKT_F_L2_MCAST) && unlikely(!ours)) {
 			vx0_drop(lc, m, VX0_DROP_L2_NOT_OURS);
 			continue;
 		}

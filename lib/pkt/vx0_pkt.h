@@ -100,6 +100,21 @@ int vx0_pkt_parse(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m);
  * needs an ICMP error. Any other frame or any problem: VX0_L3_NONE /
  * false, and the caller runs vx0_pkt_parse, which names the drop reason.
  */
+/* RFC 1071 check of a 20-byte IPv4 header: the ones' complement sum of
+ * its 16-bit words is 0xffff. That sum is the plain sum mod 0xffff (with
+ * 0xffff for 0), and as 2^16 = 1 mod 0xffff a sum of 32-bit words, in
+ * either byte order, has the same residue. */
+static inline bool
+vx0_pkt_ipv4_hdr20_csum_ok(const uint8_t *ip)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	memcpy(w, ip, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	return s != 0 && s % 0xffff == 0;
+}
+
 static inline unsigned int
 vx0_pkt_fast_l3(const uint8_t *frame, uint32_t len)
 {
@@ -110,8 +125,6 @@ vx0_pkt_fast_l3(const uint8_t *frame, uint32_t len)
 		return VX0_L3_NONE;
 	memcpy(&et, frame + 12, 2);
 	if (__builtin_expect(et == __builtin_bswap16(0x0800), 1)) {
-		uint32_t w[5];
-		uint64_t s;
 		uint16_t fo;
 
 		memcpy(&tot, ip + 2, 2);
@@ -126,13 +139,7 @@ vx0_pkt_fast_l3(const uint8_t *frame, uint32_t len)
 		if ((uint8_t)(ip[12] - 1) >= 223 || ip[12] == 127 ||
 		    (uint8_t)(ip[16] - 1) >= 223 || ip[16] == 127)
 			return VX0_L3_NONE;
-		/* RFC 1071: the ones' complement sum of the header's 16-bit
-		 * words is 0xffff. That sum is the plain sum mod 0xffff (with
-		 * 0xffff for 0), and as 2^16 = 1 mod 0xffff a sum of 32-bit
-		 * words, in either byte order, has the same residue. */
-		memcpy(w, ip, sizeof(w));
-		s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-		return s != 0 && s % 0xffff == 0 ? VX0_L3_IPV4 : VX0_L3_NONE;
+		return vx0_pkt_ipv4_hdr20_csum_ok(ip) ? VX0_L3_IPV4 : VX0_L3_NONE;
 	}
 	if (et == __builtin_bswap16(0x86dd)) {
 		uint8_t nh = ip[6];
@@ -157,17 +164,14 @@ vx0_pkt_fast_l3(const uint8_t *frame, uint32_t len)
 	return VX0_L3_NONE;
 }
 
-/* vx0_pkt_fast_l3, and m's parser fields set as vx0_pkt_parse sets them
- * (the transport ones aside) when it takes the frame. */
-static inline bool
-vx0_pkt_parse_l3(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
+/* m's parser fields as vx0_pkt_parse sets them (the transport ones aside)
+ * for a frame vx0_pkt_fast_l3 took as type t. */
+static inline void
+vx0_pkt_meta_l3(const uint8_t *frame, unsigned int t, struct vx0_pkt_meta *m)
 {
 	const uint8_t *ip = frame + 14;
-	unsigned int t = vx0_pkt_fast_l3(frame, len);
 	uint16_t v;
 
-	if (t == VX0_L3_NONE)
-		return false;
 	memset(m, 0, offsetof(struct vx0_pkt_meta, in_port));
 	m->flags = frame[0] & 1 ? VX0_PKT_F_L2_MCAST : 0;
 	m->l2_len = 14;
@@ -186,6 +190,17 @@ vx0_pkt_parse_l3(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
 		m->ttl = ip[7];
 		m->l4_proto = ip[6];
 	}
+}
+
+/* vx0_pkt_fast_l3 and, when it takes the frame, vx0_pkt_meta_l3. */
+static inline bool
+vx0_pkt_parse_l3(const uint8_t *frame, uint32_t len, struct vx0_pkt_meta *m)
+{
+	unsigned int t = vx0_pkt_fast_l3(frame, len);
+
+	if (t == VX0_L3_NONE)
+		return false;
+	vx0_pkt_meta_l3(frame, t, m);
 	return true;
 }
 

@@ -147,25 +147,14 @@ parse_arp(const uint8_t *p, uint32_t n, struct vx0_pkt_meta *m)
 	return VX0_PKT_OK;
 }
 
-/* RFC 1071 sum over the header, checked against 0xffff. The common 20-byte
- * header gets an unrolled sum of native-order words (the ones-complement
- * sum commutes with byte swapping and 0xffff is its own swap); the generic
- * one handles options. */
+/* RFC 1071 sum over the header, checked against 0xffff: the common 20-byte
+ * header inline, the generic sum for one with options. */
 static inline bool
 ipv4_csum_ok(const uint8_t *ip, uint32_t hl)
 {
-	uint32_t w[5];
-	uint64_t s;
-
 	if (__builtin_expect(hl != 20, 0))
 		return vx0_pkt_csum(ip, hl) == 0xffff;
-	memcpy(w, ip, sizeof(w));
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+	return vx0_pkt_ipv4_hdr20_csum_ok(ip);
 }
 
 static int
