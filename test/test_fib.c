@@ -118,7 +118,6 @@ test_routes_v6(void)
 	CHECK(vx0_fib_lookup6(fib, ip, &nh) < 0);
 	CHECK_EQ(vx0_fib_route_del(fib, AF_INET6, p, len), -ENOENT);
 	CHECK_EQ(vx0_fib_route_add(fib, AF_INET6, p, len, (uint32_t)id), 0);
-	CHECK_EQ(vx0_fib_commit(fib), 0);
 	CHECK_EQ(vx0_fib_lookup6(fib, ip, &nh), 0);
 	CHECK_EQ(vx0_fib_count(fib, AF_INET6), 1);
 	CHECK_EQ(vx0_fib_route_add(fib, AF_INET6, p, 129, (uint32_t)id), -EINVAL);
@@ -528,7 +527,6 @@ test_updates_under_concurrent_lookups(void)
 	vx0_fib_parse_prefix("2001:db8::/32", &fam, c6, &len);
 	CHECK_EQ(vx0_fib_route_add(cfib, AF_INET, &c4, 16, nh_a), 0);
 	CHECK_EQ(vx0_fib_route_add(cfib, AF_INET6, c6, 32, nh_a), 0);
-	CHECK_EQ(vx0_fib_commit(cfib), 0);
 	rte_eal_remote_launch(reader, NULL, worker);
 	for (int i = 0; i < 3000; i++) {
 		uint32_t nh = (i & 1) ? nh_b : nh_a;
@@ -536,11 +534,9 @@ test_updates_under_concurrent_lookups(void)
 		/* /25 and /48 need tbl8 groups: add, replace and delete them */
 		CHECK_EQ(vx0_fib_route_add(cfib, AF_INET, &p4, 25, nh), 0);
 		CHECK_EQ(vx0_fib_route_add(cfib, AF_INET6, p6, 48, nh), 0);
-		CHECK_EQ(vx0_fib_commit(cfib), 0);
 		if (i % 3 == 0) {
 			CHECK_EQ(vx0_fib_route_del(cfib, AF_INET, &p4, 25), 0);
 			CHECK_EQ(vx0_fib_route_del(cfib, AF_INET6, p6, 48), 0);
-			CHECK_EQ(vx0_fib_commit(cfib), 0);
 		}
 	}
 	__atomic_store_n(&stop_reader, 1, __ATOMIC_RELEASE);

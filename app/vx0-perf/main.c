@@ -425,11 +425,6 @@ load_routes(struct vx0_node *node, const struct perf_routes4 *r4,
 			return rc;
 		}
 	}
-	rc = vx0_fib_commit(node->fib);
-	if (rc < 0) {
-		fprintf(stderr, "vx0-perf: FIB commit: %s\n", strerror(-rc));
-		return rc;
-	}
 	printf("fib: %u IPv4 routes (loaded in %.1f s), %u IPv6 routes (%.1f s)\n",
 	       vx0_fib_count(node->fib, AF_INET), t1 - t0, vx0_fib_count(node->fib, AF_INET6),
 	       now_s() - t1);
@@ -640,11 +635,7 @@ churn_range6(struct vx0_node *node, const struct perf_routes6 *r6, const uint32_
 		}
 		(*ops)++;
 	}
-	/* IPv6 is double-buffered: the batch becomes visible here */
-	rc = vx0_fib_commit(node->fib);
-	if (rc < 0)
-		fprintf(stderr, "vx0-perf: IPv6 commit: %s\n", strerror(-rc));
-	return rc;
+	return 0;
 }
 
 static int

@@ -346,14 +346,6 @@ vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
 	return 0;
 }
 
-int
-vx0_fib_commit(struct vx0_fib *fib)
-{
-	rte_rcu_qsbr_dq_reclaim(fib->v4.lv.pool.dq, fib->v4.lv.pool.n, NULL, NULL, NULL);
-	rte_rcu_qsbr_dq_reclaim(fib->v6.lv.pool.dq, fib->v6.lv.pool.n, NULL, NULL, NULL);
-	return 0;
-}
-
 uint32_t
 vx0_fib_count(const struct vx0_fib *fib, int family)
 {

@@ -179,9 +179,6 @@ int vx0_fib_route_del(struct vx0_fib *fib, int family, const void *prefix,
 /* Which next hop a prefix has exactly (-ENOENT if none). */
 int vx0_fib_route_get(const struct vx0_fib *fib, int family,
 		      const void *prefix, uint8_t len);
-/* The end of a batch of changes (each is live as soon as it is made):
- * groups whose grace period is over go back to their pools. */
-int vx0_fib_commit(struct vx0_fib *fib);
 
 /* --- lookups (any registered reader; the slow path too) --- */
 

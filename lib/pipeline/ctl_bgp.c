@@ -141,8 +141,7 @@ fib_commit(void *arg)
 {
 	struct vx0_ctl_bgp *b = arg;
 
-	/* IPv6 changes become visible to the lcores here, all at once */
-	vx0_fib_commit(b->ctl->node->fib);
+	/* each change was live as it was made: the batch only held the lock */
 	pthread_mutex_unlock(&b->ctl->lock);
 }
 

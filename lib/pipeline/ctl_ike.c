@@ -167,12 +167,7 @@ child_remove(struct vx0_ctl_ike *k, struct ike_child *c)
 		/* only while the route still leads into this child's SA */
 		if (vx0_fib_route_get(node->fib, r->family, r->addr, r->len) == (int)c->tunnel_nh) {
 			vx0_fib_route_del(node->fib, r->family, r->addr, r->len);
-			k->ctl->fib_dirty = true;
 		}
-	}
-	if (k->ctl->fib_dirty) {
-		vx0_fib_commit(node->fib);
-		k->ctl->fib_dirty = false;
 	}
 	if (c->tunnel_nh)
 		vx0_fib_nh_put(node->fib, c->tunnel_nh);
@@ -259,7 +254,6 @@ child_install(struct vx0_ctl_ike *k, const struct vx0_ike_event *ev)
 		if (rc < 0)
 			goto fail;
 	}
-	vx0_fib_commit(node->fib);
 	return 0;
 fail:
 	k->install_errors++;

@@ -177,8 +177,6 @@ cmd_route_add(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 	}
 	rc = vx0_fib_route_add(fib, fam, a, len, (uint32_t)nh);
 	vx0_fib_nh_put(fib, (uint32_t)nh);
-	if (rc == 0)
-		rc = vx0_fib_commit(fib);
 	if (rc < 0) {
 		snprintf(err, errlen, "FIB: %s", strerror(-rc));
 		goto out;
@@ -208,8 +206,6 @@ cmd_route_del(json_t *args, json_t **result, char *err, size_t errlen, void *arg
 		rc = -ENOENT;
 	} else if (rc > 0) {
 		rc = vx0_fib_route_del(node->fib, fam, a, len);
-		if (rc == 0)
-			rc = vx0_fib_commit(node->fib);
 		if (rc < 0)
 			snprintf(err, errlen, "FIB: %s", strerror(-rc));
 	}

@@ -188,7 +188,6 @@ adj_release(struct vx0_ctl *ctl, uint32_t idx)
 	vx0_fib_nh_set_l2(ctl->node->fib, a->fib_nh, NULL);
 	if (a->host_route) {
 		vx0_fib_route_del(ctl->node->fib, a->family, a->addr, a->family == AF_INET ? 32 : 128);
-		ctl->fib_dirty = true;
 	}
 	vx0_fib_nh_put(ctl->node->fib, a->fib_nh);
 	vx0_neigh_unref(ctl->neigh, idx);
@@ -239,7 +238,6 @@ adj_apply(struct vx0_ctl *ctl, uint32_t idx)
 		    vx0_fib_route_add(node->fib, in.family, in.addr,
 				      in.family == AF_INET ? 32 : 128, a->fib_nh) == 0) {
 			a->host_route = 1;
-			ctl->fib_dirty = true;
 		}
 	}
 	vx0_fib_nh_set_l2(node->fib, a->fib_nh, in.mac);

@@ -292,7 +292,6 @@ apply(struct vx0_node *node, struct vx0_conf *o, struct vx0_conf *n, const struc
 	}
 	free(pr->nh);
 	pr->nh = NULL;
-	vx0_fib_commit(node->fib);
 	/* static neighbours */
 	for (unsigned int i = 0; i < d->n_neigh_del; i++) {
 		const struct vx0_conf_neigh *nb = &o->neighbours[d->neigh_del[i]];

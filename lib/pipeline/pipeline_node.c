@@ -343,7 +343,7 @@ vx0_node_install_routes(struct vx0_node *node, char *err, size_t errlen)
 			return rc;
 		}
 	}
-	return vx0_fib_commit(node->fib);
+	return 0;
 }
 
 int

@@ -359,10 +359,6 @@ vx0_ctl_poll(struct vx0_node *node, uint64_t now_ms)
 	work = poll_punt(ctl) + poll_taps(ctl) + poll_events(ctl) + vx0_ctl_capture_poll(ctl) +
 	       vx0_ctl_onion_poll(ctl);
 	vx0_ctl_neigh_tick(ctl);
-	if (ctl->fib_dirty) {
-		vx0_fib_commit(node->fib);
-		ctl->fib_dirty = false;
-	}
 	pthread_mutex_unlock(&ctl->lock);
 	return work;
 }

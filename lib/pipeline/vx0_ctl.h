@@ -52,7 +52,6 @@ struct vx0_ctl {
 	uint32_t max_adj;
 	struct vx0_ctl_dirty dirty;
 	struct vx0_evloop *loop;
-	bool fib_dirty;               /* IPv6 changes await vx0_fib_commit */
 	double icmp_tokens;
 	uint64_t icmp_last_tsc;
 	uint64_t now_ms;
