@@ -19,7 +19,7 @@ static void
 insert(struct vx0_peer_set *ps, uint8_t family, const uint8_t *addr)
 {
 	unsigned int len = family == 4 ? 4 : 16;
-	uint32_t i = vx0_peer_hash(addr, len) & ps->mask;
+	uint32_t i = rte_hash_crc(addr, len, 0) & ps->mask;
 
 	for (;; i = (i + 1) & ps->mask) {
 		struct vx0_peer_slot *s = &ps->slot[i];

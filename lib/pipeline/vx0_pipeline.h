@@ -21,6 +21,7 @@
 
 #include <rte_common.h>
 #include <rte_ethdev.h>
+#include <rte_hash_crc.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -218,16 +219,6 @@ struct vx0_peer_set {
 	} slot[];
 };
 
-static inline uint32_t
-vx0_peer_hash(const uint8_t *addr, unsigned int len)
-{
-	uint32_t h = 2166136261u;
-
-	for (unsigned int i = 0; i < len; i++)
-		h = (h ^ addr[i]) * 16777619u;
-	return h;
-}
-
 /* Whether a packet's source (l3: its IP header) is a configured peer. */
 static inline bool
 vx0_peer_set_has(const struct vx0_peer_set *ps, bool v6, const uint8_t *l3)
@@ -237,7 +228,7 @@ vx0_peer_set_has(const struct vx0_peer_set *ps, bool v6, const uint8_t *l3)
 
 	if (ps == NULL)
 		return false;
-	for (uint32_t i = vx0_peer_hash(src, len) & ps->mask;; i = (i + 1) & ps->mask) {
+	for (uint32_t i = rte_hash_crc(src, len, 0) & ps->mask;; i = (i + 1) & ps->mask) {
 		const struct vx0_peer_slot *s = &ps->slot[i];
 
 		if (s->family == 0)
