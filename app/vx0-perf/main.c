@@ -568,34 +568,28 @@ capture_begin(struct vx0_node *node)
 
 #define STABLE_EVERY 100 /* route i with i % 100 == 0 is stable */
 
-static int
-stable_subset(const struct perf_routes4 *all, struct perf_routes4 *st)
+/* Every STABLE_EVERY-th element of an array of n elements of size sz. */
+static void *
+every_nth(const void *all, uint32_t n, size_t sz)
 {
-	st->n = 0;
-	st->pfx = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->pfx));
-	st->len = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->len));
-	if (st->pfx == NULL || st->len == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < all->n; i += STABLE_EVERY) {
-		st->pfx[st->n] = all->pfx[i];
-		st->len[st->n++] = all->len[i];
-	}
-	return 0;
+	uint8_t *out = calloc(n / STABLE_EVERY + 1, sz);
+
+	for (uint32_t i = 0, k = 0; out != NULL && i < n; i += STABLE_EVERY)
+		memcpy(out + (size_t)k++ * sz, (const uint8_t *)all + (size_t)i * sz, sz);
+	return out;
 }
 
 static int
-stable_subset6(const struct perf_routes6 *all, struct perf_routes6 *st)
+stable_subset(const struct perf_routes4 *r4, struct perf_routes4 *s4,
+	      const struct perf_routes6 *r6, struct perf_routes6 *s6)
 {
-	st->n = 0;
-	st->pfx = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->pfx));
-	st->len = calloc(all->n / STABLE_EVERY + 1, sizeof(*st->len));
-	if (st->pfx == NULL || st->len == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < all->n; i += STABLE_EVERY) {
-		memcpy(st->pfx[st->n], all->pfx[i], 16);
-		st->len[st->n++] = all->len[i];
-	}
-	return 0;
+	s4->n = (r4->n + STABLE_EVERY - 1) / STABLE_EVERY;
+	s4->pfx = every_nth(r4->pfx, r4->n, sizeof(*r4->pfx));
+	s4->len = every_nth(r4->len, r4->n, sizeof(*r4->len));
+	s6->n = (r6->n + STABLE_EVERY - 1) / STABLE_EVERY;
+	s6->pfx = every_nth(r6->pfx, r6->n, sizeof(*r6->pfx));
+	s6->len = every_nth(r6->len, r6->n, sizeof(*r6->len));
+	return s4->pfx && s4->len && s6->pfx && s6->len ? 0 : -ENOMEM;
 }
 
 struct phase {
@@ -807,7 +801,7 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (o.churn && (stable_subset(&r4, &r4s) < 0 || stable_subset6(&r6, &r6s) < 0)) {
+	if (o.churn && stable_subset(&r4, &r4s, &r6, &r6s) < 0) {
 		rc = 1;
 		goto out;
 	}
