@@ -113,8 +113,8 @@ mix(uint64_t h, const uint8_t *p, size_t n)
 	return h;
 }
 
-static uint32_t
-build_hash(const struct bgp_attr_build *b)
+uint32_t
+bgp_attr_hash(const struct bgp_attr_build *b)
 {
 	uint64_t h = mix(0x243f6a8885a308d3ull, (const uint8_t *)&b->k, sizeof(b->k));
 
@@ -175,7 +175,7 @@ bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_attr_build *b)
 		a->refcnt++;
 		return a;
 	}
-	h = build_hash(b);
+	h = bgp_attr_hash(b);
 	for (a = t->buckets[h & t->mask]; a; a = a->hnext) {
 		if (a->hash == h && build_equal(a, b)) {
 			a->refcnt++;
@@ -207,6 +207,24 @@ bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_attr_build *b)
 	t->count++;
 	t->last = a;
 	return a;
+}
+
+void
+bgp_attr_prefetch_bucket(const struct bgp_attr_table *t, uint32_t h)
+{
+	__builtin_prefetch(&t->buckets[h & t->mask]);
+}
+
+void
+bgp_attr_prefetch_set(const struct bgp_attr_table *t, uint32_t h)
+{
+	const struct bgp_attrs *a = t->buckets[h & t->mask];
+
+	/* the key and the start of the data: what build_equal reads first */
+	if (a != NULL) {
+		__builtin_prefetch(a);
+		__builtin_prefetch((const char *)a + 64);
+	}
 }
 
 void

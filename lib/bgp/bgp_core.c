@@ -71,7 +71,7 @@ vx0_bgp_create(const struct vx0_bgp_config *cfg, const struct vx0_bgp_ops *ops, 
 	bgp->tx = malloc(BGP_EXT_MAX_LEN);
 	if (bgp->tx == NULL || bgp_attr_table_init(&bgp->attrs) < 0 ||
 	    bgp_rib_init(&bgp->rib) < 0 || bgp_attr_build_init(&bgp->b) < 0 ||
-	    bgp_attr_build_init(&bgp->b2) < 0) {
+	    bgp_attr_build_init(&bgp->b2) < 0 || bgp_attr_build_init(&bgp->b_ahead) < 0) {
 		vx0_bgp_destroy(bgp);
 		return NULL;
 	}
@@ -96,6 +96,7 @@ vx0_bgp_destroy(struct vx0_bgp *bgp)
 	bgp_attr_table_fini(&bgp->attrs);
 	bgp_attr_build_fini(&bgp->b);
 	bgp_attr_build_fini(&bgp->b2);
+	bgp_attr_build_fini(&bgp->b_ahead);
 	free(bgp->tx);
 	free(bgp);
 }
@@ -777,12 +778,28 @@ withdraw_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block bl
 	}
 }
 
+static struct bgp_parse_ctx
+parse_ctx(const struct bgp_peer *p)
+{
+	return (struct bgp_parse_ctx){
+		.as4 = p->as4, .ebgp = p->ebgp, .peer_as = p->remote_as, .v4 = p->v4, .v6 = p->v6,
+	};
+}
+
+/* MP_REACH_NLRI's next hop goes into the set its prefixes are filed under. */
+static void
+set_mp_next_hop(struct bgp_attr_build *b, const struct bgp_update *u)
+{
+	b->k.nh_family = u->mp_nh.family;
+	memset(b->k.nh, 0, 16);
+	memcpy(b->k.nh, u->mp_nh.a, 16);
+	b->k.present |= BGP_P_NEXT_HOP;
+}
+
 static void
 handle_update(struct vx0_bgp *bgp, struct bgp_peer *p, const uint8_t *body, size_t len)
 {
-	struct bgp_parse_ctx c = {
-		.as4 = p->as4, .ebgp = p->ebgp, .peer_as = p->remote_as, .v4 = p->v4, .v6 = p->v6,
-	};
+	struct bgp_parse_ctx c = parse_ctx(p);
 	struct bgp_update u;
 	struct bgp_attr_build *b = &bgp->b;
 
@@ -812,10 +829,7 @@ handle_update(struct vx0_bgp *bgp, struct bgp_peer *p, const uint8_t *body, size
 	if (u.nlri.family && u.nlri.len)
 		import_block(bgp, p, u.nlri, b);
 	if (u.mp_reach.family && u.mp_reach.len) {
-		b->k.nh_family = u.mp_nh.family;
-		memset(b->k.nh, 0, 16);
-		memcpy(b->k.nh, u.mp_nh.a, 16);
-		b->k.present |= BGP_P_NEXT_HOP;
+		set_mp_next_hop(b, &u);
 		import_block(bgp, p, u.mp_reach, b);
 	}
 	max_prefix_check(bgp, p);
@@ -921,7 +935,62 @@ update_first_prefix(const uint8_t *m, size_t mlen, struct vx0_bgp_prefix *pfx)
 struct msg_ahead {
 	size_t off[2];
 	unsigned n[2];
+	/* the attribute hashes stage B found, for stage E to find by offset */
+	struct {
+		size_t off;
+		uint32_t h;
+		bool on;
+	} ring[MSG_AHEAD_B];
+	unsigned ri;
 };
+
+/* The hash of the attribute set handle_update will intern first for the
+ * UPDATE at m: one parse more, so that a full table's one UPDATE per
+ * prefix, each with other attributes than the last, finds its set's
+ * bucket and set in cache. False when it will intern none, or one per
+ * prefix (an import policy with terms rewrites each). */
+static bool
+update_attr_hash(struct vx0_bgp *bgp, const struct bgp_peer *p, const uint8_t *m, size_t mlen,
+		 uint32_t *h)
+{
+	const struct vx0_bgp_policy *pol = p->cfg.import;
+	struct bgp_parse_ctx c = parse_ctx(p);
+	struct bgp_attr_build *b = &bgp->b_ahead;
+	struct bgp_update u;
+
+	if (m[18] != BGP_UPDATE || (pol != NULL && pol->n_terms != 0))
+		return false;
+	bgp_update_parse(&c, m + BGP_HDR_LEN, mlen - BGP_HDR_LEN, &u, b);
+	if (u.outcome != BGP_UPD_OK || u.eor)
+		return false;
+	if (!u.nlri.family || !u.nlri.len) {
+		if (!u.mp_reach.family || !u.mp_reach.len)
+			return false;
+		set_mp_next_hop(b, &u);
+	}
+	*h = bgp_attr_hash(b);
+	return true;
+}
+
+static void
+ahead_attrs(struct vx0_bgp *bgp, const struct bgp_peer *p, struct msg_ahead *a, int stage,
+	    const uint8_t *m, size_t mlen, size_t off)
+{
+	if (stage == 0) {
+		unsigned i = a->ri++ % MSG_AHEAD_B;
+
+		a->ring[i].off = off;
+		a->ring[i].on = update_attr_hash(bgp, p, m, mlen, &a->ring[i].h);
+		if (a->ring[i].on)
+			bgp_attr_prefetch_bucket(&bgp->attrs, a->ring[i].h);
+		return;
+	}
+	for (unsigned i = 0; i < MSG_AHEAD_B; i++)
+		if (a->ring[i].on && a->ring[i].off == off) {
+			bgp_attr_prefetch_set(&bgp->attrs, a->ring[i].h);
+			return;
+		}
+}
 
 static void
 msg_ahead_run(struct vx0_bgp *bgp, struct bgp_peer *p, struct msg_ahead *a, size_t off)
@@ -940,6 +1009,7 @@ msg_ahead_run(struct vx0_bgp *bgp, struct bgp_peer *p, struct msg_ahead *a, size
 
 			if (mlen < BGP_HDR_LEN || mlen > p->rx_len - a->off[s])
 				break; /* incomplete (or bad: the loop reports it) */
+			ahead_attrs(bgp, p, a, s, m, mlen, a->off[s]);
 			if (update_first_prefix(m, mlen, &pfx)) {
 				if (s == 1) {
 					bgp_rib_prefetch_entry(&bgp->rib, &pfx);
@@ -976,7 +1046,7 @@ vx0_bgp_input(struct vx0_bgp *bgp, int peer, const uint8_t *data, size_t len, ui
 		used += take;
 
 		size_t off = 0;
-		struct msg_ahead ah = {{0, 0}, {0, 0}};
+		struct msg_ahead ah = {.off = {0, 0}};
 
 		while (p->rx_len - off >= BGP_HDR_LEN && p->state != VX0_BGP_IDLE) {
 			uint16_t mlen;

@@ -122,6 +122,12 @@ struct bgp_attr_table {
 int bgp_attr_table_init(struct bgp_attr_table *t);
 void bgp_attr_table_fini(struct bgp_attr_table *t);
 struct bgp_attrs *bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_attr_build *b);
+/* The hash bgp_attr_intern files b under; prefetching its bucket, then
+ * (once the bucket is in cache) the bucket's first set, overlaps the two
+ * cache misses of an intern with other work. */
+uint32_t bgp_attr_hash(const struct bgp_attr_build *b);
+void bgp_attr_prefetch_bucket(const struct bgp_attr_table *t, uint32_t h);
+void bgp_attr_prefetch_set(const struct bgp_attr_table *t, uint32_t h);
 void bgp_attr_ref(struct bgp_attrs *a);
 void bgp_attr_unref(struct bgp_attr_table *t, struct bgp_attrs *a);
 int bgp_attr_build_init(struct bgp_attr_build *b);

@@ -56,6 +56,7 @@ struct vx0_bgp {
 	struct bgp_attr_table attrs;
 	struct bgp_rib rib;
 	struct bgp_attr_build b, b2;
+	struct bgp_attr_build b_ahead; /* the UPDATE lookahead's parse */
 	uint64_t now;
 	uint8_t *tx; /* one message being built */
 };
