@@ -12,7 +12,7 @@ rule index) and the rest, the control plane.
 usage: tools/bgp-bench.py [-n 1000000] [--build build]
                           [--receiver both|vx0|bird|vx0d|race|all]
                           [--uniform] [--seed 4] [--show 8] [--perf FILE]
-                          [--punt-rate N] [--one-lcore]
+                          [--punt-rate N] [--one-lcore] [--pcap PREFIX]
 
 The feed (default): N /24 blackhole statics (1.0.0.0/24 up), each with its
 own attributes set in its static route block (`bgp_path.prepend(...)`,
@@ -59,9 +59,11 @@ import argparse
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'dts'))
@@ -192,6 +194,15 @@ def main():
     ap.add_argument('--one-lcore', action='store_true',
                     help='vx0d on one lcore with the ctl, rx and tx roles')
     ap.add_argument('--perf', help='perf record vx0d during the load into this file')
+    ap.add_argument('--poke-ms', type=int, default=0,
+                    help='connect to the feeder\'s CLI socket every MS ms during the load')
+    ap.add_argument('--replay', action='store_true',
+                    help='record the BIRD feeder\'s UPDATEs once (cached in /tmp), then replay '
+                    'them to the receivers with tools/bgp-replay.py')
+    ap.add_argument('--pin', action='store_true',
+                    help='the feeder alone on CPU 0, the receivers on CPU 1')
+    ap.add_argument('--pcap', help='tcpdump (headers) the feeder\'s links to the receivers into '
+                    'PCAP.<receiver>.pcap, to look at windows, losses and stalls')
     ap.add_argument('--seed', type=int, default=4, help='of the varied feed')
     ap.add_argument('--receiver', choices=('both', 'vx0', 'bird', 'vx0d', 'race', 'all'),
                     default='both',
@@ -242,7 +253,8 @@ def main():
             for name, peer, local, asn in (('vx0', '198.51.100.2', '198.51.100.1', 65001),
                                            ('rcv', '198.51.100.6', '198.51.100.5', 65003),
                                            ('vx0d', '198.51.100.10', '198.51.100.9', 65004)):
-                if {'rcv': 'bird'}.get(name, name) not in want:
+                # --replay: the feeder sends to the recorder (in V) alone
+                if {'rcv': 'bird'}.get(name, name) not in (('vx0',) if args.replay else want):
                     continue
                 # sessions start once the feeder's table is complete (below)
                 f.write(f'protocol bgp {name} {{ disabled; local {local} as 65002; '
@@ -262,7 +274,7 @@ def main():
         with open(cfg, 'w') as f:
             f.write('{"local_as": 65001, "router_id": "198.51.100.2", "control": "%s",'
                     ' "peers": [{"name": "feed", "address": "198.51.100.1", "remote_as": 65002,'
-                    ' "passive": true}]}' % ctl)
+                    ' "passive": %s}]}' % (ctl, 'false' if args.replay else 'true'))
 
         def spawn(ns, argv, log):
             p = subprocess.Popen(['ip', 'netns', 'exec', ns] + argv,
@@ -270,15 +282,48 @@ def main():
             procs.append(p)
             return p
 
+        replay = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bgp-replay.py')
+        fctl = os.path.join(d, 'feed.ctl')
+
+        def fed():
+            out = sh('birdc', '-s', fctl, 'show', 'protocols', 'all', 'feed', check=False).stdout
+            for line in out.split('\n'):
+                w = line.split()
+                if len(w) > 2 and w[0] == 'Routes:' and w[2] == 'imported,':
+                    return int(w[1]) >= args.n
+            return False
+        if args.replay:
+            feedfile = os.path.join(tempfile.gettempdir(), 'vx0-bgp-feed-%d-%s.bin' % (
+                args.n, 'uniform' if args.uniform else f'seed{args.seed}'))
+            if not os.path.exists(feedfile):
+                # record the BIRD feeder's UPDATEs once, in its table order
+                rec = spawn(nsv, [sys.executable, replay, 'record', '--listen', '198.51.100.2',
+                                  '--as', '65001', '--id', '198.51.100.2', '-n', str(args.n),
+                                  '--out', feedfile], 'record.log')
+                bird_feeder = spawn(nsf, ['bird', '-f', '-c', os.path.join(d, 'feed.conf'), '-s',
+                                          fctl], 'feed-record.log')
+                bgp_lab.wait_for(fed, 120, step=0.2, what='the feeder\'s table')
+                sh('birdc', '-s', fctl, 'enable', 'vx0')
+                rec.wait(timeout=args.timeout)
+                bird_feeder.terminate()
+                bird_feeder.wait(timeout=10)
+                with open(os.path.join(d, 'record.log')) as f:
+                    print('replay feed: ' + f.read().strip(), flush=True)
+                if rec.returncode != 0:
+                    raise SystemExit('recording the feed failed')
+            print(f'replay feed: {feedfile} ({os.path.getsize(feedfile)} bytes)', flush=True)
         sp = spawn(nsv, [speaker, cfg], 'vx0.log') if 'vx0' in want else None
-        rcv = spawn(nsr, ['bird', '-f', '-c', os.path.join(d, 'rcv.conf'), '-s',
+        # --pin: the feeder alone on CPU 0, every receiver on CPU 1
+        rpin = ['taskset', '-c', '1'] if args.pin else []
+        rcv = spawn(nsr, rpin + ['bird', '-f', '-c', os.path.join(d, 'rcv.conf'), '-s',
                           os.path.join(d, 'rcv.ctl')], 'rcv.log')
         tel = None
         if 'vx0d' in want:
             vx0lab.VX0D = os.path.join(os.path.abspath(args.build), 'app', 'vx0d', 'vx0d')
             conf = {
                 'eal': ['--no-huge', '-m', '1024', '--no-pci', '--file-prefix', tag + 'd',
-                        '--lcores', '0@(0-1)' if args.one_lcore else '0@(0-1),1@(0-1)',
+                        '--lcores', ('0@1' if args.one_lcore else '0@1,1@1') if args.pin else
+                        ('0@(0-1)' if args.one_lcore else '0@(0-1),1@(0-1)'),
                         '--log-level', 'pmd.net.tap:critical'],
                 'lcores': ([{'id': 0, 'roles': ['ctl', 'rx', 'tx']}] if args.one_lcore else
                            [{'id': 0, 'roles': ['ctl']}, {'id': 1, 'roles': ['rx', 'tx']}]),
@@ -311,29 +356,52 @@ def main():
             ctl_cpu0 = cpu_s(node.proc.pid, node.proc.pid)
         cpu0 = {k: cpu_s(p) for k, p in pids.items()}
         extra = {}
-        spawn(nsf, ['bird', '-f', '-c', os.path.join(d, 'feed.conf'), '-s',
-                    os.path.join(d, 'feed.ctl')], 'feed.log')
-        fctl = os.path.join(d, 'feed.ctl')
-
-        def fed():
-            out = sh('birdc', '-s', fctl, 'show', 'protocols', 'all', 'feed', check=False).stdout
-            for line in out.split('\n'):
-                w = line.split()
-                if len(w) > 2 and w[0] == 'Routes:' and w[2] == 'imported,':
-                    return int(w[1]) >= args.n
-            return False
-        # BIRD's static protocol announces its routes over a few seconds: a
-        # session up before that would wait for the feeder's tail
-        bgp_lab.wait_for(fed, 120, step=0.2, what='the feeder\'s table')
+        gofile = os.path.join(d, 'go')
+        fpin = ['taskset', '-c', '0'] if args.pin else []
+        if args.replay:
+            links = {'vx0': '198.51.100.1', 'bird': '198.51.100.5', 'vx0d': '198.51.100.9'}
+            feeder = spawn(nsf, fpin + [sys.executable, replay, 'serve', '--feed', feedfile,
+                                        '--as', '65002', '--id', '198.51.100.1', '--go', gofile,
+                                        '--link', ','.join(links[k] for k in want)], 'feed.log')
+        else:
+            feeder = spawn(nsf, fpin + ['bird', '-f', '-c', os.path.join(d, 'feed.conf'), '-s',
+                                        fctl], 'feed.log')
+            # BIRD's static protocol announces its routes over a few seconds: a
+            # session up before that would wait for the feeder's tail
+            bgp_lab.wait_for(fed, 120, step=0.2, what='the feeder\'s table')
         perf = None
         if args.perf and node is not None:
             perf = subprocess.Popen(['perf', 'record', '-q', '-e', 'cpu-clock', '-g', '-o',
                                      args.perf, '-p', str(node.proc.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
+        if args.pcap:
+            for name, peer in (('vx0', nsv), ('bird', nsr), ('vx0d', nsd)):
+                if name in want:
+                    procs.append(subprocess.Popen(
+                        ['ip', 'netns', 'exec', nsf, 'tcpdump', '-q', '-s', '96', '-U', '-i',
+                         nsf[-6:] + peer[-1] + 'a', '-w', f'{args.pcap}.{name}.pcap', 'tcp'],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            time.sleep(1)
+        poke_stop = threading.Event()
+
+        def poke():
+            while not poke_stop.wait(args.poke_ms / 1000.0):
+                try:
+                    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                        c.settimeout(1)
+                        c.connect(fctl)
+                        c.recv(256)
+                except OSError:
+                    pass
+        poker = (threading.Thread(target=poke, daemon=True)
+                 if args.poke_ms and not args.replay else None)
+        if poker:
+            poker.start()
+        feed_cpu0 = cpu_s(feeder.pid)
         t_start = time.monotonic()
         for name in ('vx0', 'rcv', 'vx0d'):
-            if {'rcv': 'bird'}.get(name, name) in want:
+            if {'rcv': 'bird'}.get(name, name) in want and not args.replay:
                 sh('birdc', '-s', fctl, 'enable', name)
         res = {}
         t_est = {}
@@ -350,6 +418,12 @@ def main():
                 t999[k] = now - t_est[k]
         while len(res) < 3 and time.monotonic() < deadline:
             now = time.monotonic()
+            if args.replay and 'go' not in t_est and os.path.exists(gofile):
+                # from the replay's first byte: every session is up by then
+                with open(gofile) as f:
+                    t_est['go'] = float(f.read())
+                for k in want:
+                    t_est[k] = t_est['go']
             if 'vx0d' not in res:
                 nb = tel.get('/vx0/bgp/neighbors').get('p0', [])
                 if len(nb) > 1 and nb[1] == 'Established' and 'vx0d' not in t_est:
@@ -386,13 +460,17 @@ def main():
                             res['bird'] = (now - t_est['bird'], rss_kb(rcv.pid), rcv_base,
                                            cpu_s(rcv.pid) - cpu0['bird'])
             time.sleep(0.1)
+        feed_cpu = cpu_s(feeder.pid) - feed_cpu0
+        if poker:
+            poke_stop.set()
+            poker.join()
         if perf is not None:
             perf.send_signal(2)
             perf.wait(timeout=60)
         print(f'feed: {args.n} IPv4 prefixes, '
               + ('one AS path for all (prepended in the export filter)' if args.uniform else
                  f'varied attributes (seed {args.seed})')
-              + f'; feeder start to now {time.monotonic() - t_start:.1f} s')
+              + f'; feeder start to now {time.monotonic() - t_start:.1f} s, feeder CPU {feed_cpu:.2f} s')
         for k, v in res.items():
             if v is None:
                 continue
