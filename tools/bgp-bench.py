@@ -12,7 +12,29 @@ rule index) and the rest, the control plane.
 usage: tools/bgp-bench.py [-n 1000000] [--build build]
                           [--receiver both|vx0|bird|vx0d|race|all]
                           [--uniform] [--seed 4] [--show 8] [--perf FILE]
-                          [--punt-rate N] [--one-lcore] [--pcap PREFIX]
+                          [--punt-rate N] [--one-lcore] [--pin] [--replay]
+                          [--poke-ms MS] [--pcap PREFIX]
+
+Who paces the load. A live BIRD feeder spends about as much CPU per route
+on its export as a BIRD receiver on its import (3.2-3.7 s of CPU per
+receiver for the varied 1M feed, one thread): it is the bottleneck, and in
+a race it serves its two sessions alike, so both receivers finish within
+~0.1 s of each other whatever they do. Three options separate the feeder
+from what is measured:
+ --pin     the feeder alone on CPU 0, the receivers (and vx0d's lcores) on
+           CPU 1, so they compete with each other, not with the feeder;
+ --replay  tools/bgp-replay.py records the BIRD feeder's UPDATEs once
+           (cached as /tmp/vx0-bgp-feed-N-seedS.bin), then a replayer sends
+           the same bytes (NEXT_HOP rewritten per link) to every receiver at
+           once, from the first byte after all sessions are up (times are
+           from that moment); it uses ~0.6 s of CPU for 1M routes, so the
+           receivers pace the load;
+ --poke-ms connects to the live feeder's CLI socket every MS ms: BIRD
+           2.0's main loop can sleep in poll() for its 3 s default with the
+           last UPDATEs of one session still queued (seen with --pcap: no
+           segment either way for 3.0 s while the receiver's window was
+           open), which put a random 3 s tail on either receiver.
+The output gives the feeder's CPU over the load too.
 
 The feed (default): N /24 blackhole statics (1.0.0.0/24 up), each with its
 own attributes set in its static route block (`bgp_path.prepend(...)`,
@@ -178,6 +200,48 @@ class Telemetry:
     def get(self, cmd):
         self.s.send(cmd.encode())
         return self.json.loads(self.s.recv(1 << 20))[cmd.split(',')[0]] or {}
+
+
+class BirdCli:
+    """BIRD's control socket spoken directly: a birdc process per poll
+    would cost the CPUs being measured tens of milliseconds each time."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.buf = b''
+        self._reply()  # the greeting: 0001 BIRD ... ready.
+
+    def _reply(self):
+        lines = []
+        while True:
+            while b'\n' not in self.buf:
+                d = self.s.recv(65536)
+                if not d:
+                    raise EOFError('BIRD closed its CLI')
+                self.buf += d
+            line, self.buf = self.buf.split(b'\n', 1)
+            text = line.decode(errors='replace')
+            lines.append(text[5:] if len(text) >= 5 and text[:4].isdigit() else text[1:])
+            # the last line of a reply: four digits and a space
+            if len(text) >= 5 and text[:4].isdigit() and text[4] == ' ':
+                return lines
+
+    def cmd(self, text):
+        self.s.sendall(text.encode() + b'\n')
+        return self._reply()
+
+    def imported(self, proto):
+        """(session up, routes imported) from 'show protocols all PROTO'."""
+        up, n = False, 0
+        for line in self.cmd(f'show protocols all {proto}'):
+            w = line.split()
+            if 'Established' in w:
+                up = True
+            if len(w) > 2 and w[0] == 'Routes:' and w[2] == 'imported,':
+                n = int(w[1])
+        return up, n
 
 
 def main():
@@ -410,6 +474,7 @@ def main():
             if k not in want:
                 res[k] = None
         t999 = {}
+        bird_cli = None
 
         def note(k, count):
             # 99.9 %: BIRD sometimes leaves the last UPDATEs it has read for
@@ -429,6 +494,7 @@ def main():
                 if len(nb) > 1 and nb[1] == 'Established' and 'vx0d' not in t_est:
                     t_est['vx0d'] = now
                 fib = tel.get('/vx0/fib')
+                now = time.monotonic()  # each receiver stamped when its answer came
                 note('vx0d', fib.get('ipv4_routes', 0))
                 if fib.get('ipv4_routes', 0) >= args.n and 'vx0d' in t_est:
                     res['vx0d'] = (now - t_est['vx0d'], rss_kb(node.proc.pid), vx0d_base,
@@ -436,8 +502,9 @@ def main():
                     extra['ctl_cpu'] = cpu_s(node.proc.pid, node.proc.pid) - ctl_cpu0
                     extra['fib'] = fib.get('ipv4_resident_bytes', 0) - fib_base
             if 'vx0' not in res:
-                s = sp_obj.ctl('summary')
                 n = sp_obj.ctl('neighbors')[0]
+                s = sp_obj.ctl('summary')
+                now = time.monotonic()
                 if n['state'] == 'Established' and 'vx0' not in t_est:
                     t_est['vx0'] = now - n['uptime_ms'] / 1000.0
                 note('vx0', s['routes'])
@@ -448,18 +515,17 @@ def main():
             if 'bird' not in res:
                 # the channel's import counter: O(1) for BIRD, where 'show route
                 # count' walks the table (it would slow down what it measures)
-                out = sh('birdc', '-s', os.path.join(d, 'rcv.ctl'), 'show', 'protocols', 'all',
-                         'feed', check=False).stdout
-                if 'Established' in out and 'bird' not in t_est:
+                if bird_cli is None:
+                    bird_cli = BirdCli(os.path.join(d, 'rcv.ctl'))
+                up, count = bird_cli.imported('feed')
+                now = time.monotonic()
+                if up and 'bird' not in t_est:
                     t_est['bird'] = now
-                for line in out.split('\n'):
-                    w = line.split()
-                    if len(w) > 2 and w[0] == 'Routes:' and w[2] == 'imported,':
-                        note('bird', int(w[1]))
-                        if int(w[1]) >= args.n and 'bird' in t_est:
-                            res['bird'] = (now - t_est['bird'], rss_kb(rcv.pid), rcv_base,
-                                           cpu_s(rcv.pid) - cpu0['bird'])
-            time.sleep(0.1)
+                note('bird', count)
+                if count >= args.n and 'bird' in t_est:
+                    res['bird'] = (now - t_est['bird'], rss_kb(rcv.pid), rcv_base,
+                                   cpu_s(rcv.pid) - cpu0['bird'])
+            time.sleep(0.01)
         feed_cpu = cpu_s(feeder.pid) - feed_cpu0
         if poker:
             poke_stop.set()

@@ -82,6 +82,9 @@ bgp_attr_table_fini(struct bgp_attr_table *t)
 	for (uint32_t i = 0; i <= t->mask; i++) {
 		struct bgp_attrs *a = t->buckets[i], *n;
 
+		/* the sets a few buckets on: their misses overlap */
+		if (i + 8 <= t->mask && t->buckets[i + 8])
+			__builtin_prefetch(t->buckets[i + 8]);
 		for (; a; a = n) {
 			n = a->hnext;
 			free(a);
@@ -151,6 +154,9 @@ table_grow(struct bgp_attr_table *t)
 	for (uint32_t i = 0; i <= t->mask; i++) {
 		struct bgp_attrs *a = t->buckets[i], *n;
 
+		/* the sets a few buckets on: their misses overlap */
+		if (i + 8 <= t->mask && t->buckets[i + 8])
+			__builtin_prefetch(t->buckets[i + 8]);
 		for (; a; a = n) {
 			n = a->hnext;
 			a->hnext = nb[a->hash & nmask];

@@ -63,21 +63,6 @@ slab_fini(struct bgp_slab *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void
-bgp_prefix_mask(struct vx0_bgp_prefix *p)
-{
-	unsigned bytes = p->family == 6 ? 16 : 4;
-
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned bit = i * 8;
-
-		if (i >= bytes || bit >= p->len)
-			p->a[i] = 0;
-		else if (p->len - bit < 8)
-			p->a[i] &= (uint8_t)(0xff00u >> (p->len - bit));
-	}
-}
-
 static uint32_t
 pfx_hash(const struct vx0_bgp_prefix *p)
 {
@@ -121,6 +106,8 @@ bgp_rib_fini(struct bgp_rib *r, struct bgp_attr_table *t)
 	slab_fini(&r->paths);
 }
 
+#define GROW_AHEAD 32
+
 static void
 rib_grow(struct bgp_rib *r)
 {
@@ -129,9 +116,13 @@ rib_grow(struct bgp_rib *r)
 
 	if (nb == NULL)
 		return;
+	/* a full table doubles the hash up to 20 times, moving every entry:
+	 * request the entries a few buckets on, so the misses overlap */
 	for (uint32_t i = 0; i <= r->mask; i++) {
 		struct bgp_rib_entry *e = r->buckets[i], *n;
 
+		if (i + GROW_AHEAD <= r->mask && r->buckets[i + GROW_AHEAD])
+			__builtin_prefetch(r->buckets[i + GROW_AHEAD]);
 		for (; e; e = n) {
 			n = e->hnext;
 			e->hnext = nb[e->hash & nmask];
@@ -229,9 +220,13 @@ bgp_path_free(struct bgp_rib *r, struct bgp_path *p)
 int
 bgp_rib_iter(struct bgp_rib *r, bgp_rib_iter_cb cb, void *arg)
 {
+	/* a full table doubles the hash up to 20 times, moving every entry:
+	 * request the entries a few buckets on, so the misses overlap */
 	for (uint32_t i = 0; i <= r->mask; i++) {
 		struct bgp_rib_entry *e = r->buckets[i], *n;
 
+		if (i + GROW_AHEAD <= r->mask && r->buckets[i + GROW_AHEAD])
+			__builtin_prefetch(r->buckets[i + GROW_AHEAD]);
 		for (; e; e = n) {
 			n = e->hnext;
 			int rc = cb(arg, e);
