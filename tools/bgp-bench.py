@@ -56,7 +56,8 @@ its table's order, not by attributes), as a real full table arrives.
 filter), so BIRD packs ~1000 prefixes into each UPDATE.
 The feeder's sessions start ("birdc enable") only once its static protocol
 holds all N routes, so no receiver waits on the feeder's own start-up. BIRD
-receivers are polled through `show protocols all` (the channel's import
+receivers are polled every 10 ms over their CLI socket (no birdc process)
+through `show protocols all` (the channel's import
 counter); `show route count` walks the table and slows what it measures.
 vx0d runs with its default exception path: the feeder is a configured BGP
 neighbour, so its segments are punted in the "peer" class (100,000/s) and
@@ -258,8 +259,9 @@ def main():
     ap.add_argument('--one-lcore', action='store_true',
                     help='vx0d on one lcore with the ctl, rx and tx roles')
     ap.add_argument('--perf', help='perf record vx0d during the load into this file')
-    ap.add_argument('--poke-ms', type=int, default=0,
-                    help='connect to the feeder\'s CLI socket every MS ms during the load')
+    ap.add_argument('--poke-ms', type=int, default=50,
+                    help='connect to the live feeder\'s CLI socket every MS ms during the load '
+                    '(0: never)')
     ap.add_argument('--replay', action='store_true',
                     help='record the BIRD feeder\'s UPDATEs once (cached in /tmp), then replay '
                     'them to the receivers with tools/bgp-replay.py')
