@@ -473,6 +473,23 @@ test_nlri(void)
 	struct bgp_nlri_block s = {6, v6, sizeof(v6)};
 
 	CHECK_EQ(bgp_nlri_check(&s), -EINVAL);
+
+	/* every length of both families, all bits set on the wire: exactly the
+	 * first len bits remain (the IPv4 path masks in a register) */
+	for (int fam = 4; fam <= 6; fam += 2) {
+		for (unsigned len = 0; len <= (fam == 4 ? 32u : 128u); len++) {
+			uint8_t w[17];
+			struct bgp_nlri_block one = {(uint8_t)fam, w, 1 + (len + 7) / 8};
+			bool ok = true;
+
+			memset(w, 0xff, sizeof(w));
+			w[0] = (uint8_t)len;
+			CHECK_EQ(bgp_nlri_next(&one, &p), 1);
+			for (unsigned bit = 0; bit < 128; bit++)
+				ok &= ((p.a[bit / 8] >> (7 - bit % 8)) & 1) == (bit < len);
+			CHECK(ok && p.len == len && p.family == fam && one.len == 0);
+		}
+	}
 }
 
 /* ---- UPDATE parsing: RFC 7606 outcomes ---- */
