@@ -932,6 +932,7 @@ update_first_prefix(const uint8_t *m, size_t mlen, struct vx0_bgp_prefix *pfx)
  * the current one is handled, so their cache misses overlap. */
 #define MSG_AHEAD_B 8
 #define MSG_AHEAD_E 4
+#define MSG_AHEAD_ATTR_MAX 512 /* bytes: longer UPDATEs get no attribute lookahead */
 struct msg_ahead {
 	size_t off[2];
 	unsigned n[2];
@@ -958,7 +959,9 @@ update_attr_hash(struct vx0_bgp *bgp, const struct bgp_peer *p, const uint8_t *m
 	struct bgp_attr_build *b = &bgp->b_ahead;
 	struct bgp_update u;
 
-	if (m[18] != BGP_UPDATE || (pol != NULL && pol->n_terms != 0))
+	/* a long UPDATE shares its one intern among many prefixes: a second
+	 * parse of it (NLRI validation included) costs more than the misses */
+	if (m[18] != BGP_UPDATE || mlen > MSG_AHEAD_ATTR_MAX || (pol != NULL && pol->n_terms != 0))
 		return false;
 	bgp_update_parse(&c, m + BGP_HDR_LEN, mlen - BGP_HDR_LEN, &u, b);
 	if (u.outcome != BGP_UPD_OK || u.eor)
