@@ -492,9 +492,12 @@ def main():
                 for k in want:
                     t_est[k] = t_est['go']
             if 'vx0d' not in res:
-                nb = tel.get('/vx0/bgp/neighbors').get('p0', [])
-                if len(nb) > 1 and nb[1] == 'Established' and 'vx0d' not in t_est:
-                    t_est['vx0d'] = now
+                if 'vx0d' not in t_est:
+                    # (the neighbour table takes the ctl lock: asked only
+                    # until Established; /vx0/fib is read without it)
+                    nb = tel.get('/vx0/bgp/neighbors').get('p0', [])
+                    if len(nb) > 1 and nb[1] == 'Established':
+                        t_est['vx0d'] = now
                 fib = tel.get('/vx0/fib')
                 now = time.monotonic()  # each receiver stamped when its answer came
                 note('vx0d', fib.get('ipv4_routes', 0))
