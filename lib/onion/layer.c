@@ -184,22 +184,31 @@ replay_update(struct vx0_onion_replay *w, uint64_t seq)
 	}
 }
 
+/* The sequence number of a cell to peel: 0 and *seq when it is fresh,
+ * -EALREADY for a replay, -EBADMSG for a bad or altered one. A seen or too
+ * old seq is authenticated anyway: a true replay is only dropped, but one
+ * altered on the way must tear the circuit down like any other alteration. */
+static int
+peel_seq(const uint8_t kf[32], const struct vx0_onion_replay *w, uint8_t *body, uint64_t *seq)
+{
+	*seq = get_be64(body);
+	if (*seq == 0 || (*seq >> 63))
+		return -EBADMSG;
+	if (!replay_ok(w, *seq))
+		return open_inplace(kf, *seq, body + H, M, body + 8, 0, NULL, 0) != 0 ? -EBADMSG
+										       : -EALREADY;
+	return 0;
+}
+
 int
 vx0_onion_layer_peel(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *body)
 {
 	uint8_t pad[H];
-	uint64_t seq = get_be64(body);
+	uint64_t seq;
+	int rc = peel_seq(kf, w, body, &seq);
 
-	if (seq == 0 || (seq >> 63))
-		return -EBADMSG;
-	if (!replay_ok(w, seq)) {
-		/* seen or too old: a true replay authenticates and is only
-		 * dropped; a seq altered on the way does not, and must tear
-		 * the circuit down like any other alteration */
-		if (open_inplace(kf, seq, body + H, M, body + 8, 0, NULL, 0) != 0)
-			return -EBADMSG;
-		return -EALREADY;
-	}
+	if (rc < 0)
+		return rc;
 	if (open_inplace(kf, seq, body + H, M, body + 8, 1, pad, H) != 0)
 		return -EBADMSG;
 	replay_update(w, seq);
@@ -211,15 +220,11 @@ vx0_onion_layer_peel(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *
 int
 vx0_onion_layer_peel_shift(const uint8_t kf[32], struct vx0_onion_replay *w, uint8_t *body)
 {
-	uint64_t seq = get_be64(body);
+	uint64_t seq;
+	int rc = peel_seq(kf, w, body, &seq);
 
-	if (seq == 0 || (seq >> 63))
-		return -EBADMSG;
-	if (!replay_ok(w, seq)) {
-		if (open_inplace(kf, seq, body + H, M, body + 8, 0, NULL, 0) != 0)
-			return -EBADMSG;
-		return -EALREADY;
-	}
+	if (rc < 0)
+		return rc;
 	/* the pad goes straight after the body: no shift of the plaintext */
 	if (open_inplace(kf, seq, body + H, M, body + 8, 1, body + L, H) != 0)
 		return -EBADMSG;

@@ -48,6 +48,27 @@ avoided(const struct vx0_onion_path_avoid *av, const uint8_t id[32])
 
 enum { PICK_EXIT, PICK_GUARD, PICK_MIDDLE };
 
+/* Relay i may fill this hop: not excluded or avoided, an exit where one is
+ * needed, a non-exit guard on the first pass, unrelated to the hops chosen. */
+static int
+eligible(const struct vx0_onion_dir *d, unsigned int i, const struct vx0_onion_path_avoid *av,
+	 int kind, unsigned int pass, const int *used, unsigned int n_used,
+	 const uint8_t *excluded, unsigned int flags)
+{
+	const struct vx0_onion_relay_info *ri = &d->r[i];
+
+	if (excluded[i] || avoided(av, ri->desc.id))
+		return 0;
+	if (kind == PICK_EXIT && !ri->exit)
+		return 0;
+	if (kind == PICK_GUARD && pass == 0 && ri->exit)
+		return 0;
+	for (unsigned int j = 0; j < n_used; j++)
+		if (related(ri, &d->r[used[j]], flags))
+			return 0;
+	return 1;
+}
+
 /* Weighted choice among eligible relays; -1 when none. The exit is left to
  * exits; a new guard prefers non-exits (exit capacity is scarce) and takes
  * an exit only when nothing else fits. */
@@ -56,24 +77,13 @@ pick(const struct vx0_onion_dir *d, const struct vx0_onion_path_avoid *av, int k
      const int *used, unsigned int n_used, const uint8_t *excluded, unsigned int flags)
 {
 	uint64_t total = 0, r;
-	unsigned int i, j, pass;
+	unsigned int i, pass;
 
 	for (pass = 0; pass < 2; pass++) {
 		total = 0;
-		for (i = 0; i < d->n; i++) {
-			const struct vx0_onion_relay_info *ri = &d->r[i];
-			int ok = !excluded[i] && !avoided(av, ri->desc.id);
-
-			if (kind == PICK_EXIT && !ri->exit)
-				ok = 0;
-			if (kind == PICK_GUARD && pass == 0 && ri->exit)
-				ok = 0;
-			for (j = 0; ok && j < n_used; j++)
-				if (related(ri, &d->r[used[j]], flags))
-					ok = 0;
-			if (ok)
-				total += ri->capacity;
-		}
+		for (i = 0; i < d->n; i++)
+			if (eligible(d, i, av, kind, pass, used, n_used, excluded, flags))
+				total += d->r[i].capacity;
 		if (total > 0 || kind != PICK_GUARD)
 			break;
 	}
@@ -82,21 +92,11 @@ pick(const struct vx0_onion_dir *d, const struct vx0_onion_path_avoid *av, int k
 	/* capacities are <= 10^6 and n <= 256: total fits in 32 bits */
 	r = randombytes_uniform((uint32_t)total);
 	for (i = 0; i < d->n; i++) {
-		const struct vx0_onion_relay_info *ri = &d->r[i];
-		int ok = !excluded[i] && !avoided(av, ri->desc.id);
-
-		if (kind == PICK_EXIT && !ri->exit)
-			ok = 0;
-		if (kind == PICK_GUARD && pass == 0 && ri->exit)
-			ok = 0;
-		for (j = 0; ok && j < n_used; j++)
-			if (related(ri, &d->r[used[j]], flags))
-				ok = 0;
-		if (!ok)
+		if (!eligible(d, i, av, kind, pass, used, n_used, excluded, flags))
 			continue;
-		if (r < ri->capacity)
+		if (r < d->r[i].capacity)
 			return (int)i;
-		r -= ri->capacity;
+		r -= d->r[i].capacity;
 	}
 	return -1; /* not reached */
 }
