@@ -482,6 +482,7 @@ test_v4_many(void)
 static struct vx0_fib *cfib;
 static volatile int stop_reader;
 static uint64_t reader_lookups, reader_errors;
+static uint64_t reader_seen; /* reader_lookups, published for the writer */
 static uint32_t nh_a, nh_b;
 
 static int
@@ -504,6 +505,7 @@ reader(void *arg)
 				reader_errors++;
 			reader_lookups += 2;
 		}
+		__atomic_store_n(&reader_seen, reader_lookups, __ATOMIC_RELEASE);
 		rte_rcu_qsbr_quiescent(qsv, tid);
 	}
 	rte_rcu_qsbr_thread_offline(qsv, tid);
@@ -528,7 +530,14 @@ test_updates_under_concurrent_lookups(void)
 	CHECK_EQ(vx0_fib_route_add(cfib, AF_INET, &c4, 16, nh_a), 0);
 	CHECK_EQ(vx0_fib_route_add(cfib, AF_INET6, c6, 32, nh_a), 0);
 	rte_eal_remote_launch(reader, NULL, worker);
-	for (int i = 0; i < 3000; i++) {
+	/* the updates must overlap the lookups: on a busy machine the reader
+	 * may start late, so go on past 3000 rounds until it has looked up
+	 * 10,000 times (at most 10 s) */
+	uint64_t deadline = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+
+	for (int i = 0; i < 3000 || (__atomic_load_n(&reader_seen, __ATOMIC_ACQUIRE) < 10000 &&
+				    rte_get_timer_cycles() < deadline);
+	     i++) {
 		uint32_t nh = (i & 1) ? nh_b : nh_a;
 
 		/* /25 and /48 need tbl8 groups: add, replace and delete them */
@@ -543,7 +552,7 @@ test_updates_under_concurrent_lookups(void)
 	rte_eal_wait_lcore(worker);
 	printf("# concurrent: %llu lookups, %llu errors\n",
 	       (unsigned long long)reader_lookups, (unsigned long long)reader_errors);
-	CHECK(reader_lookups > 0);
+	CHECK(reader_lookups >= 10000);
 	CHECK_EQ(reader_errors, 0);
 	vx0_fib_free(cfib);
 }
