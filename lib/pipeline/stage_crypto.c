@@ -150,10 +150,7 @@ vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 				      VX0_BURST, NULL);
 	if (n == 0)
 		return 0;
-	t0 = rte_rdtsc();
-	st->pkts += n;
-	st->bursts++;
-	vx0_capture_tap(&node->cap, VX0_STAGE_CRYPTO, VX0_CAP_IN, 0, pkts, n);
+	t0 = vx0_stage_begin(node, st, VX0_STAGE_CRYPTO, 0, pkts, n);
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct vx0_pkt_meta *meta = vx0_meta(node, m);
@@ -161,7 +158,6 @@ vx0_stage_crypto_poll(struct vx0_lcore_ctx *lc)
 		uint32_t spi;
 		int rc;
 
-		st->bytes += m->pkt_len;
 		if (node->sad == NULL) {
 			vx0_drop(lc, m, VX0_DROP_ESP_NO_SA);
 			continue;

@@ -261,14 +261,10 @@ poll_punt(struct vx0_ctl *ctl)
 
 	if (n == 0)
 		return 0;
-	t0 = rte_rdtsc();
-	st->pkts += n;
-	st->bursts++;
-	vx0_capture_tap(&node->cap, VX0_STAGE_CTL, VX0_CAP_IN, 0, pkts, n);
+	t0 = vx0_stage_begin(node, st, VX0_STAGE_CTL, 0, pkts, n);
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		st->bytes += m->pkt_len;
 		switch (vx0_meta(node, m)->stage) {
 		case VX0_PUNT_ARP:
 			vx0_ctl_neigh_arp(ctl, m);

@@ -448,12 +448,7 @@ vx0_stage_onion_poll(struct vx0_lcore_ctx *lc)
 				      VX0_BURST, NULL);
 	if (n == 0)
 		return 0;
-	t0 = rte_rdtsc();
-	st->pkts += n;
-	st->bursts++;
-	for (unsigned int i = 0; i < n; i++)
-		st->bytes += pkts[i]->pkt_len;
-	vx0_capture_tap(&node->cap, VX0_STAGE_ONION, VX0_CAP_IN, 0, pkts, n); /* stage:onion:in */
+	t0 = vx0_stage_begin(node, st, VX0_STAGE_ONION, 0, pkts, n); /* stage:onion:in */
 	n_out = vx0_onion_stage_burst(lc, pkts, n, out, port);
 	st->out += n_out;
 	st->cycles += rte_rdtsc() - t0;

@@ -16,7 +16,7 @@ vx0_tx_send(struct vx0_lcore_ctx *lc, uint16_t pi, struct rte_mbuf **pkts, unsig
 	struct vx0_stage_stats *st = &lc->stats.stage[VX0_STAGE_TX];
 	const struct vx0_port *p = &node->ports[pi];
 	unsigned int sent = 0;
-	uint64_t t0, bytes = 0;
+	uint64_t t0;
 
 	if (unlikely(__atomic_load_n(&p->admin_down, __ATOMIC_RELAXED))) {
 		lc->stats.port_tx_drop[pi] += n;
@@ -24,13 +24,7 @@ vx0_tx_send(struct vx0_lcore_ctx *lc, uint16_t pi, struct rte_mbuf **pkts, unsig
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
-	t0 = rte_rdtsc();
-	st->pkts += n;
-	st->bursts++;
-	for (unsigned int k = 0; k < n; k++)
-		bytes += pkts[k]->pkt_len;
-	st->bytes += bytes;
-	vx0_capture_tap(&node->cap, VX0_STAGE_TX, VX0_CAP_IN, pi, pkts, n);
+	t0 = vx0_stage_begin(node, st, VX0_STAGE_TX, pi, pkts, n);
 	for (int r = 0; r <= TX_RETRIES && sent < n; r++)
 		sent += rte_eth_tx_burst(p->port_id, 0, pkts + sent, (uint16_t)(n - sent));
 	st->out += sent;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash_crc.h>
 #include <rte_ether.h>
@@ -300,6 +301,23 @@ vx0_drop(struct vx0_lcore_ctx *lc, struct rte_mbuf *m, unsigned int reason)
 {
 	lc->stats.drops[reason]++;
 	rte_pktmbuf_free(m);
+}
+
+/* A stage took a non-empty burst: its packet, burst and byte counters and
+ * its capture point "in"; returns the TSC its cycle counter starts from. */
+static inline uint64_t
+vx0_stage_begin(struct vx0_node *node, struct vx0_stage_stats *st, unsigned int stage,
+		uint16_t port, struct rte_mbuf *const *pkts, unsigned int n)
+{
+	uint64_t t0 = rte_rdtsc(), bytes = 0;
+
+	st->pkts += n;
+	st->bursts++;
+	for (unsigned int i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	st->bytes += bytes;
+	vx0_capture_tap(&node->cap, stage, VX0_CAP_IN, port, pkts, n);
+	return t0;
 }
 
 /* Enqueue a burst to a port's TX ring; what does not fit is dropped. */
