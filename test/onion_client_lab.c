@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "vx0_onion.h"
+#include "vx0_test_clock.h"
 
 #define MAX_PKTS 512
 #define SPORT 40000
@@ -42,15 +43,6 @@ struct lab {
 	int closed_reason;
 	uint8_t flip_next;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 hex32(const char *s, uint8_t out[32])
@@ -137,7 +129,7 @@ run_until(struct lab *l, uint64_t deadline, int (*cond)(struct lab *), unsigned 
 	uint8_t buf[VX0_ONION_CELL_LEN + 1];
 
 	(void)arg_unused;
-	while (!cond(l) && now_ms() < deadline) {
+	while (!cond(l) && vx0_test_now_ms() < deadline) {
 		struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
 
 		if (poll(&pfd, 1, 20) > 0) {
@@ -145,12 +137,12 @@ run_until(struct lab *l, uint64_t deadline, int (*cond)(struct lab *), unsigned 
 
 			while ((n = recv(l->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
 				memset(&l->ev, 0, sizeof(l->ev));
-				vx0_onion_circ_input(l->c, buf, (size_t)n, now_ms(), &l->ev);
+				vx0_onion_circ_input(l->c, buf, (size_t)n, vx0_test_now_ms(), &l->ev);
 				on_event(l);
 			}
 		}
 		memset(&l->ev, 0, sizeof(l->ev));
-		vx0_onion_circ_tick(l->c, now_ms(), &l->ev);
+		vx0_onion_circ_tick(l->c, vx0_test_now_ms(), &l->ev);
 		on_event(l);
 	}
 }
@@ -260,9 +252,9 @@ main(int argc, char **argv)
 	do
 		id = randombytes_random();
 	while (id == 0);
-	t0 = now_ms();
+	t0 = vx0_test_now_ms();
 	memset(&l->ev, 0, sizeof(l->ev));
-	if (vx0_onion_circ_start(l->c, path, n, id, now_ms(), &l->ev) < 0)
+	if (vx0_onion_circ_start(l->c, path, n, id, vx0_test_now_ms(), &l->ev) < 0)
 		return 1;
 	on_event(l);
 	run_until(l, t0 + 15000, is_open, 0);
@@ -271,7 +263,7 @@ main(int argc, char **argv)
 		       l->closed_reason);
 		return 1;
 	}
-	printf("{\"open\": true, \"build_ms\": %llu, ", (unsigned long long)(now_ms() - t0));
+	printf("{\"open\": true, \"build_ms\": %llu, ", (unsigned long long)(vx0_test_now_ms() - t0));
 	fflush(stdout);
 	for (unsigned int i = 0; i < count && l->c->state == VX0_ONION_CIRC_OPEN; i++) {
 		uint8_t pkt[1400];
@@ -281,17 +273,17 @@ main(int argc, char **argv)
 		l->sent_len[i] = size;
 		len = build(l, pkt, l->sent[i], size);
 		memset(&l->ev, 0, sizeof(l->ev));
-		if (vx0_onion_circ_send(l->c, pkt, len, now_ms(), &l->ev) == 0) {
+		if (vx0_onion_circ_send(l->c, pkt, len, vx0_test_now_ms(), &l->ev) == 0) {
 			on_event(l);
 			sent++;
 		}
 		/* paced: one packet every interval (serving replies meanwhile);
 		 * 0: all at once */
 		if (interval)
-			run_until(l, now_ms() + interval, is_closed, 0);
+			run_until(l, vx0_test_now_ms() + interval, is_closed, 0);
 	}
 	want_exact = sent;
-	run_until(l, now_ms() + 3000, got_enough, 0);
+	run_until(l, vx0_test_now_ms() + 3000, got_enough, 0);
 	printf("\"sent\": %u, \"received\": %u, \"exact\": %u, \"wrong\": %u", sent, l->received,
 	       l->exact, l->wrong);
 	if (flip && l->c->state == VX0_ONION_CIRC_OPEN) {
@@ -302,9 +294,9 @@ main(int argc, char **argv)
 		len = build(l, pkt, payload, sizeof(payload));
 		l->flip_next = 1;
 		memset(&l->ev, 0, sizeof(l->ev));
-		vx0_onion_circ_send(l->c, pkt, len, now_ms(), &l->ev);
+		vx0_onion_circ_send(l->c, pkt, len, vx0_test_now_ms(), &l->ev);
 		on_event(l);
-		run_until(l, now_ms() + 5000, is_closed, 0);
+		run_until(l, vx0_test_now_ms() + 5000, is_closed, 0);
 		printf(", \"flipped\": true");
 	}
 	printf(", \"state\": %d, \"closed_reason\": %d}\n", l->c->state, l->closed_reason);

@@ -15,6 +15,7 @@
 #include "vx0_evloop.h"
 #include "vx0_metrics.h"
 #include "vx0_test.h"
+#include "vx0_test_clock.h"
 
 static void
 test_writer_exact(void)
@@ -203,15 +204,6 @@ render(struct vx0_metrics_writer *w, void *arg)
 	return vx0_metrics_sample_u64(w, "vx0_test_total", (uint64_t)renders, "k", "v", NULL);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 connect_to(uint16_t port)
 {
@@ -235,12 +227,12 @@ exchange(struct vx0_evloop *loop, uint16_t port, const char *req, size_t len, ch
 {
 	int fd = connect_to(port);
 	size_t got = 0, sent = 0;
-	uint64_t deadline = now_ms() + 3000;
+	uint64_t deadline = vx0_test_now_ms() + 3000;
 
 	out[0] = 0;
 	if (fd < 0)
 		return 0;
-	while (now_ms() < deadline) {
+	while (vx0_test_now_ms() < deadline) {
 		ssize_t n;
 
 		vx0_evloop_run_once(loop, 5);
@@ -323,7 +315,7 @@ test_server(void)
 	for (int i = 0; i <= VX0_METRICS_MAX_CLIENTS; i++)
 		if (idle[i] >= 0)
 			close(idle[i]);
-	for (uint64_t d = now_ms() + 2000; now_ms() < d;) {
+	for (uint64_t d = vx0_test_now_ms() + 2000; vx0_test_now_ms() < d;) {
 		vx0_evloop_run_once(loop, 5);
 		vx0_metrics_server_get_stats(s, &st);
 		if (st.clients == 0)
@@ -358,7 +350,7 @@ test_server_timeout(void)
 	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
 	send(fd, "GET /met", 8, 0); /* and then nothing */
-	for (uint64_t d = now_ms() + VX0_METRICS_TIMEOUT_MS + 2000; now_ms() < d;) {
+	for (uint64_t d = vx0_test_now_ms() + VX0_METRICS_TIMEOUT_MS + 2000; vx0_test_now_ms() < d;) {
 		vx0_evloop_run_once(loop, 50);
 		vx0_metrics_server_get_stats(s, &st);
 		if (st.timeouts)

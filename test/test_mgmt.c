@@ -15,6 +15,7 @@
 #include "vx0_evloop.h"
 #include "vx0_mgmt.h"
 #include "vx0_test.h"
+#include "vx0_test_clock.h"
 
 static void
 test_parse(void)
@@ -167,15 +168,6 @@ test_dispatch(void)
 
 /* --- the socket --- */
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 dial(const char *path)
 {
@@ -197,11 +189,11 @@ talk(struct vx0_evloop *loop, int fd, const char *data, size_t len, int want_lin
      size_t outlen)
 {
 	size_t sent = 0, got = 0;
-	uint64_t deadline = now_ms() + 3000;
+	uint64_t deadline = vx0_test_now_ms() + 3000;
 	int lines = 0;
 
 	out[0] = 0;
-	while (now_ms() < deadline && lines < want_lines) {
+	while (vx0_test_now_ms() < deadline && lines < want_lines) {
 		ssize_t n;
 
 		if (sent < len && (n = send(fd, data + sent, len - sent, MSG_NOSIGNAL)) > 0)
@@ -272,10 +264,10 @@ test_socket(void)
 		vx0_evloop_run_once(loop, 5);
 	{
 		char c;
-		uint64_t d = now_ms() + 2000;
+		uint64_t d = vx0_test_now_ms() + 2000;
 		ssize_t n;
 
-		while ((n = recv(fds[VX0_MGMT_MAX_CLIENTS], &c, 1, 0)) < 0 && now_ms() < d)
+		while ((n = recv(fds[VX0_MGMT_MAX_CLIENTS], &c, 1, 0)) < 0 && vx0_test_now_ms() < d)
 			vx0_evloop_run_once(loop, 5);
 		CHECK_EQ(n, 0); /* closed */
 	}
@@ -284,7 +276,7 @@ test_socket(void)
 	CHECK_EQ(st.dropped_clients, 1);
 	for (int i = 0; i <= VX0_MGMT_MAX_CLIENTS; i++)
 		close(fds[i]);
-	for (uint64_t d = now_ms() + 2000; now_ms() < d && st.clients; vx0_mgmt_get_stats(m, &st))
+	for (uint64_t d = vx0_test_now_ms() + 2000; vx0_test_now_ms() < d && st.clients; vx0_mgmt_get_stats(m, &st))
 		vx0_evloop_run_once(loop, 5);
 	CHECK_EQ(st.clients, 0);
 	vx0_mgmt_destroy(m);
@@ -348,7 +340,7 @@ as_nobody(struct vx0_evloop *loop, const char *path, char *out, size_t outlen)
 	}
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	for (uint64_t d = now_ms() + 3000; now_ms() < d;) {
+	for (uint64_t d = vx0_test_now_ms() + 3000; vx0_test_now_ms() < d;) {
 		ssize_t n;
 
 		vx0_evloop_run_once(loop, 5);

@@ -26,6 +26,7 @@
 
 #include "vx0_neigh.h"
 #include "vx0_pkt.h"
+#include "vx0_test_clock.h"
 
 struct lab {
 	int fd, fam;
@@ -33,15 +34,6 @@ struct lab {
 	uint8_t peer_mac[6];
 	int resolved, failed;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 parse_mac(const char *s, uint8_t m[6])
@@ -104,7 +96,7 @@ static int
 recv_frame(struct lab *l, uint8_t *buf, size_t cap, uint64_t deadline)
 {
 	struct pollfd p = { .fd = l->fd, .events = POLLIN };
-	uint64_t t = now_ms();
+	uint64_t t = vx0_test_now_ms();
 	ssize_t n;
 
 	if (t >= deadline || poll(&p, 1, (int)(deadline - t > 100 ? 100 : deadline - t)) <= 0)
@@ -120,7 +112,7 @@ resolve(struct lab *l)
 	static const struct vx0_neigh_ops ops = { op_probe, op_publish, op_release, op_drop };
 	struct vx0_neigh_conf conf = { .max_entries = 4, .retrans_ms = 500, .max_probes = 6, .hash_seed = 7 };
 	struct vx0_neigh *t = vx0_neigh_create(&conf, &ops, l);
-	uint64_t deadline = now_ms() + 5000;
+	uint64_t deadline = vx0_test_now_ms() + 5000;
 	struct vx0_neigh_stats st;
 	struct vx0_neigh_info in;
 	uint8_t buf[2048];
@@ -128,12 +120,12 @@ resolve(struct lab *l)
 
 	if (t == NULL)
 		return -1;
-	idx = vx0_neigh_resolve(t, 0, l->fam, l->peer, (void *)1, now_ms());
-	while (!l->resolved && !l->failed && now_ms() < deadline) {
+	idx = vx0_neigh_resolve(t, 0, l->fam, l->peer, (void *)1, vx0_test_now_ms());
+	while (!l->resolved && !l->failed && vx0_test_now_ms() < deadline) {
 		struct vx0_pkt_meta m;
 
 		n = recv_frame(l, buf, sizeof(buf), deadline);
-		vx0_neigh_tick(t, now_ms());
+		vx0_neigh_tick(t, vx0_test_now_ms());
 		if (n == 0 || vx0_pkt_parse(buf, (uint32_t)n, &m) != 0)
 			continue;
 		if (l->fam == VX0_NEIGH_AF_INET && m.l3_type == VX0_L3_ARP) {
@@ -143,7 +135,7 @@ resolve(struct lab *l)
 			    a.op == VX0_ARP_OP_REPLY && memcmp(a.spa, l->peer, 4) == 0 &&
 			    memcmp(a.tpa, l->ip, 4) == 0)
 				vx0_neigh_input(t, 0, l->fam, a.spa, a.sha,
-						VX0_NEIGH_F_SOLICITED | VX0_NEIGH_F_OVERRIDE, now_ms());
+						VX0_NEIGH_F_SOLICITED | VX0_NEIGH_F_OVERRIDE, vx0_test_now_ms());
 		} else if (l->fam == VX0_NEIGH_AF_INET6 && m.l3_type == VX0_L3_IPV6 &&
 			   m.l4_proto == 58 && m.sport == VX0_ND_NA) {
 			struct vx0_pkt_nd nd;
@@ -155,7 +147,7 @@ resolve(struct lab *l)
 				vx0_neigh_input(t, 0, l->fam, nd.target, nd.has_lladdr ? nd.lladdr : NULL,
 						((nd.flags & VX0_ND_F_SOLICITED) ? VX0_NEIGH_F_SOLICITED : 0) |
 						((nd.flags & VX0_ND_F_OVERRIDE) ? VX0_NEIGH_F_OVERRIDE : 0),
-						now_ms());
+						vx0_test_now_ms());
 			}
 		}
 	}
@@ -175,7 +167,7 @@ static int
 icmp_compare(struct lab *l)
 {
 	uint8_t f[256], mine[1500], buf[2048];
-	uint64_t deadline = now_ms() + 3000;
+	uint64_t deadline = vx0_test_now_ms() + 3000;
 	size_t iplen, hl = l->fam == VX0_NEIGH_AF_INET ? 20 : 40, i;
 	uint8_t *ip = f + 14, *udp = f + 14 + hl;
 	uint16_t c;
@@ -220,7 +212,7 @@ icmp_compare(struct lab *l)
 	udp[6] = (uint8_t)(c >> 8);
 	udp[7] = (uint8_t)c;
 	send_frame(l, f, (int)(14 + iplen));
-	while (now_ms() < deadline) {
+	while (vx0_test_now_ms() < deadline) {
 		struct vx0_pkt_meta m;
 		const uint8_t *rip;
 
