@@ -27,16 +27,7 @@ def lab():
     net = Netns("q")
     nodes = []
     try:
-        nsx, nsy, nsa, nsb = net.ns("X"), net.ns("Y"), net.ns("A"), net.ns("B")
-        p = net.prefix[-7:]
-        ha, xa, hb, ya, xw, yw = (f"h{p}a", f"x{p}a", f"h{p}b", f"y{p}a", f"x{p}w", f"y{p}w")
-        net.veth(nsa, ha, nsx, xa)
-        net.veth(nsb, hb, nsy, ya)
-        net.veth(nsx, xw, nsy, yw)
-        net.host(nsa, ha, "198.51.100.2/25", "198.51.100.1")
-        net.host(nsb, hb, "198.51.100.130/25", "198.51.100.129")
-        net.offload_off(nsx, xa, xw)
-        net.offload_off(nsy, ya, yw)
+        nsx, nsy, nsa, nsb, (ha, xa, hb, ya, xw, yw) = net.gateway_pair(v6=False)
 
         def sa(spi, direction, alg, key, local, remote):
             return {"spi": hex(spi), "direction": direction, "alg": alg, "key": key.hex(),

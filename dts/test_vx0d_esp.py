@@ -35,16 +35,7 @@ def lab(request):
     net = Netns("e")
     nodes = []
     try:
-        nsx, nsy, nsa, nsb = net.ns("X"), net.ns("Y"), net.ns("A"), net.ns("B")
-        p = net.prefix[-7:]
-        ha, xa, hb, ya, xw, yw = (f"h{p}a", f"x{p}a", f"h{p}b", f"y{p}a", f"x{p}w", f"y{p}w")
-        net.veth(nsa, ha, nsx, xa)
-        net.veth(nsb, hb, nsy, ya)
-        net.veth(nsx, xw, nsy, yw)
-        net.host(nsa, ha, "198.51.100.2/25", "198.51.100.1", "2001:db8:a::2/64", "2001:db8:a::1")
-        net.host(nsb, hb, "198.51.100.130/25", "198.51.100.129", "2001:db8:c::2/64", "2001:db8:c::1")
-        net.offload_off(nsx, xa, xw)
-        net.offload_off(nsy, ya, yw)
+        nsx, nsy, nsa, nsb, (ha, xa, hb, ya, xw, yw) = net.gateway_pair(v6=True)
 
         def conf(tag, inner4, inner6, wan4, peer4, out_spi, out_alg, out_key, in_spi, in_alg,
                  in_key, far4, far6, ifa, ifw, esn_out, esn_in):

@@ -27,16 +27,7 @@ def lab(tmp_path_factory):
     psk.write_text(os.urandom(24).hex() + "\n")
     os.chmod(psk, 0o600)
     try:
-        nsx, nsy, nsa, nsb = net.ns("X"), net.ns("Y"), net.ns("A"), net.ns("B")
-        p = net.prefix[-7:]
-        ha, xa, hb, ya, xw, yw = (f"h{p}a", f"x{p}a", f"h{p}b", f"y{p}a", f"x{p}w", f"y{p}w")
-        net.veth(nsa, ha, nsx, xa)
-        net.veth(nsb, hb, nsy, ya)
-        net.veth(nsx, xw, nsy, yw)
-        net.host(nsa, ha, "198.51.100.2/25", "198.51.100.1", "2001:db8:a::2/64", "2001:db8:a::1")
-        net.host(nsb, hb, "198.51.100.130/25", "198.51.100.129", "2001:db8:c::2/64", "2001:db8:c::1")
-        net.offload_off(nsx, xa, xw)
-        net.offload_off(nsy, ya, yw)
+        nsx, nsy, nsa, nsb, (ha, xa, hb, ya, xw, yw) = net.gateway_pair(v6=True)
 
         def conf(inner4, inner6, wan, peer, lts, rts, ifa, ifw, initiate, myid, peerid):
             extra = {"debug_keys_file": str(d / "keys.txt")} if initiate else {}

@@ -69,6 +69,26 @@ class Netns:
             self.run(ns, "ip", "addr", "add", addr6, "dev", ifn, "nodad")
             self.run(ns, "ip", "-6", "route", "add", "default", "via", gw6)
 
+    def gateway_pair(self, v6=True):
+        """Two hosts behind two gateways: A (198.51.100.2/25, 2001:db8:a::2)
+        - X = Y - B (198.51.100.130/25, 2001:db8:c::2), for nodes in X and Y
+        joined by their WAN veth (the ESP, IKE and capture labs). Returns
+        (nsx, nsy, nsa, nsb, (ha, xa, hb, ya, xw, yw)): the namespaces and the
+        veth ends (host A's, X's toward A, host B's, Y's toward B, X's and
+        Y's WAN ends), offloads off on every end af_packet reads."""
+        nsx, nsy, nsa, nsb = self.ns("X"), self.ns("Y"), self.ns("A"), self.ns("B")
+        p = self.prefix[-7:]
+        ha, xa, hb, ya, xw, yw = (f"h{p}a", f"x{p}a", f"h{p}b", f"y{p}a", f"x{p}w", f"y{p}w")
+        self.veth(nsa, ha, nsx, xa)
+        self.veth(nsb, hb, nsy, ya)
+        self.veth(nsx, xw, nsy, yw)
+        six = (("2001:db8:a::2/64", "2001:db8:a::1"), ("2001:db8:c::2/64", "2001:db8:c::1"))
+        self.host(nsa, ha, "198.51.100.2/25", "198.51.100.1", *(six[0] if v6 else ()))
+        self.host(nsb, hb, "198.51.100.130/25", "198.51.100.129", *(six[1] if v6 else ()))
+        self.offload_off(nsx, xa, xw)
+        self.offload_off(nsy, ya, yw)
+        return nsx, nsy, nsa, nsb, (ha, xa, hb, ya, xw, yw)
+
     def run(self, ns, *args, check=True, timeout=30):
         return sh("ip", "netns", "exec", ns, *args, check=check, timeout=timeout)
 
