@@ -17,7 +17,8 @@ import time
 import pytest
 
 from mgmt_lab import vx0ctl
-from vx0lab import BUILD, PY, Netns, Vx0d, metric, mgmt_requests, scrape_ns, wait_for
+from vx0lab import (BUILD, PY, Netns, Vx0d, metric, mgmt_requests, scrape_ns, stop_proc,
+                    wait_for)
 
 CLIENT = os.path.join(BUILD, "test", "onion_client_lab")
 ECHO_PORT = 5000
@@ -99,25 +100,40 @@ def lab():
         for ns, conf, tag in ((nsg, cg, "og"), (nsm, cm, "om"), (nsx, cx, "ox")):
             nodes.append(Vx0d(net, ns, conf, tag))
         socks = [os.path.join(d, "mgmt.sock") for d in dirs]
-        descs = [mgmt_requests(s, {"cmd": "onion.descriptor"})[0]["result"] for s in socks]
         relays = os.path.join(dirs[0], "relays.json")
-        with open(relays, "w") as f:
-            json.dump({"relays": descs}, f)
-        echo = subprocess.Popen(["ip", "netns", "exec", nss, PY, "-c", ECHO],
-                                stdout=subprocess.PIPE, text=True)
-        procs.append(echo)
-        assert echo.stdout.readline().strip() == "ready"
+        descs = publish_relays(socks, relays)
+        echo = start_echo(nss, procs)
         yield {"net": net, "nodes": nodes, "socks": socks, "descs": descs, "relays": relays,
                "ns": {"C": nsc, "G": nsg, "M": nsm, "X": nsx, "S": nss}, "ifs": ifs,
                "echo": echo, "dirs": dirs}
     finally:
-        for pr in procs:
-            if pr.poll() is None:
-                pr.terminate()
-                pr.wait(5)
-        for n in nodes:
-            n.stop()
-        net.close()
+        stop_lab(procs, nodes, net)
+
+
+def publish_relays(socks, path):
+    """The nodes' onion descriptors (onion.descriptor), written as the lab
+    client's relay file."""
+    descs = [mgmt_requests(s, {"cmd": "onion.descriptor"})[0]["result"] for s in socks]
+    with open(path, "w") as f:
+        json.dump({"relays": descs}, f)
+    return descs
+
+
+def start_echo(ns, procs, script=ECHO):
+    """The UDP echo server in ns, once it says it is ready."""
+    echo = subprocess.Popen(["ip", "netns", "exec", ns, PY, "-c", script],
+                            stdout=subprocess.PIPE, text=True)
+    procs.append(echo)
+    assert echo.stdout.readline().strip() == "ready"
+    return echo
+
+
+def stop_lab(procs, nodes, net):
+    for pr in procs:
+        stop_proc(pr, 5)
+    for n in nodes:
+        n.stop()
+    net.close()
 
 
 def client(lab, count=5, size=1000, interval=50, flip=False, timeout=60, dst="203.0.113.2",

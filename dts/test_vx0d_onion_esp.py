@@ -17,8 +17,9 @@ import time
 
 import pytest
 
-from test_vx0d_onion import CLIENT, ECHO, ECHO_PORT, relay_conf
-from vx0lab import PY, Netns, Vx0d, mgmt_requests
+from test_vx0d_onion import (CLIENT, ECHO, ECHO_PORT, publish_relays, relay_conf, start_echo,
+                             stop_lab)
+from vx0lab import Netns, Vx0d, mgmt_requests
 
 K1, K2 = os.urandom(36), os.urandom(36)
 
@@ -65,25 +66,13 @@ def lab():
         for ns, conf, tag in ((nsg, cg, "qg"), (nsx, cx, "qx")):
             nodes.append(Vx0d(net, ns, conf, tag))
         socks = [os.path.join(d, "mgmt.sock") for d in dirs]
-        descs = [mgmt_requests(s, {"cmd": "onion.descriptor"})[0]["result"] for s in socks]
         relays = os.path.join(dirs[0], "relays.json")
-        with open(relays, "w") as f:
-            json.dump({"relays": descs}, f)
-        echo = subprocess.Popen(["ip", "netns", "exec", nss, PY, "-c",
-                                 ECHO.replace("203.0.113.2", "203.0.113.10")],
-                                stdout=subprocess.PIPE, text=True)
-        procs.append(echo)
-        assert echo.stdout.readline().strip() == "ready"
+        publish_relays(socks, relays)
+        start_echo(nss, procs, ECHO.replace("203.0.113.2", "203.0.113.10"))
         yield {"net": net, "nodes": nodes, "socks": socks, "relays": relays, "dirs": dirs,
                "ns": {"C": nsc, "G": nsg, "X": nsx}, "ifs": ifs}
     finally:
-        for pr in procs:
-            if pr.poll() is None:
-                pr.terminate()
-                pr.wait(5)
-        for n in nodes:
-            n.stop()
-        net.close()
+        stop_lab(procs, nodes, net)
 
 
 def test_circuit_over_an_esp_link(lab):
