@@ -226,8 +226,11 @@ def test_circuit_list_and_destroy(lab):
     wait_for(lambda: all(x["id"] != c["id"] for x in
                          mgmt(lab, 1, "circuit.list")["result"]["circuits"]), 5,
              what="the circuit gone")
-    bad = mgmt(lab, 1, "circuit.destroy", link=1, id="zz")
-    assert not bad["ok"]
+    for bad_id in ("zz", "", " 1f", "0x1f", "-1", "+1f", "123456789", "1f\n"):
+        bad = mgmt(lab, 1, "circuit.destroy", link=1, id=bad_id)
+        assert not bad["ok"] and "8 hex digits" in bad["error"], (bad_id, bad)
+    bad = mgmt(lab, 1, "circuit.destroy", link=0, id="1f")
+    assert not bad["ok"] and "positive" in bad["error"], bad
 
 
 def test_links_carry_only_1368_byte_cells(lab):

@@ -729,9 +729,13 @@ vx0_ctl_onion_cmd_destroy(json_t *args, json_t **result, char *err, size_t errle
 		snprintf(err, errlen, "give \"link\" (integer) and \"id\" (8 hex digits) from circuit.list");
 		return -EINVAL;
 	}
-	id = strtoul(json_string_value(i), &end, 16);
-	if (*end != 0 || id == 0 || id > UINT32_MAX || json_integer_value(l) <= 0 ||
-	    json_integer_value(l) > UINT32_MAX) {
+	/* as circuit.list prints it: 1 to 8 hex digits, nothing else (strtoul
+	 * alone would take blanks, a sign or "0x") */
+	const char *txt = json_string_value(i);
+	size_t nd = strspn(txt, "0123456789abcdefABCDEF");
+
+	id = nd >= 1 && nd <= 8 && txt[nd] == 0 ? strtoul(txt, &end, 16) : 0;
+	if (id == 0 || json_integer_value(l) <= 0 || json_integer_value(l) > UINT32_MAX) {
 		snprintf(err, errlen, "\"id\" must be 8 hex digits, \"link\" positive");
 		return -EINVAL;
 	}
