@@ -124,6 +124,12 @@ def test_vx0ctl_top_rates_from_deltas(lab):
     (["show", "fib", "a", "b"], 1, "show what?"),
     (["raw", "no-slash"], 1, "starts with /"),
     (["top", "-n", "x"], 1, "-n wants a count"),
+    (["top", "-n", " 3"], 1, "-n wants a count"),
+    (["top", "-n", "+3"], 1, "-n wants a count"),
+    (["top", "-n", "1000001"], 1, "-n wants a count"),
+    (["capture", "rx:a", "-c", " 5"], 1, "wants an integer from 0 to"),
+    (["bgp", "add", "203.0.113.3", "4294967296"], 1, "AS a number"),
+    (["bgp", "add", "203.0.113.3", " 65003"], 1, "AS a number"),
     (["-s", "/x", "show", "stats"], 1, "exclude each other"),
 ])
 def test_vx0ctl_exit_codes(lab, args, code, msg):

@@ -215,6 +215,37 @@ sleep_s(double s)
 		usleep((useconds_t)(s * 1e6));
 }
 
+/* A number option: all of s, in range, or a message naming the option
+ * (strtoul alone turns "abc" into 0 and "10x" into 10). */
+static int
+num_opt(const char *name, const char *s, double min, double max, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (s[0] == 0 || s[0] == ' ' || *end || errno || !(*v >= min && *v <= max)) {
+		fprintf(stderr, "vx0-perf: --%s %s: a number from %.15g to %.15g\n", name, s, min, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+int_opt(const char *name, const char *s, double min, double max, uint64_t *v)
+{
+	double d;
+
+	if (num_opt(name, s, min, max, &d) < 0)
+		return -EINVAL;
+	if (d != (double)(uint64_t)d) {
+		fprintf(stderr, "vx0-perf: --%s %s: a whole number\n", name, s);
+		return -EINVAL;
+	}
+	*v = (uint64_t)d;
+	return 0;
+}
+
 static int
 parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 {
@@ -236,6 +267,7 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
+	uint64_t u;
 
 	*o = (struct opts){ .routes4 = 1000000, .routes6 = 200000, .packets = 4096,
 			    .seconds = 8, .warmup = 1, .windows = 5, .seed = 1, .batch = 10000 };
@@ -248,18 +280,48 @@ parse_opts(int argc, char **argv, struct opts *o, int *dashdash)
 		}
 	while ((c = getopt_long(*dashdash > 0 ? *dashdash : argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case '4': o->routes4 = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case '6': o->routes6 = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'p': o->packets = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 's': o->seconds = atof(optarg); break;
-		case 'w': o->warmup = atof(optarg); break;
-		case 'n': o->windows = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case '4':
+			if (int_opt("routes4", optarg, 1, UINT32_MAX, &u) < 0)
+				return -EINVAL;
+			o->routes4 = (uint32_t)u;
+			break;
+		case '6':
+			if (int_opt("routes6", optarg, 1, UINT32_MAX, &u) < 0)
+				return -EINVAL;
+			o->routes6 = (uint32_t)u;
+			break;
+		case 'p':
+			if (int_opt("packets", optarg, 64, 1000000, &u) < 0)
+				return -EINVAL;
+			o->packets = (uint32_t)u;
+			break;
+		case 's':
+			if (num_opt("seconds", optarg, 0.001, 86400, &o->seconds) < 0)
+				return -EINVAL;
+			break;
+		case 'w':
+			if (num_opt("warmup", optarg, 0, 86400, &o->warmup) < 0)
+				return -EINVAL;
+			break;
+		case 'n':
+			if (int_opt("windows", optarg, 1, MAX_WINDOWS, &u) < 0)
+				return -EINVAL;
+			o->windows = (unsigned int)u;
+			break;
 		case 'm': snprintf(o->mixes, sizeof(o->mixes), "%s", optarg); break;
 		case 'd': snprintf(o->dir, sizeof(o->dir), "%s", optarg); o->keep = true; break;
 		case 'g': o->gen_only = true; break;
-		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'S':
+			if (int_opt("seed", optarg, 0, 9007199254740992.0, &u) < 0)
+				return -EINVAL;
+			o->seed = u;
+			break;
 		case 'c': o->churn = true; break;
-		case 'b': o->batch = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'b':
+			if (int_opt("batch", optarg, 1, UINT32_MAX, &u) < 0)
+				return -EINVAL;
+			o->batch = (uint32_t)u;
+			break;
 		case 'C': o->capture = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -EINVAL;

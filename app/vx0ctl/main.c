@@ -148,9 +148,9 @@ main(int argc, char **argv)
 			c.json = true;
 			break;
 		case 'n': {
-			unsigned long n = strtoul(optarg, &end, 10);
+			unsigned long long n;
 
-			if (*optarg == 0 || *end || optarg[0] == '-' || n > 1000000) {
+			if (vx0ctl_parse_u64(optarg, 1000000, &n) < 0) {
 				fprintf(stderr, "vx0ctl: -n wants a count (0 .. 1000000)\n");
 				return VX0CTL_USAGE;
 			}

@@ -42,6 +42,9 @@ int vx0ctl_socket_path(const char *prefix, const char *file, char *buf, size_t n
 /* Shape checks: print what is wrong and return VX0CTL_BADREPLY. */
 int vx0ctl_bad(const char *cmd, const char *what);
 int vx0ctl_get_u64(const char *cmd, json_t *obj, const char *key, unsigned long long *v);
+/* A decimal number from the command line, 0 .. max: digits only (no blank,
+ * sign or junk, which strtoull alone lets through); 0 or -1. */
+int vx0ctl_parse_u64(const char *s, unsigned long long max, unsigned long long *v);
 
 /* vx0ctl_table.c: aligned columns; numeric-looking cells right-aligned */
 struct vx0ctl_table;

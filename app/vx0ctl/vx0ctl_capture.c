@@ -55,11 +55,7 @@ absolute(const char *p, char *buf, size_t n)
 static int
 parse_u64(const char *opt, const char *s, unsigned long long max, unsigned long long *v)
 {
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	if (*s == 0 || *end || s[0] == '-' || errno || *v > max) {
+	if (vx0ctl_parse_u64(s, max, v) < 0) {
 		fprintf(stderr, "vx0ctl: capture %s wants an integer from 0 to %llu\n", opt, max);
 		return -1;
 	}

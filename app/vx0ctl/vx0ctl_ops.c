@@ -9,6 +9,7 @@
  *   log level [LEVEL [LIB]] | log format [text|json]
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,10 +177,9 @@ bgp(struct vx0ctl *c, int argc, char **argv)
 		return call_rows(c, "bgp.peers", json_object(), "peers", 9, keys, hdr);
 	if (strcmp(op, "add") == 0 && (argc == 4 || argc == 5)) {
 		json_t *o = argc == 5 ? json_loads(argv[4], 0, NULL) : json_object();
-		char *end;
-		unsigned long as = strtoul(argv[3], &end, 10);
+		unsigned long long as;
 
-		if (!json_is_object(o) || *end || argv[3][0] == '-' || end == argv[3]) {
+		if (!json_is_object(o) || vx0ctl_parse_u64(argv[3], UINT32_MAX, &as) < 0) {
 			json_decref(o);
 			fprintf(stderr, "vx0ctl: bgp add ADDRESS AS [JSON]: AS a number, JSON an object "
 				"of more peer settings (as in the config's bgp.peers)\n");

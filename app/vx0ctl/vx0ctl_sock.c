@@ -41,6 +41,18 @@ vx0ctl_bad(const char *cmd, const char *what)
 }
 
 int
+vx0ctl_parse_u64(const char *s, unsigned long long max, unsigned long long *v)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return *end || errno || *v > max ? -1 : 0;
+}
+
+int
 vx0ctl_get_u64(const char *cmd, json_t *obj, const char *key, unsigned long long *v)
 {
 	json_t *x = json_object_get(obj, key);
