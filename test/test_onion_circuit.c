@@ -1153,6 +1153,24 @@ test_exit_policy(void)
 	CHECK_EQ(vx0_onion_exit_policy_check(&p, pkt, n), -EACCES);
 	CHECK_EQ(vx0_onion_exit_policy_check(&p, pkt, 39), -EINVAL);
 	CHECK_EQ(vx0_onion_exit_policy_check(&p, pkt, n - 1), -EINVAL); /* payload len */
+	/* exactly one packet, every fixed transport header whole (the exit
+	 * rewrites ports and checksums in place) */
+	n = udp6(pkt, 443, 100);
+	CHECK_EQ(vx0_onion_exit_policy_check(&p, pkt, n + 1), -EINVAL); /* a byte past it */
+	n = udp4(pkt, 53, 20);
+	CHECK_EQ(vx0_onion_exit_policy_check(&p, pkt, n + 4), -EINVAL);
+	for (size_t l4 = 4; l4 < 20; l4++) {
+		n = udp4(pkt, 53, 0);
+		pkt[2] = 0;
+		pkt[3] = (uint8_t)(20 + l4);
+		CHECK_EQ(vx0_onion_exit_policy_check(&p, pkt, 20 + l4), l4 < 8 ? -EINVAL : 0);
+		pkt[9] = 6;
+		pkt[22] = 1; pkt[23] = 0xbb; /* TCP 443 */
+		CHECK_EQ(vx0_onion_exit_policy_check(&p, pkt, 20 + l4), -EINVAL);
+		pkt[9] = 1;
+		pkt[20] = 8; /* ICMP echo */
+		CHECK_EQ(vx0_onion_exit_policy_check(&p, pkt, 20 + l4), l4 < 8 ? -EINVAL : 0);
+	}
 	/* an empty policy allows no port */
 	memset(&p, 0, sizeof(p));
 	n = udp6(pkt, 443, 100);

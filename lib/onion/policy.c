@@ -89,7 +89,8 @@ judge(const struct vx0_onion_exit_policy *p, uint8_t fam, const uint8_t *dst, ui
 	if (proto == 6 || proto == 17) {
 		uint16_t port;
 
-		if (l4len < 4)
+		/* the whole fixed header: the exit rewrites its checksum field */
+		if (l4len < (proto == 6 ? 20u : 8u))
 			return -EINVAL;
 		port = (uint16_t)(l4[2] << 8 | l4[3]);
 		for (i = 0; i < p->n_ports && i < VX0_ONION_POLICY_MAX; i++)
@@ -100,7 +101,7 @@ judge(const struct vx0_onion_exit_policy *p, uint8_t fam, const uint8_t *dst, ui
 	}
 	/* ICMP echo request (v4 type 8, v6 type 128) when enabled */
 	if ((proto == 1 || proto == 58) && p->allow_icmp_echo) {
-		if (l4len < 1)
+		if (l4len < 8) /* type, code, checksum, identifier, sequence */
 			return -EINVAL;
 		return l4[0] == (proto == 1 ? 8 : 128) ? 0 : -EACCES;
 	}
@@ -118,8 +119,9 @@ vx0_onion_exit_policy_check(const struct vx0_onion_exit_policy *p, const uint8_t
 
 		if (len < 20 || ihl < 20 || ihl > len)
 			return -EINVAL;
+		/* exactly one packet: the exit sends on len bytes and sums them */
 		tot = (size_t)(pkt[2] << 8 | pkt[3]);
-		if (tot < ihl || tot > len)
+		if (tot < ihl || tot != len)
 			return -EINVAL;
 		/* MF set or a fragment offset: no ports to judge */
 		if ((pkt[6] & 0x20) || ((pkt[6] & 0x1f) | pkt[7]))
@@ -132,7 +134,7 @@ vx0_onion_exit_policy_check(const struct vx0_onion_exit_policy *p, const uint8_t
 		if (len < 40)
 			return -EINVAL;
 		plen = (size_t)(pkt[4] << 8 | pkt[5]);
-		if (plen > len - 40)
+		if (plen != len - 40)
 			return -EINVAL;
 		if (pkt[6] != 6 && pkt[6] != 17 && pkt[6] != 58)
 			return -EACCES; /* extension headers and the rest: fail closed */

@@ -247,7 +247,8 @@ struct vx0_onion_exit_policy {
 };
 /* Default: the documentation's defaults (doc/onion.md section 9). */
 void vx0_onion_exit_policy_default(struct vx0_onion_exit_policy *p);
-/* 0 allowed, -EACCES denied, -EINVAL not a well-formed IP packet. */
+/* 0 allowed, -EACCES denied, -EINVAL not exactly one well-formed IP packet
+ * (lengths that disagree, a transport header cut short). */
 int vx0_onion_exit_policy_check(const struct vx0_onion_exit_policy *p, const uint8_t *pkt,
 				size_t len);
 
