@@ -82,9 +82,6 @@ bgp_attr_table_fini(struct bgp_attr_table *t)
 	for (uint32_t i = 0; i <= t->mask; i++) {
 		struct bgp_attrs *a = t->buckets[i], *n;
 
-		/* the sets a few buckets on: their misses overlap */
-		if (i + 8 <= t->mask && t->buckets[i + 8])
-			__builtin_prefetch(t->buckets[i + 8]);
 		for (; a; a = n) {
 			n = a->hnext;
 			free(a);

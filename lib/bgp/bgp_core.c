@@ -719,6 +719,14 @@ ahead_step(struct vx0_bgp *bgp, struct nlri_ahead *a)
 		bgp_rib_prefetch_entry(&bgp->rib, &p);
 }
 
+/* No import policy terms: every prefix of an UPDATE gets one verdict and
+ * one interned set, the received one (terms rewrite a copy per prefix). */
+static bool
+import_interns_once(const struct bgp_peer *p)
+{
+	return p->cfg.import == NULL || p->cfg.import->n_terms == 0;
+}
+
 /* Imports every prefix of blk with attributes b (already carrying the next hop). */
 static void
 import_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block blk,
@@ -730,7 +738,7 @@ import_block(struct vx0_bgp *bgp, struct bgp_peer *p, struct bgp_nlri_block blk,
 						   b->k.len[BGP_S_ASPATH], bgp->cfg.local_as);
 	const struct vx0_bgp_policy *pol = p->cfg.import;
 
-	if (loop || pol == NULL || pol->n_terms == 0) {
+	if (loop || import_interns_once(p)) {
 		/* one verdict for all prefixes: intern once */
 		bool rej = loop || (pol && pol->default_action == VX0_BGP_REJECT);
 
@@ -954,14 +962,13 @@ static bool
 update_attr_hash(struct vx0_bgp *bgp, const struct bgp_peer *p, const uint8_t *m, size_t mlen,
 		 uint32_t *h)
 {
-	const struct vx0_bgp_policy *pol = p->cfg.import;
 	struct bgp_parse_ctx c = parse_ctx(p);
 	struct bgp_attr_build *b = &bgp->b_ahead;
 	struct bgp_update u;
 
 	/* a long UPDATE shares its one intern among many prefixes: a second
 	 * parse of it (NLRI validation included) costs more than the misses */
-	if (m[18] != BGP_UPDATE || mlen > MSG_AHEAD_ATTR_MAX || (pol != NULL && pol->n_terms != 0))
+	if (m[18] != BGP_UPDATE || mlen > MSG_AHEAD_ATTR_MAX || !import_interns_once(p))
 		return false;
 	bgp_update_parse(&c, m + BGP_HDR_LEN, mlen - BGP_HDR_LEN, &u, b);
 	if (u.outcome != BGP_UPD_OK || u.eor)

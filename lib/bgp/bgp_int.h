@@ -282,8 +282,9 @@ typedef int (*bgp_rib_iter_cb)(void *arg, struct bgp_rib_entry *e);
 int bgp_rib_iter(struct bgp_rib *r, bgp_rib_iter_cb cb, void *arg);
 
 /* Clears the bits past p->len (RFC 4271 4.3: trailing bits are ignored), a
- * word at a time: every NLRI prefix passes here, three times with the
- * lookahead, and as a byte loop it was a tenth of a full table's load. */
+ * word at a time: every NLRI prefix passes here (bgp_nlri_next), up to four
+ * times with validation and the lookaheads, and as a byte loop it was a
+ * tenth of a uniform full table's load. */
 static inline void
 bgp_prefix_mask(struct vx0_bgp_prefix *p)
 {

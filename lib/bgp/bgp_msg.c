@@ -345,19 +345,8 @@ bgp_nlri_next(struct bgp_nlri_block *blk, struct vx0_bgp_prefix *out)
 	memset(out, 0, sizeof(*out));
 	out->family = blk->family;
 	out->len = plen;
-	if (max == 32) {
-		/* IPv4, a full table's common case: in a register, no memcpy call */
-		uint32_t v = 0;
-
-		for (unsigned i = 0; i < nb; i++)
-			v |= (uint32_t)blk->p[1 + i] << (24 - 8 * i);
-		v &= plen ? ~0u << (32 - plen) : 0; /* trailing bits ignored (RFC 4271 4.3) */
-		v = htonl(v);
-		memcpy(out->a, &v, 4);
-	} else {
-		memcpy(out->a, blk->p + 1, nb);
-		bgp_prefix_mask(out); /* trailing bits are ignored (RFC 4271 4.3) */
-	}
+	memcpy(out->a, blk->p + 1, nb);
+	bgp_prefix_mask(out); /* trailing bits are ignored (RFC 4271 4.3) */
 	blk->p += nb + 1;
 	blk->len -= nb + 1;
 	return 1;

@@ -220,13 +220,9 @@ bgp_path_free(struct bgp_rib *r, struct bgp_path *p)
 int
 bgp_rib_iter(struct bgp_rib *r, bgp_rib_iter_cb cb, void *arg)
 {
-	/* a full table doubles the hash up to 20 times, moving every entry:
-	 * request the entries a few buckets on, so the misses overlap */
 	for (uint32_t i = 0; i <= r->mask; i++) {
 		struct bgp_rib_entry *e = r->buckets[i], *n;
 
-		if (i + GROW_AHEAD <= r->mask && r->buckets[i + GROW_AHEAD])
-			__builtin_prefetch(r->buckets[i + GROW_AHEAD]);
 		for (; e; e = n) {
 			n = e->hnext;
 			int rc = cb(arg, e);
