@@ -352,12 +352,16 @@ def main():
         fctl = os.path.join(d, 'feed.ctl')
 
         def fed():
-            out = sh('birdc', '-s', fctl, 'show', 'protocols', 'all', 'feed', check=False).stdout
-            for line in out.split('\n'):
-                w = line.split()
-                if len(w) > 2 and w[0] == 'Routes:' and w[2] == 'imported,':
-                    return int(w[1]) >= args.n
-            return False
+            try:  # the feeder's static protocol (its CLI socket may not be up yet)
+                cli = BirdCli(fctl)
+            except OSError:
+                return False
+            try:
+                return cli.imported('feed')[1] >= args.n
+            except (OSError, EOFError):
+                return False
+            finally:
+                cli.s.close()
         if args.replay:
             feedfile = os.path.join(tempfile.gettempdir(), 'vx0-bgp-feed-%d-%s.bin' % (
                 args.n, 'uniform' if args.uniform else f'seed{args.seed}'))
@@ -378,9 +382,9 @@ def main():
                 if rec.returncode != 0:
                     raise SystemExit('recording the feed failed')
             print(f'replay feed: {feedfile} ({os.path.getsize(feedfile)} bytes)', flush=True)
-        sp = spawn(nsv, [speaker, cfg], 'vx0.log') if 'vx0' in want else None
         # --pin: the feeder alone on CPU 0, every receiver on CPU 1
         rpin = ['taskset', '-c', '1'] if args.pin else []
+        sp = spawn(nsv, rpin + [speaker, cfg], 'vx0.log') if 'vx0' in want else None
         rcv = spawn(nsr, rpin + ['bird', '-f', '-c', os.path.join(d, 'rcv.conf'), '-s',
                           os.path.join(d, 'rcv.ctl')], 'rcv.log')
         tel = None
