@@ -722,7 +722,6 @@ vx0_ctl_onion_cmd_destroy(json_t *args, json_t **result, char *err, size_t errle
 	struct vx0_node *node = arg;
 	json_t *l = json_object_get(args, "link"), *i = json_object_get(args, "id");
 	unsigned long id;
-	char *end;
 	int r;
 
 	if (!json_is_integer(l) || !json_is_string(i)) {
@@ -730,11 +729,12 @@ vx0_ctl_onion_cmd_destroy(json_t *args, json_t **result, char *err, size_t errle
 		return -EINVAL;
 	}
 	/* as circuit.list prints it: 1 to 8 hex digits, nothing else (strtoul
-	 * alone would take blanks, a sign or "0x") */
+	 * alone would take blanks, a sign or "0x"; the request decoder already
+	 * refuses an embedded NUL) */
 	const char *txt = json_string_value(i);
 	size_t nd = strspn(txt, "0123456789abcdefABCDEF");
 
-	id = nd >= 1 && nd <= 8 && txt[nd] == 0 ? strtoul(txt, &end, 16) : 0;
+	id = nd >= 1 && nd <= 8 && txt[nd] == 0 ? strtoul(txt, NULL, 16) : 0;
 	if (id == 0 || json_integer_value(l) <= 0 || json_integer_value(l) > UINT32_MAX) {
 		snprintf(err, errlen, "\"id\" must be 8 hex digits, \"link\" positive");
 		return -EINVAL;
